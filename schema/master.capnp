@@ -1,0 +1,128 @@
+# The metadata master's RPC interface: mounts, namespace, extents, chunk servers, admin.
+@0xd9291464057da2e2;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("dfs::wire");
+
+using Common = import "common.capnp";
+
+# Expected failures of namespace calls come back as `err`, a POSIX errno value
+# (ENOENT, EEXIST, ENOTEMPTY, ENOTDIR, EISDIR, ENAMETOOLONG, EINVAL, ...); 0 = success.
+# Unexpected failures (bad input, store errors) are exceptions.
+
+interface Master {
+  # Bootstrap interface of dfs-master.
+
+  mount @0 (volume :Text, clientName :Text) -> (err :Int32, session :Session, volume :Common.VolumeInfo);
+  # Opens a session on a volume (ENOENT if it does not exist). The session lives as long
+  # as the client holds the capability.
+
+  admin @1 () -> (admin :Admin);
+
+  registerNode @2 (nodeId :UInt64, address :Text, capacityBytes :UInt64, usedBytes :UInt64)
+      -> (nodeId :UInt64, node :NodeSession);
+  # A chunk server announces itself. nodeId 0 = first start: the master assigns one,
+  # which the server keeps on disk and sends from then on.
+}
+
+struct SetAttrRequest {
+  ino @0 :UInt64;
+  setMode @1 :Bool;   mode @2 :UInt32;
+  setUid @3 :Bool;    uid @4 :UInt32;
+  setGid @5 :Bool;    gid @6 :UInt32;
+  setSize @7 :Bool;   size @8 :UInt64;
+  setAtime @9 :Bool;  atimeNs @10 :Int64;   # atimeNow: use the master's clock
+  atimeNow @11 :Bool;
+  setMtime @12 :Bool; mtimeNs @13 :Int64;
+  mtimeNow @14 :Bool;
+}
+
+struct DirEntry {
+  name @0 :Data;
+  attr @1 :Common.Attr;
+}
+
+struct BlockPlacement {
+  block @0 :Common.BlockId;
+  replicas @1 :List(Common.NodeAddress);
+}
+
+struct StatFs {
+  totalBytes @0 :UInt64;
+  freeBytes @1 :UInt64;
+  files @2 :UInt64;
+  freeFiles @3 :UInt64;
+}
+
+interface Session {
+  # One mount of one volume. Inode numbers are the master's; names are raw bytes.
+  # Mutating calls carry `requestId`, unique per session; reserved for at-most-once retry.
+
+  lookup @0 (parent :UInt64, name :Data) -> (err :Int32, attr :Common.Attr);
+  getAttr @1 (ino :UInt64) -> (err :Int32, attr :Common.Attr);
+  setAttr @2 (req :SetAttrRequest, requestId :UInt64) -> (err :Int32, attr :Common.Attr);
+  # setSize truncates or extends (holes read as zeros).
+
+  mknod @3 (parent :UInt64, name :Data, mode :UInt32, rdev :UInt64, uid :UInt32, gid :UInt32,
+            exclusive :Bool, requestId :UInt64) -> (err :Int32, attr :Common.Attr);
+  # Creates a regular file or special file (mode carries the type). With exclusive=false
+  # an existing regular file is returned instead of EEXIST (open O_CREAT without O_EXCL).
+  mkdir @4 (parent :UInt64, name :Data, mode :UInt32, uid :UInt32, gid :UInt32,
+            requestId :UInt64) -> (err :Int32, attr :Common.Attr);
+  symlink @5 (parent :UInt64, name :Data, target :Data, uid :UInt32, gid :UInt32,
+              requestId :UInt64) -> (err :Int32, attr :Common.Attr);
+  readlink @6 (ino :UInt64) -> (err :Int32, target :Data);
+  link @7 (ino :UInt64, newParent :UInt64, newName :Data, requestId :UInt64)
+      -> (err :Int32, attr :Common.Attr);
+  unlink @8 (parent :UInt64, name :Data, requestId :UInt64) -> (err :Int32);
+  rmdir @9 (parent :UInt64, name :Data, requestId :UInt64) -> (err :Int32);
+  rename @10 (parent :UInt64, name :Data, newParent :UInt64, newName :Data, flags :UInt32,
+              requestId :UInt64) -> (err :Int32);
+  # flags: RENAME_NOREPLACE (1) / RENAME_EXCHANGE (2) as in renameat2.
+
+  readdir @11 (ino :UInt64, after :Data, maxEntries :UInt32)
+      -> (err :Int32, entries :List(DirEntry), eof :Bool);
+  # Entries sorted by name, strictly after `after` (empty = from the start); "." and ".."
+  # are not included. Page through large directories by passing the last name back.
+
+  statfs @12 () -> (stat :StatFs);
+
+  getExtents @13 (ino :UInt64, offset :UInt64, length :UInt64)
+      -> (err :Int32, attr :Common.Attr, extents :List(Common.Extent));
+  # Extents overlapping [offset, offset+length), in file order; gaps are holes.
+
+  allocateBlocks @14 (count :UInt32, excludeNodes :List(UInt64))
+      -> (err :Int32, blocks :List(BlockPlacement));
+  # New block ids, each placed on `replicas` distinct live chunk servers (never on
+  # excludeNodes). ENOSPC when too few servers are live.
+
+  commit @15 (ino :UInt64, extents :List(CommitExtent), minSize :UInt64, requestId :UInt64)
+      -> (err :Int32, attr :Common.Attr);
+  # Atomically points the given file ranges at newly written blocks (later entries win
+  # over earlier ones), grows the size to at least minSize, sets mtime/ctime.
+
+  ping @16 () -> ();
+}
+
+struct CommitExtent {
+  fileOffset @0 :UInt64;
+  length @1 :UInt64;
+  block @2 :Common.BlockId;
+  blockOffset @3 :UInt64;
+  blockSize @4 :UInt64;
+  nodes @5 :List(UInt64);   # chunk servers that acknowledged the block
+}
+
+interface NodeSession {
+  # A registered chunk server's channel to the master.
+  heartbeat @0 (capacityBytes :UInt64, usedBytes :UInt64, blocks :UInt64, diskErrors :UInt64)
+      -> (deleteBlocks :List(Common.BlockId));
+  # Reports state; the reply carries blocks the server should delete (garbage).
+}
+
+interface Admin {
+  status @0 () -> (nodes :List(Common.NodeStatus), volumes :List(Common.VolumeInfo),
+                   mounts :List(Common.MountInfo));
+  listVolumes @1 () -> (volumes :List(Common.VolumeInfo));
+  createVolume @2 (name :Text, replicas :UInt32) -> (err :Int32, volume :Common.VolumeInfo);
+}

@@ -1,0 +1,38 @@
+# Records the master stores in its MetaStore (RocksDB values). Not sent on the wire.
+@0xc364a6dfeb237e03;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("dfs::meta");
+
+using Common = import "common.capnp";
+
+struct InodeRecord {
+  attr @0 :Common.Attr;
+  volumeId @1 :UInt64;
+  symlinkTarget @2 :Data;   # only for symlinks
+}
+
+struct VolumeRecord {
+  info @0 :Common.VolumeInfo;
+}
+
+struct BlockRecord {
+  # Reference count = number of extent pieces that point at the block.
+  refs @0 :UInt64;
+  size @1 :UInt64;
+  nodes @2 :List(UInt64);   # chunk servers holding a copy
+}
+
+struct NodeRecord {
+  nodeId @0 :UInt64;
+  address @1 :Text;
+  registeredNs @2 :Int64;
+}
+
+struct ExtentRecord {
+  # Value of an extent key (inode, fileOffset): where those file bytes live.
+  block @0 :Common.BlockId;
+  blockOffset @1 :UInt64;
+  length @2 :UInt64;
+  blockSize @3 :UInt64;
+}
