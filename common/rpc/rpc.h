@@ -62,6 +62,14 @@ kj::Promise<T> withDeadline(kj::Timer& timer, kj::Duration timeout, kj::Promise<
       .exclusiveJoin(kj::mv(promise));
 }
 
+// The kj::Promise type a call helper returns for a function returning `T`
+// (capnp::RemotePromise<R> becomes kj::Promise<capnp::Response<R>>).
+template <typename T> struct PromiseOf { using Type = kj::Promise<T>; };
+template <typename T> struct PromiseOf<kj::Promise<T>> { using Type = kj::Promise<T>; };
+template <typename T> struct PromiseOf<capnp::RemotePromise<T>> {
+  using Type = kj::Promise<capnp::Response<T>>;
+};
+
 // Splits "host:port"; returns false if malformed. Used to validate user input early.
 bool splitHostPort(kj::StringPtr address, kj::String& host, unsigned& port);
 

@@ -1,0 +1,269 @@
+// Filesystem: namespace and attribute operations (lookup, getattr, setattr, create
+// special files, directories, links, rename, statfs), each one master RPC.
+#include "filesystem.h"
+
+#include <kj/debug.h>
+#include <cstring>
+#include <cerrno>
+
+namespace dfs {
+namespace {
+
+kj::Array<kj::byte> bytesOf(const char* s) {
+  return kj::heapArray<kj::byte>(reinterpret_cast<const kj::byte*>(s), strlen(s));
+}
+
+}  // namespace
+
+void Filesystem::lookup(fuse_req_t req, fuse_ino_t parent, const char* nameC) {
+  auto name = bytesOf(nameC);
+  uint64_t p = toMaster(parent);
+  run(req, master
+               .call([p, name = kj::mv(name)](wire::Session::Client& s) {
+                 auto r = s.lookupRequest();
+                 r.setParent(p);
+                 r.setName(name);
+                 return r.send();
+               })
+               .then([this, req](capnp::Response<wire::Session::LookupResults> r) {
+                 if (r.getErr() != 0) return (void)fuse_reply_err(req, r.getErr());
+                 replyEntry(req, r.getAttr());
+               }));
+}
+
+void Filesystem::getattr(fuse_req_t req, fuse_ino_t ino) {
+  uint64_t i = toMaster(ino);
+  run(req, master
+               .call([i](wire::Session::Client& s) {
+                 auto r = s.getAttrRequest();
+                 r.setIno(i);
+                 return r.send();
+               })
+               .then([this, req](capnp::Response<wire::Session::GetAttrResults> r) {
+                 if (r.getErr() != 0) return (void)fuse_reply_err(req, r.getErr());
+                 replyAttr(req, r.getAttr());
+               }));
+}
+
+void Filesystem::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int toSet) {
+  uint64_t i = toMaster(ino);
+  struct stat a = *attr;
+  // A size change must apply after the data written before it.
+  kj::Promise<void> before = (toSet & FUSE_SET_ATTR_SIZE) ? flushIfOpen(i) : kj::READY_NOW;
+  auto call = [this, i, a, toSet](wire::Session::Client& s) {
+    auto r = s.setAttrRequest();
+    auto q = r.initReq();
+    q.setIno(i);
+    if (toSet & FUSE_SET_ATTR_MODE) { q.setSetMode(true); q.setMode(a.st_mode); }
+    if (toSet & FUSE_SET_ATTR_UID) { q.setSetUid(true); q.setUid(a.st_uid); }
+    if (toSet & FUSE_SET_ATTR_GID) { q.setSetGid(true); q.setGid(a.st_gid); }
+    if (toSet & FUSE_SET_ATTR_SIZE) { q.setSetSize(true); q.setSize(a.st_size); }
+    if (toSet & FUSE_SET_ATTR_ATIME_NOW) { q.setSetAtime(true); q.setAtimeNow(true); }
+    else if (toSet & FUSE_SET_ATTR_ATIME) {
+      q.setSetAtime(true);
+      q.setAtimeNs(int64_t(a.st_atim.tv_sec) * 1'000'000'000LL + a.st_atim.tv_nsec);
+    }
+    if (toSet & FUSE_SET_ATTR_MTIME_NOW) { q.setSetMtime(true); q.setMtimeNow(true); }
+    else if (toSet & FUSE_SET_ATTR_MTIME) {
+      q.setSetMtime(true);
+      q.setMtimeNs(int64_t(a.st_mtim.tv_sec) * 1'000'000'000LL + a.st_mtim.tv_nsec);
+    }
+    r.setRequestId(0);
+    return r.send();
+  };
+  run(req, before.then([this, call]() mutable { return master.call(kj::mv(call)); })
+               .then([this, req, i, toSet](capnp::Response<wire::Session::SetAttrResults> r) {
+                 if (r.getErr() != 0) return (void)fuse_reply_err(req, r.getErr());
+                 if (toSet & FUSE_SET_ATTR_SIZE) {
+                   KJ_IF_MAYBE(f, findOpen(i)) f->data->invalidateExtents();
+                 }
+                 replyAttr(req, r.getAttr());
+               }));
+}
+
+void Filesystem::readlink(fuse_req_t req, fuse_ino_t ino) {
+  uint64_t i = toMaster(ino);
+  run(req, master
+               .call([i](wire::Session::Client& s) {
+                 auto r = s.readlinkRequest();
+                 r.setIno(i);
+                 return r.send();
+               })
+               .then([req](capnp::Response<wire::Session::ReadlinkResults> r) {
+                 if (r.getErr() != 0) return (void)fuse_reply_err(req, r.getErr());
+                 auto t = r.getTarget();
+                 auto text = kj::heapString(reinterpret_cast<const char*>(t.begin()), t.size());
+                 fuse_reply_readlink(req, text.cStr());
+               }));
+}
+
+void Filesystem::mknod(fuse_req_t req, fuse_ino_t parent, const char* nameC, mode_t mode,
+                       dev_t rdev) {
+  auto name = bytesOf(nameC);
+  uint64_t p = toMaster(parent);
+  const fuse_ctx* c = fuse_req_ctx(req);
+  uid_t uid = c->uid;
+  gid_t gid = c->gid;
+  run(req, master
+               .call([p, name = kj::mv(name), mode, rdev, uid, gid](wire::Session::Client& s) {
+                 auto r = s.mknodRequest();
+                 r.setParent(p);
+                 r.setName(name);
+                 r.setMode(mode);
+                 r.setRdev(rdev);
+                 r.setUid(uid);
+                 r.setGid(gid);
+                 r.setExclusive(true);
+                 r.setRequestId(0);
+                 return r.send();
+               })
+               .then([this, req](capnp::Response<wire::Session::MknodResults> r) {
+                 if (r.getErr() != 0) return (void)fuse_reply_err(req, r.getErr());
+                 replyEntry(req, r.getAttr());
+               }));
+}
+
+void Filesystem::mkdir(fuse_req_t req, fuse_ino_t parent, const char* nameC, mode_t mode) {
+  auto name = bytesOf(nameC);
+  uint64_t p = toMaster(parent);
+  const fuse_ctx* c = fuse_req_ctx(req);
+  uid_t uid = c->uid;
+  gid_t gid = c->gid;
+  run(req, master
+               .call([p, name = kj::mv(name), mode, uid, gid](wire::Session::Client& s) {
+                 auto r = s.mkdirRequest();
+                 r.setParent(p);
+                 r.setName(name);
+                 r.setMode(mode | S_IFDIR);
+                 r.setUid(uid);
+                 r.setGid(gid);
+                 r.setRequestId(0);
+                 return r.send();
+               })
+               .then([this, req](capnp::Response<wire::Session::MkdirResults> r) {
+                 if (r.getErr() != 0) return (void)fuse_reply_err(req, r.getErr());
+                 replyEntry(req, r.getAttr());
+               }));
+}
+
+void Filesystem::unlink(fuse_req_t req, fuse_ino_t parent, const char* nameC) {
+  auto name = bytesOf(nameC);
+  uint64_t p = toMaster(parent);
+  run(req, master
+               .call([p, name = kj::mv(name)](wire::Session::Client& s) {
+                 auto r = s.unlinkRequest();
+                 r.setParent(p);
+                 r.setName(name);
+                 r.setRequestId(0);
+                 return r.send();
+               })
+               .then([req](capnp::Response<wire::Session::UnlinkResults> r) {
+                 fuse_reply_err(req, r.getErr());
+               }));
+}
+
+void Filesystem::rmdir(fuse_req_t req, fuse_ino_t parent, const char* nameC) {
+  auto name = bytesOf(nameC);
+  uint64_t p = toMaster(parent);
+  run(req, master
+               .call([p, name = kj::mv(name)](wire::Session::Client& s) {
+                 auto r = s.rmdirRequest();
+                 r.setParent(p);
+                 r.setName(name);
+                 r.setRequestId(0);
+                 return r.send();
+               })
+               .then([req](capnp::Response<wire::Session::RmdirResults> r) {
+                 fuse_reply_err(req, r.getErr());
+               }));
+}
+
+void Filesystem::symlink(fuse_req_t req, const char* targetC, fuse_ino_t parent,
+                         const char* nameC) {
+  auto name = bytesOf(nameC);
+  auto target = bytesOf(targetC);
+  uint64_t p = toMaster(parent);
+  const fuse_ctx* c = fuse_req_ctx(req);
+  uid_t uid = c->uid;
+  gid_t gid = c->gid;
+  run(req, master
+               .call([p, name = kj::mv(name), target = kj::mv(target), uid,
+                      gid](wire::Session::Client& s) {
+                 auto r = s.symlinkRequest();
+                 r.setParent(p);
+                 r.setName(name);
+                 r.setTarget(target);
+                 r.setUid(uid);
+                 r.setGid(gid);
+                 r.setRequestId(0);
+                 return r.send();
+               })
+               .then([this, req](capnp::Response<wire::Session::SymlinkResults> r) {
+                 if (r.getErr() != 0) return (void)fuse_reply_err(req, r.getErr());
+                 replyEntry(req, r.getAttr());
+               }));
+}
+
+void Filesystem::rename(fuse_req_t req, fuse_ino_t parent, const char* nameC,
+                        fuse_ino_t newParent, const char* newNameC, unsigned int flags) {
+  auto name = bytesOf(nameC);
+  auto newName = bytesOf(newNameC);
+  uint64_t p = toMaster(parent);
+  uint64_t np = toMaster(newParent);
+  run(req, master
+               .call([p, np, name = kj::mv(name), newName = kj::mv(newName),
+                      flags](wire::Session::Client& s) {
+                 auto r = s.renameRequest();
+                 r.setParent(p);
+                 r.setName(name);
+                 r.setNewParent(np);
+                 r.setNewName(newName);
+                 r.setFlags(flags);
+                 r.setRequestId(0);
+                 return r.send();
+               })
+               .then([req](capnp::Response<wire::Session::RenameResults> r) {
+                 fuse_reply_err(req, r.getErr());
+               }));
+}
+
+void Filesystem::link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newParent, const char* nameC) {
+  auto name = bytesOf(nameC);
+  uint64_t i = toMaster(ino);
+  uint64_t np = toMaster(newParent);
+  run(req, master
+               .call([i, np, name = kj::mv(name)](wire::Session::Client& s) {
+                 auto r = s.linkRequest();
+                 r.setIno(i);
+                 r.setNewParent(np);
+                 r.setNewName(name);
+                 r.setRequestId(0);
+                 return r.send();
+               })
+               .then([this, req](capnp::Response<wire::Session::LinkResults> r) {
+                 if (r.getErr() != 0) return (void)fuse_reply_err(req, r.getErr());
+                 replyEntry(req, r.getAttr());
+               }));
+}
+
+void Filesystem::statfs(fuse_req_t req, fuse_ino_t) {
+  run(req, master.call([](wire::Session::Client& s) { return s.statfsRequest().send(); })
+               .then([req](capnp::Response<wire::Session::StatfsResults> r) {
+                 auto s = r.getStat();
+                 struct statvfs st;
+                 memset(&st, 0, sizeof(st));
+                 const uint64_t unit = 4096;
+                 st.f_bsize = 1 << 20;
+                 st.f_frsize = unit;
+                 st.f_blocks = s.getTotalBytes() / unit;
+                 st.f_bfree = s.getFreeBytes() / unit;
+                 st.f_bavail = st.f_bfree;
+                 st.f_files = s.getFiles() + s.getFreeFiles();
+                 st.f_ffree = s.getFreeFiles();
+                 st.f_favail = st.f_ffree;
+                 st.f_namemax = 255;
+                 fuse_reply_statfs(req, &st);
+               }));
+}
+
+}  // namespace dfs

@@ -1,0 +1,100 @@
+// Filesystem: open files (create, open, read, write, flush, fsync, release). Data goes
+// through the inode's FileData; commits happen at flush/fsync/close.
+#include "filesystem.h"
+
+#include <kj/debug.h>
+#include <cstring>
+#include <fcntl.h>
+#include <cerrno>
+
+namespace dfs {
+
+void Filesystem::create(fuse_req_t req, fuse_ino_t parent, const char* nameC, mode_t mode,
+                        struct fuse_file_info* fi) {
+  auto name = kj::heapArray<kj::byte>(reinterpret_cast<const kj::byte*>(nameC), strlen(nameC));
+  uint64_t p = toMaster(parent);
+  const fuse_ctx* c = fuse_req_ctx(req);
+  uid_t uid = c->uid;
+  gid_t gid = c->gid;
+  bool exclusive = (fi->flags & O_EXCL) != 0;
+  struct fuse_file_info info = *fi;
+  run(req, master
+               .call([p, name = kj::mv(name), mode, uid, gid, exclusive](wire::Session::Client& s) {
+                 auto r = s.mknodRequest();
+                 r.setParent(p);
+                 r.setName(name);
+                 r.setMode((mode & ~S_IFMT) | S_IFREG);
+                 r.setUid(uid);
+                 r.setGid(gid);
+                 r.setExclusive(exclusive);
+                 r.setRequestId(0);
+                 return r.send();
+               })
+               .then([this, req, info](capnp::Response<wire::Session::MknodResults> r) mutable {
+                 if (r.getErr() != 0) return (void)fuse_reply_err(req, r.getErr());
+                 auto attr = r.getAttr();
+                 auto& f = retainOpen(attr.getIno());
+                 f.data->invalidateExtents();
+                 info.fh = attr.getIno();
+                 info.keep_cache = 0;
+                 struct fuse_entry_param e;
+                 memset(&e, 0, sizeof(e));
+                 e.ino = toFuse(attr.getIno());
+                 e.generation = attr.getGeneration();
+                 e.attr = toStat(attr);
+                 e.attr_timeout = attrTimeout;
+                 e.entry_timeout = entryTimeout;
+                 if (fuse_reply_create(req, &e, &info) != 0) {
+                   // The kernel gave up on the request: undo the open.
+                   background.add(releaseOpen(attr.getIno()));
+                 }
+               }));
+}
+
+void Filesystem::open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi) {
+  uint64_t i = toMaster(ino);
+  auto& f = retainOpen(i);
+  f.data->invalidateExtents();  // close-to-open: see what others committed
+  struct fuse_file_info info = *fi;
+  info.fh = i;
+  info.keep_cache = 0;
+  if (fuse_reply_open(req, &info) != 0) background.add(releaseOpen(i));
+}
+
+void Filesystem::read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                      struct fuse_file_info* fi) {
+  uint64_t i = toMaster(ino);
+  KJ_IF_MAYBE(f, findOpen(i)) {
+    run(req, f->data->read(off, size).then([req](kj::Array<kj::byte> data) {
+      fuse_reply_buf(req, reinterpret_cast<const char*>(data.begin()), data.size());
+    }));
+  } else {
+    fuse_reply_err(req, EBADF);
+  }
+}
+
+void Filesystem::write(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t off,
+                       struct fuse_file_info* fi) {
+  uint64_t i = toMaster(ino);
+  KJ_IF_MAYBE(f, findOpen(i)) {
+    // libfuse reuses `buf` after we return: copy it now.
+    auto data = kj::heapArray<kj::byte>(reinterpret_cast<const kj::byte*>(buf), size);
+    run(req, f->data->write(off, kj::mv(data)).then([req, size]() { fuse_reply_write(req, size); }));
+  } else {
+    fuse_reply_err(req, EBADF);
+  }
+}
+
+void Filesystem::flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi) {
+  run(req, flushIfOpen(toMaster(ino)).then([req]() { fuse_reply_err(req, 0); }));
+}
+
+void Filesystem::fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info* fi) {
+  run(req, flushIfOpen(toMaster(ino)).then([req]() { fuse_reply_err(req, 0); }));
+}
+
+void Filesystem::release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi) {
+  run(req, releaseOpen(toMaster(ino)).then([req]() { fuse_reply_err(req, 0); }));
+}
+
+}  // namespace dfs

@@ -1,0 +1,149 @@
+// Filesystem: construction, request plumbing, attribute conversion, open-file table.
+#include "filesystem.h"
+
+#include <kj/debug.h>
+#include <cerrno>
+#include <cstring>
+
+namespace dfs {
+
+Filesystem::Filesystem(kj::AsyncIoProvider& io, kj::Timer& timer, const MountOptions& options,
+                       kj::String clientName)
+    : timer(timer),
+      attrTimeout(options.attrTimeout),
+      entryTimeout(options.entryTimeout),
+      master(io, timer, kj::str(options.masterAddress), kj::str(options.volume),
+             kj::mv(clientName), options.rpcTimeout),
+      chunks(io, timer, options.rpcTimeout),
+      cache(options.cacheBytes),
+      fetcher(chunks, cache),
+      ctx{master, chunks, cache, fetcher, timer},
+      tasks(*this),
+      background(*this) {}
+
+Filesystem::~Filesystem() noexcept(false) {}
+
+void Filesystem::taskFailed(kj::Exception&& exception) {
+  KJ_LOG(ERROR, "request task failed", exception);
+}
+
+int errnoFor(const kj::Exception& e) {
+  (void)e;
+  return EIO;
+}
+
+void Filesystem::run(fuse_req_t req, kj::Promise<void> work) {
+  tasks.add(work.catch_([req](kj::Exception&& e) {
+    KJ_LOG(WARNING, "operation failed", e.getDescription());
+    fuse_reply_err(req, errnoFor(e));
+  }));
+}
+
+kj::Promise<void> Filesystem::drain() {
+  kj::Vector<kj::Promise<void>> flushes;
+  for (auto& entry : openFiles) {
+    flushes.add(entry.second->data->flush().catch_([](kj::Exception&& e) {
+      KJ_LOG(ERROR, "could not save data at unmount", e.getDescription());
+    }));
+  }
+  return kj::joinPromises(flushes.releaseAsArray()).then([this]() { return background.onEmpty(); });
+}
+
+uint64_t Filesystem::toMaster(fuse_ino_t ino) const {
+  return ino == FUSE_ROOT_ID ? master.rootIno() : ino;
+}
+
+fuse_ino_t Filesystem::toFuse(uint64_t ino) const {
+  return ino == master.rootIno() ? FUSE_ROOT_ID : ino;
+}
+
+uint64_t Filesystem::visibleSize(uint64_t ino, uint64_t committed) const {
+  auto it = openFiles.find(ino);
+  if (it == openFiles.end()) return committed;
+  return kj::max(committed, it->second->data->dirtyEnd());
+}
+
+struct stat Filesystem::toStat(wire::Attr::Reader attr) {
+  struct stat st;
+  memset(&st, 0, sizeof(st));
+  st.st_ino = toFuse(attr.getIno());
+  st.st_mode = attr.getMode();
+  st.st_nlink = attr.getNlink();
+  st.st_uid = attr.getUid();
+  st.st_gid = attr.getGid();
+  st.st_rdev = attr.getRdev();
+  st.st_size = S_ISREG(attr.getMode()) ? visibleSize(attr.getIno(), attr.getSize()) : attr.getSize();
+  st.st_blksize = 1 << 20;
+  st.st_blocks = (st.st_size + 511) / 512;
+  auto toTs = [](int64_t ns) {
+    struct timespec ts;
+    ts.tv_sec = ns / 1'000'000'000LL;
+    ts.tv_nsec = ns % 1'000'000'000LL;
+    if (ts.tv_nsec < 0) {
+      ts.tv_nsec += 1'000'000'000LL;
+      ts.tv_sec -= 1;
+    }
+    return ts;
+  };
+  st.st_atim = toTs(attr.getAtimeNs());
+  st.st_mtim = toTs(attr.getMtimeNs());
+  st.st_ctim = toTs(attr.getCtimeNs());
+  return st;
+}
+
+void Filesystem::replyEntry(fuse_req_t req, wire::Attr::Reader attr) {
+  struct fuse_entry_param e;
+  memset(&e, 0, sizeof(e));
+  e.ino = toFuse(attr.getIno());
+  e.generation = attr.getGeneration();
+  e.attr = toStat(attr);
+  e.attr_timeout = attrTimeout;
+  e.entry_timeout = entryTimeout;
+  fuse_reply_entry(req, &e);
+}
+
+void Filesystem::replyAttr(fuse_req_t req, wire::Attr::Reader attr) {
+  struct stat st = toStat(attr);
+  fuse_reply_attr(req, &st, attrTimeout);
+}
+
+kj::Maybe<Filesystem::OpenFile&> Filesystem::findOpen(uint64_t ino) {
+  auto it = openFiles.find(ino);
+  if (it == openFiles.end()) return nullptr;
+  return *it->second;
+}
+
+Filesystem::OpenFile& Filesystem::retainOpen(uint64_t ino) {
+  auto it = openFiles.find(ino);
+  if (it == openFiles.end()) {
+    auto f = kj::heap<OpenFile>();
+    f->ino = ino;
+    f->data = kj::heap<FileData>(ctx, ino);
+    it = openFiles.emplace(ino, kj::mv(f)).first;
+  }
+  it->second->opens++;
+  return *it->second;
+}
+
+kj::Promise<void> Filesystem::releaseOpen(uint64_t ino) {
+  auto it = openFiles.find(ino);
+  if (it == openFiles.end()) return kj::READY_NOW;
+  auto& f = *it->second;
+  KJ_ASSERT(f.opens > 0);
+  f.opens--;
+  // Commit what is left, then forget the file if nobody opened it again meanwhile.
+  return f.data->flush().then(
+      [this, ino]() {
+        auto it = openFiles.find(ino);
+        if (it != openFiles.end() && it->second->opens == 0 && !it->second->data->dirty()) {
+          openFiles.erase(it);
+        }
+      });
+}
+
+kj::Promise<void> Filesystem::flushIfOpen(uint64_t ino) {
+  KJ_IF_MAYBE(f, findOpen(ino)) return f->data->flush();
+  return kj::READY_NOW;
+}
+
+}  // namespace dfs

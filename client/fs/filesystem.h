@@ -1,0 +1,120 @@
+// Filesystem: the mount's state and one method per FUSE low-level operation. Every
+// method starts an asynchronous operation on the KJ loop and replies to the kernel when
+// it completes; failures of the master or chunk servers become EIO.
+#pragma once
+
+#define FUSE_USE_VERSION 34
+#include <fuse_lowlevel.h>
+
+#include <kj/async.h>
+#include <kj/map.h>
+#include <unordered_map>
+#include "client/cache/block_cache.h"
+#include "client/io/file_data.h"
+#include "client/io/segment_fetcher.h"
+#include "client/mount/options.h"
+#include "client/rpc/chunk_pool.h"
+#include "client/rpc/master_link.h"
+
+namespace dfs {
+
+class Filesystem final : private kj::TaskSet::ErrorHandler {
+public:
+  Filesystem(kj::AsyncIoProvider& io, kj::Timer& timer, const MountOptions& options,
+             kj::String clientName);
+  ~Filesystem() noexcept(false);
+
+  MasterLink& masterLink() { return master; }
+
+  // Entry and attribute operations (fs/entry_ops.cc).
+  void lookup(fuse_req_t req, fuse_ino_t parent, const char* name);
+  void getattr(fuse_req_t req, fuse_ino_t ino);
+  void setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int toSet);
+  void readlink(fuse_req_t req, fuse_ino_t ino);
+  void mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev);
+  void mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode);
+  void unlink(fuse_req_t req, fuse_ino_t parent, const char* name);
+  void rmdir(fuse_req_t req, fuse_ino_t parent, const char* name);
+  void symlink(fuse_req_t req, const char* target, fuse_ino_t parent, const char* name);
+  void rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newParent,
+              const char* newName, unsigned int flags);
+  void link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newParent, const char* newName);
+  void statfs(fuse_req_t req, fuse_ino_t ino);
+
+  // File operations (fs/file_ops.cc).
+  void create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
+              struct fuse_file_info* fi);
+  void open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi);
+  void read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info* fi);
+  void write(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t off,
+             struct fuse_file_info* fi);
+  void flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi);
+  void fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info* fi);
+  void release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi);
+
+  // Directory operations (fs/dir_ops.cc).
+  void opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi);
+  void readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info* fi);
+  void releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi);
+
+  // Waits for background work (uploads of released files) to finish.
+  kj::Promise<void> drain();
+
+private:
+  struct OpenFile {
+    uint64_t ino;
+    uint32_t opens = 0;
+    kj::Own<FileData> data;
+  };
+  struct DirHandle {
+    struct Entry {
+      kj::String name;
+      uint64_t ino;
+      uint32_t mode;
+    };
+    uint64_t ino;
+    kj::Vector<Entry> entries;  // "." and ".." first, then the master's entries by name
+    kj::Array<kj::byte> lastName = kj::heapArray<kj::byte>(0);
+    bool eof = false;
+  };
+
+  void taskFailed(kj::Exception&& exception) override;
+
+  // Runs `work`; if it throws, replies EIO to `req` (the work must reply otherwise).
+  void run(fuse_req_t req, kj::Promise<void> work);
+
+  uint64_t toMaster(fuse_ino_t ino) const;
+  fuse_ino_t toFuse(uint64_t ino) const;
+  struct stat toStat(wire::Attr::Reader attr);
+  void replyEntry(fuse_req_t req, wire::Attr::Reader attr);
+  void replyAttr(fuse_req_t req, wire::Attr::Reader attr);
+  // Grows a reported size by data written here but not yet committed.
+  uint64_t visibleSize(uint64_t ino, uint64_t committed) const;
+
+  kj::Maybe<OpenFile&> findOpen(uint64_t ino);
+  OpenFile& retainOpen(uint64_t ino);
+  kj::Promise<void> releaseOpen(uint64_t ino);
+  kj::Promise<void> flushIfOpen(uint64_t ino);
+
+  kj::Timer& timer;
+  double attrTimeout;
+  double entryTimeout;
+  MasterLink master;
+  ChunkPool chunks;
+  BlockCache cache;
+  SegmentFetcher fetcher;
+  DataContext ctx;
+  std::unordered_map<uint64_t, kj::Own<OpenFile>> openFiles;
+  uint64_t nextDirHandle = 1;
+  std::unordered_map<uint64_t, kj::Own<DirHandle>> dirHandles;
+  kj::TaskSet tasks;
+  kj::TaskSet background;
+};
+
+// The libfuse operation table that forwards to the Filesystem in fuse_req_userdata().
+const struct fuse_lowlevel_ops& lowlevelOps();
+
+// Maps a finished RPC's exception to the errno a FUSE reply should carry.
+int errnoFor(const kj::Exception& e);
+
+}  // namespace dfs

@@ -1,0 +1,47 @@
+// FuseLoop: non-blocking /dev/fuse reads driven by an FdObserver.
+#include "fuse_loop.h"
+
+#include <kj/debug.h>
+#include <fcntl.h>
+#include <cstdlib>
+#include <cerrno>
+
+namespace dfs {
+namespace {
+
+struct FuseReader {
+  FuseReader(kj::UnixEventPort& port, struct fuse_session* session)
+      : session(session), fd(fuse_session_fd(session)),
+        observer(port, fd, kj::UnixEventPort::FdObserver::OBSERVE_READ) {
+    int flags = fcntl(fd, F_GETFL);
+    KJ_SYSCALL(fcntl(fd, F_SETFL, flags | O_NONBLOCK));
+  }
+  ~FuseReader() { free(buf.mem); }
+
+  kj::Promise<void> loop() {
+    for (;;) {
+      int res = fuse_session_receive_buf(session, &buf);
+      if (res == -EAGAIN) break;
+      if (res == -EINTR) continue;
+      if (res <= 0 || fuse_session_exited(session)) return kj::READY_NOW;
+      fuse_session_process_buf(session, &buf);
+      if (fuse_session_exited(session)) return kj::READY_NOW;
+    }
+    return observer.whenBecomesReadable().then([this]() { return loop(); });
+  }
+
+  struct fuse_session* session;
+  int fd;
+  kj::UnixEventPort::FdObserver observer;
+  struct fuse_buf buf = {};
+};
+
+}  // namespace
+
+kj::Promise<void> serveFuse(kj::UnixEventPort& port, struct fuse_session* session) {
+  auto reader = kj::heap<FuseReader>(port, session);
+  auto done = reader->loop();
+  return done.attach(kj::mv(reader));
+}
+
+}  // namespace dfs

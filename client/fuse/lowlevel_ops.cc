@@ -1,0 +1,105 @@
+// The libfuse low-level operation table: C callbacks that forward to the Filesystem.
+#include "client/fs/filesystem.h"
+
+#include <cstring>
+
+namespace dfs {
+namespace {
+
+Filesystem& fs(fuse_req_t req) { return *static_cast<Filesystem*>(fuse_req_userdata(req)); }
+
+void opInit(void* userdata, struct fuse_conn_info* conn) {
+  // Large requests; data arrives in memory (no splice), replies come from RPC buffers.
+  conn->max_write = 1 << 20;
+  conn->max_readahead = 1 << 20;
+  conn->want &= ~(FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
+  conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+  if (conn->capable & FUSE_CAP_ASYNC_READ) conn->want |= FUSE_CAP_ASYNC_READ;
+}
+
+void opLookup(fuse_req_t r, fuse_ino_t p, const char* n) { fs(r).lookup(r, p, n); }
+void opForget(fuse_req_t r, fuse_ino_t, uint64_t) { fuse_reply_none(r); }
+void opGetattr(fuse_req_t r, fuse_ino_t i, struct fuse_file_info*) { fs(r).getattr(r, i); }
+void opSetattr(fuse_req_t r, fuse_ino_t i, struct stat* a, int s, struct fuse_file_info*) {
+  fs(r).setattr(r, i, a, s);
+}
+void opReadlink(fuse_req_t r, fuse_ino_t i) { fs(r).readlink(r, i); }
+void opMknod(fuse_req_t r, fuse_ino_t p, const char* n, mode_t m, dev_t d) {
+  fs(r).mknod(r, p, n, m, d);
+}
+void opMkdir(fuse_req_t r, fuse_ino_t p, const char* n, mode_t m) { fs(r).mkdir(r, p, n, m); }
+void opUnlink(fuse_req_t r, fuse_ino_t p, const char* n) { fs(r).unlink(r, p, n); }
+void opRmdir(fuse_req_t r, fuse_ino_t p, const char* n) { fs(r).rmdir(r, p, n); }
+void opSymlink(fuse_req_t r, const char* t, fuse_ino_t p, const char* n) {
+  fs(r).symlink(r, t, p, n);
+}
+void opRename(fuse_req_t r, fuse_ino_t p, const char* n, fuse_ino_t np, const char* nn,
+              unsigned int f) {
+  fs(r).rename(r, p, n, np, nn, f);
+}
+void opLink(fuse_req_t r, fuse_ino_t i, fuse_ino_t np, const char* nn) { fs(r).link(r, i, np, nn); }
+void opOpen(fuse_req_t r, fuse_ino_t i, struct fuse_file_info* fi) { fs(r).open(r, i, fi); }
+void opRead(fuse_req_t r, fuse_ino_t i, size_t s, off_t o, struct fuse_file_info* fi) {
+  fs(r).read(r, i, s, o, fi);
+}
+void opWrite(fuse_req_t r, fuse_ino_t i, const char* b, size_t s, off_t o,
+             struct fuse_file_info* fi) {
+  fs(r).write(r, i, b, s, o, fi);
+}
+void opFlush(fuse_req_t r, fuse_ino_t i, struct fuse_file_info* fi) { fs(r).flush(r, i, fi); }
+void opRelease(fuse_req_t r, fuse_ino_t i, struct fuse_file_info* fi) { fs(r).release(r, i, fi); }
+void opFsync(fuse_req_t r, fuse_ino_t i, int d, struct fuse_file_info* fi) {
+  fs(r).fsync(r, i, d, fi);
+}
+void opOpendir(fuse_req_t r, fuse_ino_t i, struct fuse_file_info* fi) { fs(r).opendir(r, i, fi); }
+void opReaddir(fuse_req_t r, fuse_ino_t i, size_t s, off_t o, struct fuse_file_info* fi) {
+  fs(r).readdir(r, i, s, o, fi);
+}
+void opReleasedir(fuse_req_t r, fuse_ino_t i, struct fuse_file_info* fi) {
+  fs(r).releasedir(r, i, fi);
+}
+void opFsyncdir(fuse_req_t r, fuse_ino_t, int, struct fuse_file_info*) { fuse_reply_err(r, 0); }
+void opStatfs(fuse_req_t r, fuse_ino_t i) { fs(r).statfs(r, i); }
+void opCreate(fuse_req_t r, fuse_ino_t p, const char* n, mode_t m, struct fuse_file_info* fi) {
+  fs(r).create(r, p, n, m, fi);
+}
+
+struct fuse_lowlevel_ops makeOps() {
+  struct fuse_lowlevel_ops ops;
+  memset(&ops, 0, sizeof(ops));
+  ops.init = opInit;
+  ops.lookup = opLookup;
+  ops.forget = opForget;
+  ops.getattr = opGetattr;
+  ops.setattr = opSetattr;
+  ops.readlink = opReadlink;
+  ops.mknod = opMknod;
+  ops.mkdir = opMkdir;
+  ops.unlink = opUnlink;
+  ops.rmdir = opRmdir;
+  ops.symlink = opSymlink;
+  ops.rename = opRename;
+  ops.link = opLink;
+  ops.open = opOpen;
+  ops.read = opRead;
+  ops.write = opWrite;
+  ops.flush = opFlush;
+  ops.release = opRelease;
+  ops.fsync = opFsync;
+  ops.opendir = opOpendir;
+  ops.readdir = opReaddir;
+  ops.releasedir = opReleasedir;
+  ops.fsyncdir = opFsyncdir;
+  ops.statfs = opStatfs;
+  ops.create = opCreate;
+  return ops;
+}
+
+}  // namespace
+
+const struct fuse_lowlevel_ops& lowlevelOps() {
+  static const struct fuse_lowlevel_ops ops = makeOps();
+  return ops;
+}
+
+}  // namespace dfs

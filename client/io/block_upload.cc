@@ -1,0 +1,109 @@
+// Block upload: placement from the master, parallel streamed writes to every replica.
+#include "block_upload.h"
+
+#include <capnp/orphan.h>
+#include <kj/debug.h>
+#include <cstring>
+#include "common/base/limits.h"
+
+namespace dfs {
+namespace {
+
+constexpr int kMaxPlacements = 3;
+
+struct Replica {
+  uint64_t nodeId;
+  kj::String address;
+};
+
+// Streams `data` to one chunk server as block `id`.
+kj::Promise<void> writeReplica(DataContext& ctx, kj::StringPtr address, BlockId id,
+                               kj::ArrayPtr<const kj::byte> data) {
+  return ctx.chunks.call(address, [id, data](wire::ChunkServer::Client& server) {
+    auto open = server.writeBlockRequest();
+    id.toWire(open.initBlock());
+    open.setSize(data.size());
+    auto writer = open.send().getWriter();
+    kj::Promise<void> chain = kj::READY_NOW;
+    for (size_t off = 0; off < data.size(); off += kMaxWritePiece) {
+      auto piece = data.slice(off, kj::min(data.size(), off + kMaxWritePiece));
+      chain = chain.then([writer, piece]() mutable {
+        auto req = writer.writeRequest();
+        auto orphanage = capnp::Orphanage::getForMessageContaining(
+            wire::BlockWriter::WriteParams::Builder(req));
+        req.adoptData(orphanage.referenceExternalData(capnp::Data::Reader(piece)));
+        return req.send();
+      });
+    }
+    return chain.then([writer]() mutable { return writer.finishRequest().send().ignoreResult(); });
+  });
+}
+
+kj::Promise<UploadedBlock> place(DataContext& ctx, kj::ArrayPtr<const kj::byte> data,
+                                 kj::Vector<uint64_t> exclude, int attempt) {
+  auto excludeCopy = kj::heapArray<uint64_t>(exclude.asPtr());
+  return ctx.master
+      .call([excludeCopy = kj::mv(excludeCopy)](wire::Session::Client& s) {
+        auto req = s.allocateBlocksRequest();
+        req.setCount(1);
+        auto ex = req.initExcludeNodes(excludeCopy.size());
+        for (size_t i = 0; i < excludeCopy.size(); i++) ex.set(i, excludeCopy[i]);
+        return req.send();
+      })
+      .then([&ctx, data, exclude = kj::mv(exclude), attempt](
+                capnp::Response<wire::Session::AllocateBlocksResults> r) mutable
+            -> kj::Promise<UploadedBlock> {
+        if (r.getErr() != 0) {
+          return KJ_EXCEPTION(FAILED, "master could not place a block", strerror(r.getErr()));
+        }
+        KJ_REQUIRE(r.getBlocks().size() == 1, "master returned a wrong number of blocks");
+        auto placement = r.getBlocks()[0];
+        BlockId id = BlockId::fromWire(placement.getBlock());
+        KJ_REQUIRE(placement.getReplicas().size() > 0, "block placed on no server");
+        auto replicas = kj::heapArrayBuilder<Replica>(placement.getReplicas().size());
+        for (auto rep : placement.getReplicas()) {
+          replicas.add(Replica{rep.getNodeId(), kj::str(rep.getAddress())});
+        }
+        auto reps = replicas.finish();
+        auto writes = kj::heapArrayBuilder<kj::Promise<kj::Maybe<kj::String>>>(reps.size());
+        for (auto& rep : reps) {
+          writes.add(writeReplica(ctx, rep.address, id, data)
+                         .then([]() -> kj::Maybe<kj::String> { return nullptr; },
+                               [](kj::Exception&& e) -> kj::Maybe<kj::String> {
+                                 return kj::str(e.getDescription());
+                               }));
+        }
+        return kj::joinPromises(writes.finish())
+            .then([&ctx, data, id, reps = kj::mv(reps), exclude = kj::mv(exclude), attempt](
+                      kj::Array<kj::Maybe<kj::String>> results) mutable
+                  -> kj::Promise<UploadedBlock> {
+              UploadedBlock done;
+              done.block = id;
+              done.size = data.size();
+              kj::String lastError;
+              for (size_t i = 0; i < reps.size(); i++) {
+                KJ_IF_MAYBE(err, results[i]) {
+                  KJ_LOG(WARNING, "block upload to a replica failed", reps[i].address, *err);
+                  exclude.add(reps[i].nodeId);
+                  lastError = kj::str(reps[i].address, ": ", *err);
+                } else {
+                  done.nodes.add(reps[i].nodeId);
+                }
+              }
+              if (done.nodes.size() == reps.size()) return kj::mv(done);
+              if (attempt + 1 >= kMaxPlacements) {
+                return KJ_EXCEPTION(DISCONNECTED, "block upload failed", lastError);
+              }
+              return place(ctx, data, kj::mv(exclude), attempt + 1);
+            });
+      });
+}
+
+}  // namespace
+
+kj::Promise<UploadedBlock> uploadBlock(DataContext& ctx, kj::ArrayPtr<const kj::byte> data) {
+  KJ_REQUIRE(data.size() > 0 && data.size() <= kMaxBlockSize, "bad block size", data.size());
+  return place(ctx, data, kj::Vector<uint64_t>(), 0);
+}
+
+}  // namespace dfs

@@ -1,0 +1,23 @@
+// uploadBlock: writes one new immutable block to the chunk servers the master places it
+// on, streaming it in pieces, and retries on other servers when a replica fails.
+#pragma once
+
+#include <kj/async.h>
+#include <kj/vector.h>
+#include "client/io/data_context.h"
+
+namespace dfs {
+
+struct UploadedBlock {
+  BlockId block;
+  uint64_t size = 0;
+  kj::Vector<uint64_t> nodes;  // chunk servers that acknowledged a durable copy
+};
+
+// Uploads `data` (1 .. kMaxBlockSize bytes) as a new block. All placed replicas must
+// acknowledge; a failed replica is excluded and the block is placed again, up to three
+// placements. `data` must stay alive until the promise resolves (it is referenced, not
+// copied, by outgoing messages).
+kj::Promise<UploadedBlock> uploadBlock(DataContext& ctx, kj::ArrayPtr<const kj::byte> data);
+
+}  // namespace dfs

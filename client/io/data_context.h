@@ -1,0 +1,30 @@
+// DataContext: the services the data path of every file shares in one mount.
+#pragma once
+
+#include <kj/timer.h>
+#include "client/cache/block_cache.h"
+#include "client/rpc/chunk_pool.h"
+#include "client/rpc/master_link.h"
+
+namespace dfs {
+
+class SegmentFetcher;
+
+struct DataContext {
+  MasterLink& master;
+  ChunkPool& chunks;
+  BlockCache& cache;
+  SegmentFetcher& fetcher;
+  kj::Timer& timer;
+};
+
+// Reads are served from the cache in segments of this many bytes of a block.
+constexpr uint64_t kSegmentSize = 256u << 10;
+// Uploads in flight per file before a write waits.
+constexpr size_t kMaxUploadsPerFile = 4;
+// Blocks uploaded before the writer commits without waiting for close.
+constexpr size_t kCommitEveryBlocks = 16;
+// Bytes of extent map fetched per getExtents call.
+constexpr uint64_t kExtentWindow = 256ull << 20;
+
+}  // namespace dfs

@@ -1,0 +1,225 @@
+// FileData: write buffering into blocks, background uploads, commits, and reads.
+#include "file_data.h"
+
+#include <kj/debug.h>
+#include <cstring>
+#include "client/io/segment_fetcher.h"
+#include "common/base/limits.h"
+
+namespace dfs {
+
+FileData::~FileData() noexcept(false) {
+  if (dirty()) KJ_LOG(WARNING, "file closed with uncommitted data (lost)", ino);
+}
+
+kj::Maybe<kj::Exception> FileData::takeError() {
+  KJ_IF_MAYBE(e, uploadError) {
+    auto out = kj::mv(*e);
+    uploadError = nullptr;
+    // The data behind a failed upload cannot be saved any more: drop it all.
+    pending.clear();
+    buffer.clear();
+    return kj::mv(out);
+  }
+  return nullptr;
+}
+
+kj::Promise<void> FileData::write(uint64_t offset, kj::Array<kj::byte> data) {
+  auto op = [this, offset, data = kj::mv(data)]() mutable {
+    return writeLocked(offset, kj::mv(data));
+  };
+  return serial.run(kj::mv(op));
+}
+
+void FileData::seal() {
+  if (buffer.size() == 0) return;
+  auto p = kj::heap<Pending>();
+  p->fileOffset = bufferOffset;
+  p->data = buffer.releaseAsArray();
+  buffer = kj::Vector<kj::byte>();
+  Pending* raw = p;
+  p->done = uploadBlock(ctx, raw->data)
+                .then([raw](UploadedBlock b) { raw->result = kj::mv(b); },
+                      [this](kj::Exception&& e) {
+                        if (uploadError == nullptr) uploadError = kj::mv(e);
+                      })
+                .fork();
+  pending.add(kj::mv(p));
+}
+
+kj::Promise<void> FileData::writeLocked(uint64_t offset, kj::Array<kj::byte> data) {
+  KJ_IF_MAYBE(e, takeError()) return kj::mv(*e);
+  kj::ArrayPtr<const kj::byte> rest = data;
+  uint64_t at = offset;
+  while (rest.size() > 0) {
+    if (buffer.size() > 0) {
+      uint64_t bufEnd = bufferOffset + buffer.size();
+      bool inside = at >= bufferOffset && at <= bufEnd;
+      if (!inside) {
+        seal();
+      } else if (at + rest.size() > bufferOffset + kMaxBlockSize) {
+        if (at < bufEnd || buffer.size() >= kMaxBlockSize) {
+          seal();  // an overwrite that straddles the block limit: start a new block
+        } else {
+          // An append that overflows the block: fill the block, then continue.
+          size_t room = bufferOffset + kMaxBlockSize - at;
+          buffer.addAll(rest.slice(0, room));
+          at += room;
+          rest = rest.slice(room, rest.size());
+          seal();
+          continue;
+        }
+      }
+    }
+    if (buffer.size() == 0) {
+      bufferOffset = at;
+      buffer.reserve(kMaxBlockSize);
+    }
+    size_t pos = at - bufferOffset;
+    size_t take = kj::min(rest.size(), kMaxBlockSize - pos);
+    if (pos + take > buffer.size()) buffer.resize(pos + take);
+    memcpy(buffer.begin() + pos, rest.begin(), take);
+    at += take;
+    rest = rest.slice(take, rest.size());
+    if (buffer.size() >= kMaxBlockSize) seal();
+  }
+  uncommittedEnd = kj::max(uncommittedEnd, offset + data.size());
+
+  // Bound memory: wait for the oldest uploads beyond the in-flight limit, and commit
+  // every kCommitEveryBlocks blocks so long writes become visible and durable as they go.
+  if (pending.size() >= kCommitEveryBlocks) return commitLocked();
+  if (pending.size() >= kMaxUploadsPerFile) {
+    auto& oldest = pending[pending.size() - kMaxUploadsPerFile];
+    return KJ_ASSERT_NONNULL(oldest->done).addBranch();
+  }
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> FileData::flush() {
+  return serial.run([this]() {
+    seal();
+    return commitLocked();
+  });
+}
+
+kj::Promise<void> FileData::commitLocked() {
+  if (pending.size() == 0) {
+    KJ_IF_MAYBE(e, takeError()) return kj::mv(*e);
+    return kj::READY_NOW;
+  }
+  auto waits = kj::heapArrayBuilder<kj::Promise<void>>(pending.size());
+  for (auto& p : pending) waits.add(KJ_ASSERT_NONNULL(p->done).addBranch());
+  return kj::joinPromises(waits.finish()).then([this]() -> kj::Promise<void> {
+    KJ_IF_MAYBE(e, takeError()) return kj::mv(*e);
+    size_t count = pending.size();
+    return ctx.master
+        .call([this](wire::Session::Client& s) {
+          auto req = s.commitRequest();
+          req.setIno(ino);
+          req.setMinSize(0);
+          req.setRequestId(0);
+          auto list = req.initExtents(pending.size());
+          for (size_t i = 0; i < pending.size(); i++) {
+            auto& p = *pending[i];
+            auto& up = KJ_ASSERT_NONNULL(p.result);
+            auto e = list[i];
+            e.setFileOffset(p.fileOffset);
+            e.setLength(up.size);
+            up.block.toWire(e.initBlock());
+            e.setBlockOffset(0);
+            e.setBlockSize(up.size);
+            auto nodes = e.initNodes(up.nodes.size());
+            for (size_t j = 0; j < up.nodes.size(); j++) nodes.set(j, up.nodes[j]);
+          }
+          return req.send();
+        })
+        .then([this, count](capnp::Response<wire::Session::CommitResults> r) -> kj::Promise<void> {
+          window = nullptr;
+          if (r.getErr() != 0) {
+            pending.clear();
+            return KJ_EXCEPTION(FAILED, "commit refused by the master", strerror(r.getErr()));
+          }
+          // Only what this commit covered is done; writes made meanwhile stay pending.
+          KJ_ASSERT(count <= pending.size());
+          auto rest = kj::Vector<kj::Own<Pending>>();
+          for (size_t i = count; i < pending.size(); i++) rest.add(kj::mv(pending[i]));
+          pending = kj::mv(rest);
+          return kj::READY_NOW;
+        });
+  });
+}
+
+kj::Promise<kj::Array<kj::byte>> FileData::read(uint64_t offset, uint64_t size) {
+  if (dirty()) {
+    return flush().then([this, offset, size]() { return readClean(offset, size); });
+  }
+  return readClean(offset, size);
+}
+
+kj::Promise<void> FileData::ensureWindow(uint64_t offset, uint64_t size) {
+  KJ_IF_MAYBE(w, window) {
+    if (offset >= w->begin && offset + size <= w->end) return kj::READY_NOW;
+  }
+  uint64_t length = kj::max(size, kExtentWindow);
+  return ctx.master
+      .call([this, offset, length](wire::Session::Client& s) {
+        auto req = s.getExtentsRequest();
+        req.setIno(ino);
+        req.setOffset(offset);
+        req.setLength(length);
+        return req.send();
+      })
+      .then([this, offset, length](capnp::Response<wire::Session::GetExtentsResults> r)
+                -> kj::Promise<void> {
+        if (r.getErr() != 0) {
+          return KJ_EXCEPTION(FAILED, "getExtents failed", strerror(r.getErr()));
+        }
+        auto list = r.getExtents();
+        auto extents = kj::heapArrayBuilder<CachedExtent>(list.size());
+        for (auto e : list) {
+          auto reps = kj::heapArrayBuilder<kj::String>(e.getReplicas().size());
+          for (auto rep : e.getReplicas()) reps.add(kj::str(rep.getAddress()));
+          extents.add(CachedExtent{e.getFileOffset(), e.getLength(), BlockId::fromWire(e.getBlock()),
+                                   e.getBlockOffset(), e.getBlockSize(), reps.finish()});
+        }
+        window = Window{offset, offset + length, r.getAttr().getSize(), extents.finish()};
+        return kj::READY_NOW;
+      });
+}
+
+kj::Promise<kj::Array<kj::byte>> FileData::readClean(uint64_t offset, uint64_t size) {
+  return ensureWindow(offset, size).then([this, offset, size]() {
+    auto& w = KJ_ASSERT_NONNULL(window);
+    uint64_t end = kj::min(offset + size, w.fileSize);
+    if (offset >= end) return kj::Promise<kj::Array<kj::byte>>(kj::heapArray<kj::byte>(0));
+    auto result = kj::heapArray<kj::byte>(end - offset);
+    memset(result.begin(), 0, result.size());
+    kj::byte* out = result.begin();
+    kj::Vector<kj::Promise<void>> fetches;
+    for (auto& e : w.extents) {
+      uint64_t s = kj::max(offset, e.fileOffset);
+      uint64_t t = kj::min(end, e.fileOffset + e.length);
+      if (s >= t) continue;
+      uint64_t bStart = e.blockOffset + (s - e.fileOffset);
+      uint64_t bEnd = bStart + (t - s);
+      for (uint64_t seg = bStart / kSegmentSize; seg * kSegmentSize < bEnd; seg++) {
+        uint64_t segStart = seg * kSegmentSize;
+        uint64_t from = kj::max(bStart, segStart);
+        uint64_t to = kj::min(bEnd, segStart + kSegmentSize);
+        kj::byte* dest = out + (s - offset) + (from - bStart);
+        auto reps = kj::heapArrayBuilder<kj::String>(e.replicas.size());
+        for (auto& r : e.replicas) reps.add(kj::str(r));
+        fetches.add(ctx.fetcher.fetch(e.block, e.blockSize, seg, reps.finish())
+                        .then([dest, from, to, segStart](kj::Own<SharedBytes> bytes) {
+                          auto b = bytes->get();
+                          KJ_REQUIRE(to - segStart <= b.size(), "segment shorter than expected");
+                          memcpy(dest, b.begin() + (from - segStart), to - from);
+                        }));
+      }
+    }
+    return kj::joinPromises(fetches.releaseAsArray())
+        .then([result = kj::mv(result)]() mutable { return kj::mv(result); });
+  });
+}
+
+}  // namespace dfs

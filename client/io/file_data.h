@@ -1,0 +1,78 @@
+// FileData: the data path of one open file in a mount. Writes are buffered into whole
+// blocks (up to 4 MiB), uploaded in the background (a few in flight) and committed to
+// the master on flush/fsync/close or every kCommitEveryBlocks blocks. Reads resolve the
+// extent map (cached per open, close-to-open) and fetch block segments through the cache.
+#pragma once
+
+#include <kj/async.h>
+#include <kj/vector.h>
+#include "client/io/async_serializer.h"
+#include "client/io/block_upload.h"
+#include "client/io/data_context.h"
+
+namespace dfs {
+
+class FileData {
+public:
+  FileData(DataContext& ctx, uint64_t ino) : ctx(ctx), ino(ino) {}
+  ~FileData() noexcept(false);
+  KJ_DISALLOW_COPY(FileData);
+
+  // Buffers `data` at `offset`. Fails (EIO upstream) if an earlier background upload of
+  // this file failed; that error is reported once and the unsaved data is dropped.
+  kj::Promise<void> write(uint64_t offset, kj::Array<kj::byte> data);
+
+  // Reads up to `size` bytes at `offset` (short at end of file; holes are zeros). Sees
+  // every write made through this object (uncommitted data is committed first).
+  kj::Promise<kj::Array<kj::byte>> read(uint64_t offset, uint64_t size);
+
+  // Uploads everything buffered and commits it; resolves when the master has it.
+  kj::Promise<void> flush();
+
+  // Forgets the cached extent map (on open, after truncate): the next read asks the master.
+  void invalidateExtents() { window = nullptr; }
+
+  bool dirty() const { return buffer.size() > 0 || pending.size() > 0; }
+  // End of the furthest uncommitted byte; 0 when clean.
+  uint64_t dirtyEnd() const { return dirty() ? uncommittedEnd : 0; }
+
+private:
+  struct Pending {
+    uint64_t fileOffset;
+    kj::Array<kj::byte> data;         // declared before `done`: outlives the upload
+    kj::Maybe<UploadedBlock> result;
+    kj::Maybe<kj::ForkedPromise<void>> done;
+  };
+  struct CachedExtent {
+    uint64_t fileOffset, length;
+    BlockId block;
+    uint64_t blockOffset, blockSize;
+    kj::Array<kj::String> replicas;
+  };
+  struct Window {
+    uint64_t begin, end;  // file range the extents were fetched for
+    uint64_t fileSize;
+    kj::Array<CachedExtent> extents;
+  };
+
+  kj::Promise<void> writeLocked(uint64_t offset, kj::Array<kj::byte> data);
+  kj::Promise<void> commitLocked();
+  void seal();
+  kj::Promise<void> ensureWindow(uint64_t offset, uint64_t size);
+  kj::Promise<kj::Array<kj::byte>> readClean(uint64_t offset, uint64_t size);
+  kj::Maybe<kj::Exception> takeError();
+
+  DataContext& ctx;
+  uint64_t ino;
+  AsyncSerializer serial;
+
+  uint64_t bufferOffset = 0;
+  kj::Vector<kj::byte> buffer;
+  uint64_t uncommittedEnd = 0;
+  kj::Vector<kj::Own<Pending>> pending;
+  kj::Maybe<kj::Exception> uploadError;
+
+  kj::Maybe<Window> window;
+};
+
+}  // namespace dfs

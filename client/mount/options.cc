@@ -1,0 +1,146 @@
+// Parsing of dfs-mount's command line and -o options.
+#include "options.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <cerrno>
+#include "common/rpc/rpc.h"
+
+namespace dfs {
+namespace {
+
+constexpr unsigned kDefaultMasterPort = 9400;
+
+bool parseSeconds(kj::StringPtr text, double& out) {
+  if (text.size() == 0) return false;
+  char* end = nullptr;
+  errno = 0;
+  double v = strtod(text.cStr(), &end);
+  if (errno != 0 || *end != '\0' || !(v >= 0) || v > 86400 * 365) return false;
+  out = v;
+  return true;
+}
+
+bool parseBytes(kj::StringPtr text, uint64_t& out) {
+  if (text.size() == 0) return false;
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long v = strtoull(text.cStr(), &end, 10);
+  if (errno != 0 || end == text.cStr()) return false;
+  uint64_t mult = 1;
+  kj::StringPtr suffix(end);
+  if (suffix == "" ) mult = 1;
+  else if (suffix == "K" || suffix == "k") mult = 1ull << 10;
+  else if (suffix == "M" || suffix == "m") mult = 1ull << 20;
+  else if (suffix == "G" || suffix == "g") mult = 1ull << 30;
+  else return false;
+  out = v * mult;
+  return true;
+}
+
+kj::Maybe<kj::String> applyOption(kj::StringPtr opt, MountOptions& out) {
+  kj::StringPtr key = opt;
+  kj::String keyOwned;
+  kj::StringPtr value;
+  KJ_IF_MAYBE(eq, opt.findFirst('=')) {
+    keyOwned = kj::heapString(opt.slice(0, *eq));
+    key = keyOwned;
+    value = opt.slice(*eq + 1);
+  }
+  if (key == "rpc_timeout") {
+    double s;
+    if (!parseSeconds(value, s) || s <= 0) return kj::str("bad rpc_timeout: ", value);
+    out.rpcTimeout = static_cast<int64_t>(s * 1000) * kj::MILLISECONDS;
+  } else if (key == "attr_timeout") {
+    if (!parseSeconds(value, out.attrTimeout)) return kj::str("bad attr_timeout: ", value);
+  } else if (key == "entry_timeout") {
+    if (!parseSeconds(value, out.entryTimeout)) return kj::str("bad entry_timeout: ", value);
+  } else if (key == "cache_size") {
+    if (!parseBytes(value, out.cacheBytes)) return kj::str("bad cache_size: ", value);
+  } else if (key == "debug") {
+    out.debug = true;
+  } else if (key == "consistency") {
+    if (value != "strong" && value != "quorum" && value != "eventual") {
+      return kj::str("bad consistency (strong|quorum|eventual): ", value);
+    }
+    // Only one behaviour exists today (all replicas ack, commit at flush/fsync/close).
+  } else if (key == "allow_other" || key == "allow_root" || key == "default_permissions" ||
+             key == "ro" || key == "rw" || key == "noatime" || key == "relatime" ||
+             key == "nosuid" || key == "suid" || key == "nodev" || key == "dev" ||
+             key == "exec" || key == "noexec" || key == "auto_unmount" || key == "fsname" ||
+             key == "subtype" || key == "max_read") {
+    out.fuseOptions.add(kj::str(opt));
+  } else {
+    return kj::str("unknown option: ", opt);
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+kj::StringPtr mountUsage() {
+  return "usage: dfs-mount MASTER[:PORT][/VOLUME] MOUNTPOINT [-o opt[,opt...]] [-f]\n"
+         "options:\n"
+         "  rpc_timeout=SECONDS   deadline of every RPC (default 10); then EIO\n"
+         "  attr_timeout=SECONDS  kernel attribute cache time (default 0)\n"
+         "  entry_timeout=SECONDS kernel name cache time (default 0)\n"
+         "  cache_size=BYTES[K|M|G] memory block cache (default 256M)\n"
+         "  consistency=strong|quorum|eventual\n"
+         "  allow_other, default_permissions, ro, noatime, debug, ...\n"
+         "  -f                    stay in the foreground\n"_kj;
+}
+
+kj::Maybe<kj::String> parseMountOptions(int argc, char** argv, MountOptions& out) {
+  kj::Vector<kj::StringPtr> positional;
+  for (int i = 1; i < argc; i++) {
+    kj::StringPtr arg = argv[i];
+    if (arg == "-f") {
+      out.foreground = true;
+    } else if (arg == "-d") {
+      out.debug = true;
+      out.foreground = true;
+    } else if (arg == "-o") {
+      if (i + 1 >= argc) return kj::str("-o needs an argument");
+      kj::StringPtr opts = argv[++i];
+      size_t start = 0;
+      while (start <= opts.size()) {
+        size_t end = start;
+        while (end < opts.size() && opts[end] != ',') end++;
+        if (end > start) {
+          auto one = kj::heapString(opts.slice(start, end));
+          KJ_IF_MAYBE(err, applyOption(one, out)) return kj::mv(*err);
+        }
+        start = end + 1;
+      }
+    } else if (arg.startsWith("-")) {
+      return kj::str("unknown flag: ", arg);
+    } else {
+      positional.add(arg);
+    }
+  }
+  if (positional.size() != 2) return kj::str("expected MASTER[:PORT][/VOLUME] and MOUNTPOINT");
+
+  kj::StringPtr target = positional[0];
+  kj::StringPtr hostPort = target;
+  kj::String hostPortOwned;
+  KJ_IF_MAYBE(slash, target.findFirst('/')) {
+    hostPortOwned = kj::heapString(target.slice(0, *slash));
+    hostPort = hostPortOwned;
+    out.volume = kj::heapString(target.slice(*slash + 1));
+    if (out.volume.size() == 0) return kj::str("empty volume name in ", target);
+  }
+  if (hostPort.size() == 0) return kj::str("empty master address in ", target);
+  kj::String host;
+  unsigned port;
+  if (hostPort.findFirst(':') == nullptr) {
+    out.masterAddress = kj::str(hostPort, ":", kDefaultMasterPort);
+  } else if (splitHostPort(hostPort, host, port) && port != 0) {
+    out.masterAddress = kj::str(hostPort);
+  } else {
+    return kj::str("bad master address: ", hostPort);
+  }
+  out.mountpoint = kj::str(positional[1]);
+  return nullptr;
+}
+
+}  // namespace dfs

@@ -1,0 +1,28 @@
+// Command-line options of dfs-mount: MASTER[:PORT][/VOLUME] MOUNTPOINT [-o opts] [-f].
+#pragma once
+
+#include <kj/string.h>
+#include <kj/vector.h>
+#include <kj/time.h>
+
+namespace dfs {
+
+struct MountOptions {
+  kj::String masterAddress;          // "host:port"
+  kj::String volume = kj::str("default");
+  kj::String mountpoint;
+  bool foreground = false;
+  bool debug = false;
+  kj::Duration rpcTimeout = 10 * kj::SECONDS;  // deadline of each RPC
+  double attrTimeout = 0.0;                     // kernel attr cache, seconds
+  double entryTimeout = 0.0;                    // kernel dentry cache, seconds
+  uint64_t cacheBytes = 256ull << 20;           // in-memory block cache
+  kj::Vector<kj::String> fuseOptions;           // passed through to libfuse / the kernel
+};
+
+// Parses argv. On error returns an error message (and `out` is unspecified).
+kj::Maybe<kj::String> parseMountOptions(int argc, char** argv, MountOptions& out);
+
+kj::StringPtr mountUsage();
+
+}  // namespace dfs

@@ -1,0 +1,75 @@
+// MasterLink: lazy connect, re-mount after reconnect, reset on disconnect.
+#include "master_link.h"
+
+#include <kj/debug.h>
+#include <cstring>
+
+namespace dfs {
+
+constexpr unsigned kDefaultMasterPort = 9400;
+
+MasterLink::MasterLink(kj::AsyncIoProvider& io, kj::Timer& timer, kj::String address,
+                       kj::String volume, kj::String clientName, kj::Duration timeout)
+    : io(io), timer(timer), masterAddress(kj::mv(address)), volume(kj::mv(volume)),
+      clientName(kj::mv(clientName)), timeout(timeout) {}
+
+kj::Promise<void> MasterLink::connectNow() {
+  uint64_t gen;
+  return withDeadline(timer, timeout, getSession(gen).ignoreResult(), "connect to master");
+}
+
+kj::Promise<wire::Session::Client> MasterLink::getSession(uint64_t& gen) {
+  gen = generation;
+  KJ_IF_MAYBE(s, session) return *s;
+  if (connecting == nullptr) {
+    connecting = connect().fork();
+  }
+  auto& forked = KJ_ASSERT_NONNULL(connecting);
+  uint64_t attempt = generation;
+  // The fork is cleared from a branch (never from inside the forked promise itself), so a
+  // failed attempt is retried by the next call.
+  return forked.addBranch().then(
+      [this, attempt]() -> kj::Promise<wire::Session::Client> {
+        if (attempt == generation) connecting = nullptr;
+        KJ_IF_MAYBE(s, session) return wire::Session::Client(*s);
+        return KJ_EXCEPTION(DISCONNECTED, "master session lost while connecting");
+      },
+      [this, attempt](kj::Exception&& e) -> kj::Promise<wire::Session::Client> {
+        if (attempt == generation) connecting = nullptr;
+        return kj::mv(e);
+      });
+}
+
+kj::Promise<void> MasterLink::connect() {
+  uint64_t gen = generation;
+  return connectRpc(io, timer, masterAddress, kDefaultMasterPort, timeout)
+      .then([this, gen](kj::Own<RpcConnection> conn) {
+        auto master = conn->bootstrap<wire::Master>();
+        auto req = master.mountRequest();
+        req.setVolume(volume);
+        req.setClientName(clientName);
+        return req.send().then(
+            [this, gen, conn = kj::mv(conn)](capnp::Response<wire::Master::MountResults> r) mutable {
+              if (r.getErr() != 0) {
+                kj::throwFatalException(KJ_EXCEPTION(FAILED, kj::str("volume '", volume, "': ",
+                                                                     strerror(r.getErr()))));
+              }
+              if (gen != generation) return;  // reset meanwhile
+              root = r.getVolume().getRootIno();
+              session = r.getSession();
+              connection = kj::mv(conn);
+              KJ_LOG(INFO, "connected to master", masterAddress, volume);
+            });
+      });
+}
+
+void MasterLink::reset(uint64_t gen) {
+  if (gen != generation) return;  // already reset
+  generation++;
+  session = nullptr;
+  connection = nullptr;
+  connecting = nullptr;
+  KJ_LOG(WARNING, "master connection reset; will reconnect on next call", masterAddress);
+}
+
+}  // namespace dfs

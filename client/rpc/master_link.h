@@ -1,0 +1,59 @@
+// MasterLink: the mount's session with the master. Connects lazily, puts a deadline on
+// every call, drops a broken connection and reconnects (and re-mounts the volume) on the
+// next call, so the mount recovers by itself when the master comes back.
+#pragma once
+
+#include <kj/async-io.h>
+#include <kj/timer.h>
+#include <master.capnp.h>
+#include "common/rpc/rpc.h"
+
+namespace dfs {
+
+class MasterLink {
+public:
+  MasterLink(kj::AsyncIoProvider& io, kj::Timer& timer, kj::String address, kj::String volume,
+             kj::String clientName, kj::Duration timeout);
+
+  // Calls fn(session) -> Promise<T> with the deadline. Connection failures and deadline
+  // overruns throw DISCONNECTED (the caller maps them to EIO) and reset the connection.
+  template <typename Fn>
+  auto call(Fn&& fn) -> typename PromiseOf<decltype(fn(kj::instance<wire::Session::Client&>()))>::Type {
+    using P = typename PromiseOf<decltype(fn(kj::instance<wire::Session::Client&>()))>::Type;
+    uint64_t gen;
+    auto work = getSession(gen).then(
+        [fn = kj::fwd<Fn>(fn)](wire::Session::Client session) mutable { return fn(session); });
+    return withDeadline(timer, timeout, P(kj::mv(work)), "master RPC")
+        .catch_([this, gen](kj::Exception&& e) -> P {
+          if (e.getType() == kj::Exception::Type::DISCONNECTED) reset(gen);
+          return kj::mv(e);
+        });
+  }
+
+  // Connects and mounts now; throws with a readable message on failure.
+  kj::Promise<void> connectNow();
+
+  uint64_t rootIno() const { return root; }
+  kj::StringPtr address() const { return masterAddress; }
+  kj::Duration deadline() const { return timeout; }
+
+private:
+  kj::Promise<wire::Session::Client> getSession(uint64_t& gen);
+  kj::Promise<void> connect();
+  void reset(uint64_t gen);
+
+  kj::AsyncIoProvider& io;
+  kj::Timer& timer;
+  kj::String masterAddress;
+  kj::String volume;
+  kj::String clientName;
+  kj::Duration timeout;
+
+  uint64_t generation = 0;
+  uint64_t root = 0;
+  kj::Maybe<kj::Own<RpcConnection>> connection;
+  kj::Maybe<wire::Session::Client> session;
+  kj::Maybe<kj::ForkedPromise<void>> connecting;
+};
+
+}  // namespace dfs

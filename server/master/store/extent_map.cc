@@ -1,0 +1,150 @@
+// Extent map reads and the ExtentOverlay edit/diff logic.
+#include "server/master/store/extent_map.h"
+
+#include "server/master/store/keys.h"
+#include "server/master/store/records.h"
+#include <kj/debug.h>
+
+namespace dfs {
+namespace {
+
+uint64_t saturatingAdd(uint64_t a, uint64_t b) {
+  return b > UINT64_MAX - a ? UINT64_MAX : a + b;
+}
+
+}  // namespace
+
+ExtentPiece decodeExtent(BytesPtr key, BytesPtr value) {
+  Record<meta::ExtentRecord> record(value);
+  auto r = record.get();
+  ExtentPiece piece{keys::extentOffset(key), r.getLength(), BlockId::fromWire(r.getBlock()),
+                    r.getBlockOffset(), r.getBlockSize()};
+  KJ_REQUIRE(piece.length <= UINT64_MAX - piece.fileOffset, "corrupt extent record");
+  return piece;
+}
+
+Bytes encodeExtentValue(const ExtentPiece& piece) {
+  capnp::MallocMessageBuilder msg;
+  auto r = msg.initRoot<meta::ExtentRecord>();
+  piece.block.toWire(r.initBlock());
+  r.setBlockOffset(piece.blockOffset);
+  r.setLength(piece.length);
+  r.setBlockSize(piece.blockSize);
+  return encodeRecord<meta::ExtentRecord>(msg);
+}
+
+kj::Vector<ExtentPiece> readExtents(MetaStore& store, uint64_t ino, uint64_t offset,
+                                    uint64_t length) {
+  kj::Vector<ExtentPiece> out;
+  if (length == 0) return out;
+  uint64_t end = saturatingAdd(offset, length);
+  auto prefix = keys::extentPrefix(ino);
+  auto it = store.newIterator();
+
+  // Pieces never overlap, so only the last piece starting at or before `offset` can
+  // cover `offset`; every other overlapping piece starts inside (offset, end).
+  it->seekForPrev(keys::extent(ino, offset));
+  if (it->valid() && keys::hasPrefix(it->key(), prefix)) {
+    auto piece = decodeExtent(it->key(), it->value());
+    if (piece.end() > offset) out.add(piece);
+    it->next();
+  } else {
+    it->seek(keys::extent(ino, offset));
+  }
+  for (; it->valid() && keys::hasPrefix(it->key(), prefix); it->next()) {
+    uint64_t start = keys::extentOffset(it->key());
+    if (start >= end) break;
+    out.add(decodeExtent(it->key(), it->value()));
+  }
+  return out;
+}
+
+ExtentOverlay::ExtentOverlay(MetaStore& store, uint64_t ino, uint64_t begin, uint64_t end)
+    : ino(ino), begin(begin), end(end) {
+  KJ_REQUIRE(begin <= end, "bad extent window", begin, end);
+  for (auto& piece : readExtents(store, ino, begin, end - begin)) {
+    base.emplace(piece.fileOffset, piece);
+  }
+  current = base;
+}
+
+void ExtentOverlay::cut(uint64_t from, uint64_t to) {
+  if (from >= to) return;
+  auto it = current.upper_bound(from);
+  if (it != current.begin() && std::prev(it)->second.end() > from) --it;
+  kj::Vector<ExtentPiece> hit;
+  while (it != current.end() && it->first < to) {
+    hit.add(it->second);
+    it = current.erase(it);
+  }
+  for (auto& p : hit) {
+    if (p.fileOffset < from) {
+      ExtentPiece left = p;
+      left.length = from - p.fileOffset;
+      current.emplace(left.fileOffset, left);
+    }
+    if (p.end() > to) {
+      ExtentPiece right = p;
+      right.fileOffset = to;
+      right.blockOffset = p.blockOffset + (to - p.fileOffset);
+      right.length = p.end() - to;
+      current.emplace(right.fileOffset, right);
+    }
+  }
+}
+
+void ExtentOverlay::write(const ExtentPiece& piece) {
+  if (piece.length == 0) return;
+  KJ_REQUIRE(!piece.block.isZero(), "extent must point at a block");
+  KJ_REQUIRE(piece.length <= UINT64_MAX - piece.fileOffset, "extent offset overflow");
+  KJ_REQUIRE(piece.blockOffset <= piece.blockSize &&
+                 piece.length <= piece.blockSize - piece.blockOffset,
+             "extent exceeds its block", piece.blockOffset, piece.length, piece.blockSize);
+  KJ_REQUIRE(piece.fileOffset >= begin && piece.end() <= end,
+             "extent write outside the loaded window", piece.fileOffset, piece.length);
+  cut(piece.fileOffset, piece.end());
+  current.emplace(piece.fileOffset, piece);
+}
+
+void ExtentOverlay::truncate(uint64_t size) {
+  KJ_REQUIRE(end == UINT64_MAX && size >= begin, "truncate outside the loaded window", size);
+  cut(size, UINT64_MAX);
+}
+
+void ExtentOverlay::removeAll() {
+  KJ_REQUIRE(begin == 0 && end == UINT64_MAX, "removeAll needs the whole file loaded");
+  current.clear();
+}
+
+kj::Vector<ExtentPiece> ExtentOverlay::pieces() const {
+  kj::Vector<ExtentPiece> out(current.size());
+  for (auto& entry : current) out.add(entry.second);
+  return out;
+}
+
+std::map<BlockId, int64_t> ExtentOverlay::flush(WriteBatch& batch) {
+  std::map<BlockId, int64_t> deltas;
+  for (auto& entry : base) {
+    auto it = current.find(entry.first);
+    if (it == current.end()) {
+      batch.del(keys::extent(ino, entry.first));
+      deltas[entry.second.block] -= 1;
+    } else if (it->second != entry.second) {
+      deltas[entry.second.block] -= 1;  // replaced below by the put of the new piece
+    }
+  }
+  for (auto& entry : current) {
+    auto it = base.find(entry.first);
+    if (it == base.end() || it->second != entry.second) {
+      batch.put(keys::extent(ino, entry.first), encodeExtentValue(entry.second));
+      deltas[entry.second.block] += 1;
+    }
+  }
+  for (auto it = deltas.begin(); it != deltas.end();) {
+    it = it->second == 0 ? deltas.erase(it) : std::next(it);
+  }
+  base = current;
+  return deltas;
+}
+
+}  // namespace dfs
