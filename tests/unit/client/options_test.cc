@@ -1,0 +1,53 @@
+// Tests for dfs-mount's command line: addresses, volumes, -o options, errors.
+#include <gtest/gtest.h>
+#include "client/mount/options.h"
+
+namespace dfs {
+namespace {
+
+kj::Maybe<kj::String> parse(std::initializer_list<const char*> args, MountOptions& out) {
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>("dfs-mount"));
+  for (auto a : args) argv.push_back(const_cast<char*>(a));
+  return parseMountOptions(int(argv.size()), argv.data(), out);
+}
+
+TEST(MountOptions, DefaultsPortAndVolume) {
+  MountOptions o;
+  ASSERT_TRUE(parse({"127.0.0.1", "/mnt/x"}, o) == nullptr);
+  EXPECT_EQ(o.masterAddress, "127.0.0.1:9400");
+  EXPECT_EQ(o.volume, "default");
+  EXPECT_EQ(o.mountpoint, "/mnt/x");
+  EXPECT_FALSE(o.foreground);
+}
+
+TEST(MountOptions, PortVolumeAndOptions) {
+  MountOptions o;
+  ASSERT_TRUE(parse({"127.0.0.1:1234/vol1", "/m", "-o", "rpc_timeout=2.5,attr_timeout=1,cache_size=64M,ro", "-f"}, o) == nullptr);
+  EXPECT_EQ(o.masterAddress, "127.0.0.1:1234");
+  EXPECT_EQ(o.volume, "vol1");
+  EXPECT_EQ(o.rpcTimeout, 2500 * kj::MILLISECONDS);
+  EXPECT_EQ(o.attrTimeout, 1.0);
+  EXPECT_EQ(o.cacheBytes, 64ull << 20);
+  EXPECT_TRUE(o.foreground);
+  ASSERT_EQ(o.fuseOptions.size(), 1u);
+  EXPECT_EQ(o.fuseOptions[0], "ro");
+}
+
+TEST(MountOptions, RejectsBadInput) {
+  MountOptions o;
+  EXPECT_TRUE(parse({}, o) != nullptr);
+  EXPECT_TRUE(parse({"127.0.0.1"}, o) != nullptr);
+  EXPECT_TRUE(parse({"127.0.0.1:99999", "/m"}, o) != nullptr);
+  EXPECT_TRUE(parse({"127.0.0.1:x", "/m"}, o) != nullptr);
+  EXPECT_TRUE(parse({"127.0.0.1/", "/m"}, o) != nullptr);
+  EXPECT_TRUE(parse({"h", "/m", "-o", "rpc_timeout=0"}, o) != nullptr);
+  EXPECT_TRUE(parse({"h", "/m", "-o", "rpc_timeout=abc"}, o) != nullptr);
+  EXPECT_TRUE(parse({"h", "/m", "-o", "nonsense"}, o) != nullptr);
+  EXPECT_TRUE(parse({"h", "/m", "-o", "consistency=sometimes"}, o) != nullptr);
+  EXPECT_TRUE(parse({"h", "/m", "-o"}, o) != nullptr);
+  EXPECT_TRUE(parse({"h", "/m", "--bogus"}, o) != nullptr);
+}
+
+}  // namespace
+}  // namespace dfs
