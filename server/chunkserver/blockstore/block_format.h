@@ -1,0 +1,61 @@
+// The on-disk block file format: header encoding/decoding and the file names of a data dir.
+//
+// Layout of a data directory DATA_DIR:
+//   DATA_DIR/node-id                     the node id assigned by the master (decimal)
+//   DATA_DIR/tmp/<anything>              blocks being written; all removed at startup
+//   DATA_DIR/blocks/xx/yy/<32-hex-id>    one file per block; xx and yy are the first and
+//                                        second pair of hex digits of the id
+//
+// A block file is a header followed by the block's data. All integers little-endian:
+//   offset 0   8 bytes  magic "DFSBLK01"
+//   offset 8   u32      format version (1)
+//   offset 12  u32      checksum chunk size in bytes (65536)
+//   offset 16  u64      block size in bytes (1 .. 4 MiB)
+//   offset 24  u32      chunk count n = ceil(block size / chunk size)
+//   offset 28  u32 * n  CRC32C of each chunk of data (the last chunk may be short)
+//   28 + 4n    u32      CRC32C of header bytes [0, 28 + 4n)
+//   32 + 4n    data     block size bytes
+// A block file is written under DATA_DIR/tmp, fsynced, renamed to its real name, and the
+// directory fsynced: a crash never leaves a partial block under a real name.
+#pragma once
+
+#include "common/base/block_id.h"
+
+#include <kj/array.h>
+#include <kj/string.h>
+#include <cstdint>
+
+namespace dfs {
+
+constexpr uint32_t kBlockFormatVersion = 1;
+constexpr size_t kBlockHeaderFixed = 28;  // bytes before the chunk CRCs
+
+// Decoded block header.
+struct BlockHeader {
+  uint64_t blockSize = 0;
+  uint32_t chunkSize = 0;
+  kj::Array<uint32_t> chunkCrcs;
+
+  // Byte offset of the data in the file.
+  size_t dataOffset() const { return kBlockHeaderFixed + 4 * chunkCrcs.size() + 4; }
+};
+
+// Builds a complete block file (header + data) for `data`.
+kj::Array<kj::byte> encodeBlockFile(kj::ArrayPtr<const kj::byte> data);
+
+// Parses the fixed part of a header (first kBlockHeaderFixed bytes); returns the full
+// header length, or throws FAILED ("bad block header") if magic/version/sizes are invalid.
+size_t headerLengthFromFixed(kj::ArrayPtr<const kj::byte> fixed);
+
+// Decodes and verifies a complete header (exactly headerLengthFromFixed() bytes). Throws
+// FAILED ("checksum mismatch" for a bad header CRC, "bad block header" otherwise).
+BlockHeader decodeBlockHeader(kj::ArrayPtr<const kj::byte> header);
+
+// File names inside DATA_DIR.
+kj::String blocksDir(kj::StringPtr dataDir);
+kj::String tmpDir(kj::StringPtr dataDir);
+kj::String blockDir1(kj::StringPtr dataDir, BlockId id);   // DATA_DIR/blocks/xx
+kj::String blockDir2(kj::StringPtr dataDir, BlockId id);   // DATA_DIR/blocks/xx/yy
+kj::String blockPath(kj::StringPtr dataDir, BlockId id);
+
+}  // namespace dfs

@@ -1,0 +1,50 @@
+// Disk: the small file-system interface the block store uses, so tests can inject faults.
+#pragma once
+
+#include <kj/array.h>
+#include <kj/common.h>
+#include <kj/memory.h>
+#include <kj/string.h>
+#include <cstdint>
+
+namespace dfs {
+
+// A file opened for reading. Not thread-safe; one user at a time.
+class ReadableFile {
+public:
+  virtual ~ReadableFile() noexcept(false) = default;
+  // Reads up to buf.size() bytes at `offset`; returns the number read (short only at EOF).
+  // Throws on I/O errors.
+  virtual size_t readAt(uint64_t offset, kj::ArrayPtr<kj::byte> buf) = 0;
+  virtual uint64_t size() = 0;
+};
+
+// Paths are absolute or relative to the process's working directory. Every method throws
+// a kj::Exception on an unexpected OS error.
+class Disk {
+public:
+  virtual ~Disk() noexcept(false) = default;
+  // Creates directory `path` (not its parents). Returns true if it was created, false if it
+  // already existed.
+  virtual bool makeDir(kj::StringPtr path) = 0;
+  // Creates or truncates `path`, writes `data` and fsyncs the file before returning.
+  virtual void writeFileSynced(kj::StringPtr path, kj::ArrayPtr<const kj::byte> data) = 0;
+  // Opens `path` for reading; nullptr if it does not exist.
+  virtual kj::Maybe<kj::Own<ReadableFile>> openRead(kj::StringPtr path) = 0;
+  // Atomically renames `from` to `to` (replacing `to`).
+  virtual void rename(kj::StringPtr from, kj::StringPtr to) = 0;
+  // fsyncs directory `path` so renames and unlinks inside it are durable.
+  virtual void syncDir(kj::StringPtr path) = 0;
+  // Removes file `path`; returns false if it did not exist.
+  virtual bool unlink(kj::StringPtr path) = 0;
+  // Names (not paths) of the entries of directory `path`, without "." and ".."; empty if the
+  // directory does not exist.
+  virtual kj::Array<kj::String> list(kj::StringPtr path) = 0;
+  // Total size in bytes of the file system holding `path`.
+  virtual uint64_t fileSystemSize(kj::StringPtr path) = 0;
+};
+
+// The real POSIX disk. Stateless.
+kj::Own<Disk> newPosixDisk();
+
+}  // namespace dfs

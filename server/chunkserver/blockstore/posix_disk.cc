@@ -1,0 +1,123 @@
+// PosixDisk: the Disk interface over open/pread/write/fsync/rename/unlink/readdir/statvfs.
+#include "server/chunkserver/blockstore/disk.h"
+
+#include <kj/debug.h>
+#include <kj/io.h>
+#include <kj/vector.h>
+
+#include <stdio.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+namespace dfs {
+namespace {
+
+class PosixFile final : public ReadableFile {
+public:
+  explicit PosixFile(int fd) : fd(fd) {}
+  ~PosixFile() noexcept(false) { ::close(fd); }
+  KJ_DISALLOW_COPY(PosixFile);
+  size_t readAt(uint64_t offset, kj::ArrayPtr<kj::byte> buf) override {
+    size_t done = 0;
+    while (done < buf.size()) {
+      ssize_t n;
+      KJ_SYSCALL(n = ::pread(fd, buf.begin() + done, buf.size() - done, offset + done));
+      if (n == 0) break;
+      done += n;
+    }
+    return done;
+  }
+  uint64_t size() override {
+    struct stat st;
+    KJ_SYSCALL(::fstat(fd, &st));
+    return st.st_size;
+  }
+
+private:
+  int fd;
+};
+
+class PosixDisk final : public Disk {
+public:
+  bool makeDir(kj::StringPtr path) override {
+    if (::mkdir(path.cStr(), 0755) == 0) return true;
+    int error = errno;
+    if (error == EEXIST) return false;
+    KJ_FAIL_SYSCALL("mkdir", error, path);
+  }
+
+  void writeFileSynced(kj::StringPtr path, kj::ArrayPtr<const kj::byte> data) override {
+    int raw;
+    KJ_SYSCALL(raw = ::open(path.cStr(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), path);
+    kj::AutoCloseFd fd(raw);
+    size_t done = 0;
+    while (done < data.size()) {
+      ssize_t n;
+      KJ_SYSCALL(n = ::write(fd, data.begin() + done, data.size() - done), path);
+      done += n;
+    }
+    KJ_SYSCALL(::fdatasync(fd), path);
+  }
+
+  kj::Maybe<kj::Own<ReadableFile>> openRead(kj::StringPtr path) override {
+    int raw = ::open(path.cStr(), O_RDONLY | O_CLOEXEC);
+    if (raw < 0) {
+      int error = errno;
+      if (error == ENOENT) return nullptr;
+      KJ_FAIL_SYSCALL("open", error, path);
+    }
+    return kj::Own<ReadableFile>(kj::heap<PosixFile>(raw));
+  }
+
+  void rename(kj::StringPtr from, kj::StringPtr to) override {
+    KJ_SYSCALL(::rename(from.cStr(), to.cStr()), from, to);
+  }
+
+  void syncDir(kj::StringPtr path) override {
+    int raw;
+    KJ_SYSCALL(raw = ::open(path.cStr(), O_RDONLY | O_DIRECTORY | O_CLOEXEC), path);
+    kj::AutoCloseFd fd(raw);
+    KJ_SYSCALL(::fsync(fd), path);
+  }
+
+  bool unlink(kj::StringPtr path) override {
+    if (::unlink(path.cStr()) == 0) return true;
+    int error = errno;
+    if (error == ENOENT) return false;
+    KJ_FAIL_SYSCALL("unlink", error, path);
+  }
+
+  kj::Array<kj::String> list(kj::StringPtr path) override {
+    kj::Vector<kj::String> names;
+    DIR* dir = ::opendir(path.cStr());
+    if (dir == nullptr) {
+      int error = errno;
+      if (error == ENOENT) return names.releaseAsArray();
+      KJ_FAIL_SYSCALL("opendir", error, path);
+    }
+    KJ_DEFER(::closedir(dir));
+    while (struct dirent* e = ::readdir(dir)) {
+      kj::StringPtr name = e->d_name;
+      if (name == "." || name == "..") continue;
+      names.add(kj::heapString(name));
+    }
+    return names.releaseAsArray();
+  }
+
+  uint64_t fileSystemSize(kj::StringPtr path) override {
+    struct statvfs st;
+    KJ_SYSCALL(::statvfs(path.cStr(), &st), path);
+    return uint64_t(st.f_blocks) * st.f_frsize;
+  }
+};
+
+}  // namespace
+
+kj::Own<Disk> newPosixDisk() { return kj::heap<PosixDisk>(); }
+
+}  // namespace dfs

@@ -1,0 +1,144 @@
+// dfs-chunkserver: parses flags and wires the block store, RPC service and master agent.
+#include "common/rpc/rpc.h"
+#include "server/chunkserver/blockstore/block_store.h"
+#include "server/chunkserver/node/node_agent.h"
+#include "server/chunkserver/service/chunk_server_impl.h"
+
+#include <kj/async-unix.h>
+#include <kj/debug.h>
+#include <kj/main.h>
+
+#include <signal.h>
+#include <stdlib.h>
+
+namespace dfs {
+namespace {
+
+bool parseUnsigned(kj::StringPtr text, uint64_t& out) {
+  if (text.size() == 0 || text.size() > 19) return false;
+  uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  out = v;
+  return true;
+}
+
+class ChunkServerMain {
+public:
+  explicit ChunkServerMain(kj::ProcessContext& context) : context(context) {}
+
+  kj::MainFunc getMain() {
+    return kj::MainBuilder(context, "dfs-chunkserver 0.1",
+                           "Stores immutable blocks for dfs and serves them over Cap'n Proto RPC.")
+        .addOptionWithArg({"master"}, KJ_BIND_METHOD(*this, setMaster), "<host:port>",
+                          "Address of dfs-master (required).")
+        .addOptionWithArg({"listen"}, KJ_BIND_METHOD(*this, setListen), "<host:port>",
+                          "Address to listen on; port 0 picks a free port (required).")
+        .addOptionWithArg({"data-dir"}, KJ_BIND_METHOD(*this, setDataDir), "<dir>",
+                          "Directory holding the blocks (required).")
+        .addOptionWithArg({"port-file"}, KJ_BIND_METHOD(*this, setPortFile), "<file>",
+                          "Write the bound port number to <file> once listening.")
+        .addOptionWithArg({"heartbeat-ms"}, KJ_BIND_METHOD(*this, setHeartbeat), "<ms>",
+                          "Heartbeat interval in milliseconds (default 1000).")
+        .addOptionWithArg({"capacity"}, KJ_BIND_METHOD(*this, setCapacity), "<bytes>",
+                          "Capacity to report (default: size of the data dir's file system).")
+        .callAfterParsing(KJ_BIND_METHOD(*this, run))
+        .build();
+  }
+
+private:
+  kj::ProcessContext& context;
+  kj::String master, listen, dataDir, portFile;
+  uint64_t heartbeatMs = 1000;
+  kj::Maybe<uint64_t> capacity;
+
+  kj::MainBuilder::Validity setMaster(kj::StringPtr v) {
+    kj::String h; unsigned p;
+    if (!splitHostPort(v, h, p)) return kj::str("bad --master address: ", v);
+    master = kj::heapString(v);
+    return true;
+  }
+  kj::MainBuilder::Validity setListen(kj::StringPtr v) {
+    kj::String h; unsigned p;
+    if (!splitHostPort(v, h, p)) return kj::str("bad --listen address: ", v);
+    listen = kj::heapString(v);
+    return true;
+  }
+  kj::MainBuilder::Validity setDataDir(kj::StringPtr v) {
+    if (v.size() == 0) return kj::str("empty --data-dir");
+    dataDir = kj::heapString(v);
+    return true;
+  }
+  kj::MainBuilder::Validity setPortFile(kj::StringPtr v) {
+    if (v.size() == 0) return kj::str("empty --port-file");
+    portFile = kj::heapString(v);
+    return true;
+  }
+  kj::MainBuilder::Validity setHeartbeat(kj::StringPtr v) {
+    if (!parseUnsigned(v, heartbeatMs) || heartbeatMs == 0 || heartbeatMs > 3600000) {
+      return kj::str("bad --heartbeat-ms: ", v);
+    }
+    return true;
+  }
+  kj::MainBuilder::Validity setCapacity(kj::StringPtr v) {
+    uint64_t c;
+    if (!parseUnsigned(v, c) || c == 0) return kj::str("bad --capacity: ", v);
+    capacity = c;
+    return true;
+  }
+
+  void writePortFile(Disk& disk, unsigned port) {
+    auto tmp = kj::str(portFile, ".tmp.", getpid());
+    disk.writeFileSynced(tmp, kj::str(port, "\n").asBytes());
+    disk.rename(tmp, portFile);
+  }
+
+  kj::MainBuilder::Validity run() {
+    if (master == nullptr) return kj::str("--master is required");
+    if (listen == nullptr) return kj::str("--listen is required");
+    if (dataDir == nullptr) return kj::str("--data-dir is required");
+
+    kj::_::Debug::setLogLevel(kj::LogSeverity::INFO);
+    kj::UnixEventPort::captureSignal(SIGTERM);
+    kj::UnixEventPort::captureSignal(SIGINT);
+    auto io = kj::setupAsyncIo();
+
+    auto disk = newPosixDisk();
+    BlockStore store(*disk, dataDir);
+    KJ_LOG(INFO, "block store ready", dataDir, store.blockCount(), store.usedBytes());
+
+    auto listener = listenOn(io.provider->getNetwork(), listen, 0).wait(io.waitScope);
+    unsigned port = listener->getPort();
+    kj::String host; unsigned ignored;
+    splitHostPort(listen, host, ignored);
+    auto advertise = kj::str(host, ":", port);
+    if (portFile != nullptr) writePortFile(*disk, port);
+    KJ_LOG(INFO, "listening", advertise);
+
+    auto& timer = io.provider->getTimer();
+    auto serving = serveRpc(*listener, kj::heap<ChunkServerImpl>(store, *io.provider, timer));
+
+    NodeAgentOptions options;
+    options.masterAddress = kj::mv(master);
+    options.advertiseAddress = kj::mv(advertise);
+    options.capacityBytes = capacity.orDefault(disk->fileSystemSize(dataDir));
+    options.heartbeatInterval = heartbeatMs * kj::MILLISECONDS;
+    NodeAgent agent(store, *io.provider, timer, kj::mv(options));
+    auto agentLoop = agent.run().eagerlyEvaluate([](kj::Exception&& e) {
+      KJ_LOG(ERROR, "node agent stopped", e);
+    });
+
+    auto stop = io.unixEventPort.onSignal(SIGTERM)
+        .exclusiveJoin(io.unixEventPort.onSignal(SIGINT))
+        .then([](siginfo_t info) { KJ_LOG(INFO, "shutting down on signal", info.si_signo); });
+    serving.exclusiveJoin(kj::mv(stop)).wait(io.waitScope);
+    return true;
+  }
+};
+
+}  // namespace
+}  // namespace dfs
+
+KJ_MAIN(dfs::ChunkServerMain)

@@ -1,0 +1,31 @@
+// BlockWriterImpl: accumulates one streamed block upload and commits it on finish().
+#pragma once
+
+#include "server/chunkserver/blockstore/block_store.h"
+
+#include <chunk.capnp.h>
+
+namespace dfs {
+
+// Buffers the pieces of one block in memory (at most kMaxBlockSize, allocated at the first
+// write so idle writers cost nothing). finish() checks that
+// exactly `size` bytes arrived and stores the block durably; a writer dropped before
+// finish() leaves nothing behind. Writes after finish() fail.
+class BlockWriterImpl final : public wire::BlockWriter::Server {
+public:
+  BlockWriterImpl(BlockStore& store, BlockId id, uint64_t size);
+
+protected:
+  kj::Promise<void> write(WriteContext context) override;
+  kj::Promise<void> finish(FinishContext context) override;
+
+private:
+  BlockStore& store;
+  BlockId id;
+  uint64_t size;
+  kj::Array<kj::byte> buffer;  // allocated at the first write()
+  uint64_t filled = 0;
+  bool finished = false;
+};
+
+}  // namespace dfs

@@ -1,0 +1,102 @@
+// ChunkServerImpl: input validation and dispatch to the BlockStore; peer copies over RPC.
+#include "server/chunkserver/service/chunk_server_impl.h"
+
+#include "common/base/limits.h"
+#include "common/rpc/rpc.h"
+#include "server/chunkserver/service/block_writer_impl.h"
+
+#include <kj/debug.h>
+
+namespace dfs {
+namespace {
+
+BlockId requireId(wire::BlockId::Reader r) {
+  auto id = BlockId::fromWire(r);
+  KJ_REQUIRE(!id.isZero(), "zero block id");
+  return id;
+}
+
+// Streams `data` to `writer` piece by piece, then finishes.
+kj::Promise<void> sendPieces(wire::BlockWriter::Client writer, kj::Array<kj::byte> data,
+                             size_t offset) {
+  if (offset >= data.size()) {
+    return writer.finishRequest().send().ignoreResult();
+  }
+  size_t len = kj::min(size_t(kMaxWritePiece), data.size() - offset);
+  auto req = writer.writeRequest();
+  req.setData(data.slice(offset, offset + len));
+  return req.send().then([writer, data = kj::mv(data), offset, len]() mutable {
+    return sendPieces(kj::mv(writer), kj::mv(data), offset + len);
+  });
+}
+
+}  // namespace
+
+ChunkServerImpl::ChunkServerImpl(BlockStore& store, kj::AsyncIoProvider& io, kj::Timer& timer,
+                                 kj::Duration peerDeadline)
+    : store(store), io(io), timer(timer), peerDeadline(peerDeadline) {}
+
+kj::Promise<void> ChunkServerImpl::writeBlock(WriteBlockContext context) {
+  auto params = context.getParams();
+  auto id = requireId(params.getBlock());
+  uint64_t size = params.getSize();
+  KJ_REQUIRE(size >= 1 && size <= kMaxBlockSize, "bad block size", size);
+  context.getResults().setWriter(kj::heap<BlockWriterImpl>(store, id, size));
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> ChunkServerImpl::readBlock(ReadBlockContext context) {
+  auto params = context.getParams();
+  auto id = requireId(params.getBlock());
+  uint64_t length = params.getLength();
+  KJ_REQUIRE(length <= kMaxReadLength, "read length too large", length);
+  auto data = store.read(id, params.getOffset(), length);
+  context.getResults(capnp::MessageSize{data.size() / 8 + 8, 0}).setData(data);
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> ChunkServerImpl::statBlock(StatBlockContext context) {
+  auto id = requireId(context.getParams().getBlock());
+  auto results = context.getResults();
+  KJ_IF_MAYBE(size, store.stat(id)) {
+    results.setExists(true);
+    results.setSize(*size);
+  } else {
+    results.setExists(false);
+    results.setSize(0);
+  }
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> ChunkServerImpl::deleteBlocks(DeleteBlocksContext context) {
+  uint32_t deleted = 0;
+  for (auto b : context.getParams().getBlocks()) {
+    if (store.remove(BlockId::fromWire(b))) deleted++;
+  }
+  context.getResults().setDeleted(deleted);
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> ChunkServerImpl::copyBlockTo(CopyBlockToContext context) {
+  auto params = context.getParams();
+  auto id = requireId(params.getBlock());
+  auto target = kj::heapString(params.getTarget());
+  kj::String host;
+  unsigned port;
+  KJ_REQUIRE(splitHostPort(target, host, port), "bad target address", target);
+  KJ_REQUIRE(store.stat(id) != nullptr, "no such block", id.hex());
+  auto data = store.read(id, 0, kMaxBlockSize);
+  uint64_t size = data.size();
+  auto copying = connectRpc(io, timer, target, 0, peerDeadline)
+      .then([id, size, data = kj::mv(data)](kj::Own<RpcConnection> conn) mutable {
+        auto peer = conn->bootstrap<wire::ChunkServer>();
+        auto req = peer.writeBlockRequest();
+        id.toWire(req.initBlock());
+        req.setSize(size);
+        auto writer = req.send().getWriter();
+        return sendPieces(kj::mv(writer), kj::mv(data), 0).attach(kj::mv(conn));
+      });
+  return withDeadline(timer, peerDeadline, kj::mv(copying), "copyBlockTo").attach(kj::mv(target));
+}
+
+}  // namespace dfs

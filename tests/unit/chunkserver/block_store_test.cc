@@ -1,0 +1,202 @@
+// Unit tests for BlockStore: round trips, range reads, corruption, temp cleanup, deletes.
+#include "server/chunkserver/blockstore/block_store.h"
+
+#include "common/base/limits.h"
+#include "server/chunkserver/blockstore/block_format.h"
+#include "tests/unit/chunkserver/test_disk.h"
+
+#include <gtest/gtest.h>
+#include <kj/exception.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <random>
+
+namespace dfs {
+namespace {
+
+kj::Array<kj::byte> randomBytes(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  auto out = kj::heapArray<kj::byte>(n);
+  for (auto& b : out) b = kj::byte(rng());
+  return out;
+}
+
+bool has(kj::StringPtr text, const char* needle) {
+  return std::string(text.cStr()).find(needle) != std::string::npos;
+}
+
+bool same(kj::ArrayPtr<const kj::byte> a, kj::ArrayPtr<const kj::byte> b) {
+  return a.size() == b.size() && memcmp(a.begin(), b.begin(), a.size()) == 0;
+}
+
+template <typename F>
+kj::String exceptionText(F&& f) {
+  KJ_IF_MAYBE(e, kj::runCatchingExceptions(kj::fwd<F>(f))) {
+    return kj::str(e->getDescription());
+  }
+  return kj::str("<no exception>");
+}
+
+void flipByteInFile(kj::StringPtr path, uint64_t offset) {
+  int fd = open(path.cStr(), O_RDWR);
+  ASSERT_GE(fd, 0);
+  kj::byte b;
+  ASSERT_EQ(pread(fd, &b, 1, offset), 1);
+  b ^= 0x01;
+  ASSERT_EQ(pwrite(fd, &b, 1, offset), 1);
+  close(fd);
+}
+
+class BlockStoreTest : public ::testing::Test {
+protected:
+  ~BlockStoreTest() noexcept override {}
+  test::TempDir dir;
+  kj::Own<Disk> posix = newPosixDisk();
+};
+
+TEST_F(BlockStoreTest, RoundTripVariousSizes) {
+  BlockStore store(*posix, dir.path);
+  uint64_t sizes[] = {1, 100, kChecksumChunk - 1, kChecksumChunk, kChecksumChunk + 1,
+                      2 * kChecksumChunk, 3 * kChecksumChunk + 7, kMaxBlockSize};
+  uint32_t seed = 1;
+  for (uint64_t size : sizes) {
+    auto id = BlockId::random();
+    auto data = randomBytes(size, seed++);
+    store.put(id, data);
+    EXPECT_EQ(store.stat(id).orDefault(0), size);
+    auto got = store.read(id, 0, kMaxBlockSize);
+    EXPECT_TRUE(same(got, data)) << size;
+  }
+  EXPECT_EQ(store.blockCount(), 8u);
+  EXPECT_GT(store.usedBytes(), kMaxBlockSize);
+
+  // The index survives a restart.
+  BlockStore reopened(*posix, dir.path);
+  EXPECT_EQ(reopened.blockCount(), 8u);
+  EXPECT_EQ(reopened.usedBytes(), store.usedBytes());
+  EXPECT_EQ(reopened.diskErrors(), 0u);
+}
+
+TEST_F(BlockStoreTest, RangeReadsAtChunkEdges) {
+  BlockStore store(*posix, dir.path);
+  auto id = BlockId::random();
+  uint64_t size = 3 * kChecksumChunk + 1000;
+  auto data = randomBytes(size, 7);
+  store.put(id, data);
+  struct Case { uint64_t off, len; };
+  Case cases[] = {{0, 1}, {kChecksumChunk - 1, 2}, {kChecksumChunk, kChecksumChunk},
+                  {kChecksumChunk - 1, kChecksumChunk + 2}, {size - 1, 1}, {size - 1, 100},
+                  {3 * kChecksumChunk, 5000}, {10, 0}, {size, 10}, {0, size}};
+  for (auto c : cases) {
+    auto got = store.read(id, c.off, c.len);
+    uint64_t expect = kj::min(c.len, size - c.off);
+    ASSERT_EQ(got.size(), expect) << c.off << " " << c.len;
+    EXPECT_TRUE(same(got, data.slice(c.off, c.off + expect))) << c.off << " " << c.len;
+  }
+  EXPECT_TRUE(has(exceptionText([&]() { store.read(id, size + 1, 1); }), "offset beyond end"));
+  EXPECT_TRUE(has(exceptionText([&]() { store.read(BlockId::random(), 0, 1); }), "no such block"));
+}
+
+TEST_F(BlockStoreTest, CorruptionDetectedPerChunk) {
+  BlockStore store(*posix, dir.path);
+  auto id = BlockId::random();
+  uint64_t size = 3 * kChecksumChunk;
+  auto data = randomBytes(size, 9);
+  store.put(id, data);
+  uint64_t dataOffset = kBlockHeaderFixed + 4 * 3 + 4;
+  flipByteInFile(blockPath(dir.path, id), dataOffset + kChecksumChunk + 123);
+
+  EXPECT_TRUE(has(exceptionText([&]() { store.read(id, kChecksumChunk + 500, 1); }), "checksum mismatch"));
+  EXPECT_EQ(store.diskErrors(), 1u);
+  EXPECT_TRUE(has(exceptionText([&]() { store.read(id, 0, size); }), "checksum mismatch"));
+  EXPECT_EQ(store.diskErrors(), 2u);
+  // Other chunks still read fine.
+  EXPECT_TRUE(same(store.read(id, 0, kChecksumChunk), data.slice(0, kChecksumChunk)));
+  EXPECT_TRUE(same(store.read(id, 2 * kChecksumChunk, kChecksumChunk),
+                   data.slice(2 * kChecksumChunk, size)));
+
+  // A corrupt header is detected too.
+  auto id2 = BlockId::random();
+  store.put(id2, data.slice(0, 10));
+  flipByteInFile(blockPath(dir.path, id2), kBlockHeaderFixed);
+  EXPECT_TRUE(has(exceptionText([&]() { store.read(id2, 0, 1); }), "checksum mismatch"));
+}
+
+TEST_F(BlockStoreTest, FaultDiskCorruptReadsThrow) {
+  test::FaultDisk disk(*posix);
+  BlockStore store(disk, dir.path);
+  auto id = BlockId::random();
+  auto data = randomBytes(2 * kChecksumChunk, 11);
+  store.put(id, data);
+  uint64_t dataOffset = kBlockHeaderFixed + 4 * 2 + 4;
+  disk.corruptOffset = dataOffset + 5;
+  EXPECT_TRUE(has(exceptionText([&]() { store.read(id, 0, 10); }), "checksum mismatch"));
+  EXPECT_TRUE(same(store.read(id, kChecksumChunk, 10), data.slice(kChecksumChunk, kChecksumChunk + 10)));
+  disk.corruptOffset = nullptr;
+  EXPECT_TRUE(same(store.read(id, 0, 10), data.slice(0, 10)));
+}
+
+TEST_F(BlockStoreTest, FailedWriteLeavesNothing) {
+  test::FaultDisk disk(*posix);
+  BlockStore store(disk, dir.path);
+  auto id = BlockId::random();
+  disk.failWrites = true;
+  EXPECT_TRUE(has(exceptionText([&]() { store.put(id, randomBytes(1000, 3)); }), "injected write failure"));
+  EXPECT_EQ(store.stat(id), nullptr);
+  EXPECT_EQ(store.diskErrors(), 1u);
+  EXPECT_EQ(posix->list(tmpDir(dir.path)).size(), 0u);
+  EXPECT_EQ(posix->openRead(blockPath(dir.path, id)), nullptr);
+  disk.failWrites = false;
+  store.put(id, randomBytes(1000, 3));
+  EXPECT_EQ(store.stat(id).orDefault(0), 1000u);
+}
+
+TEST_F(BlockStoreTest, TempFilesClearedAtStartup) {
+  {
+    BlockStore store(*posix, dir.path);
+    store.put(BlockId::random(), randomBytes(10, 1));
+  }
+  // Simulate a crash in the middle of writes.
+  posix->writeFileSynced(kj::str(tmpDir(dir.path), "/half.tmp"), randomBytes(500, 2));
+  posix->writeFileSynced(kj::str(tmpDir(dir.path), "/other"), randomBytes(5, 2));
+  BlockStore store(*posix, dir.path);
+  EXPECT_EQ(posix->list(tmpDir(dir.path)).size(), 0u);
+  EXPECT_EQ(store.blockCount(), 1u);
+}
+
+TEST_F(BlockStoreTest, BadBlockFileSkippedAtStartup) {
+  auto id = BlockId::random();
+  {
+    BlockStore store(*posix, dir.path);
+    store.put(id, randomBytes(100, 1));
+  }
+  flipByteInFile(blockPath(dir.path, id), 0);  // magic
+  BlockStore store(*posix, dir.path);
+  EXPECT_EQ(store.blockCount(), 0u);
+  EXPECT_EQ(store.diskErrors(), 1u);
+}
+
+TEST_F(BlockStoreTest, PutIdempotentAndDelete) {
+  BlockStore store(*posix, dir.path);
+  auto id = BlockId::random();
+  auto data = randomBytes(5000, 4);
+  store.put(id, data);
+  uint64_t used = store.usedBytes();
+  store.put(id, data);  // same size: no-op
+  EXPECT_EQ(store.usedBytes(), used);
+  EXPECT_TRUE(has(exceptionText([&]() { store.put(id, data.slice(0, 10)); }), "block exists with a different size"));
+  EXPECT_TRUE(store.remove(id));
+  EXPECT_FALSE(store.remove(id));
+  EXPECT_EQ(store.stat(id), nullptr);
+  EXPECT_EQ(store.usedBytes(), 0u);
+  EXPECT_EQ(posix->openRead(blockPath(dir.path, id)), nullptr);
+  EXPECT_TRUE(has(exceptionText([&]() { store.read(id, 0, 1); }), "no such block"));
+}
+
+TEST_F(BlockStoreTest, BlockPathLayout) {
+  BlockId id{0x0123456789abcdefULL, 0xfedcba9876543210ULL};
+  EXPECT_EQ(blockPath("/d", id), "/d/blocks/01/23/0123456789abcdeffedcba9876543210");
+}
+
+}  // namespace
+}  // namespace dfs
