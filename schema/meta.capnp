@@ -10,6 +10,8 @@ struct InodeRecord {
   attr @0 :Common.Attr;
   volumeId @1 :UInt64;
   symlinkTarget @2 :Data;   # only for symlinks
+  parent @3 :UInt64;        # directories only: the containing directory (root: itself);
+                            # rename walks these up to refuse moving a dir into its subtree
 }
 
 struct VolumeRecord {

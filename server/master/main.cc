@@ -1,0 +1,169 @@
+// dfs-master entry point: parses flags, opens the metadata store, serves RPC. Wiring only.
+#include "server/master/service/master_core.h"
+#include "server/master/service/master_impl.h"
+#include "server/master/store/rocks_store.h"
+#include "common/rpc/rpc.h"
+#include <kj/async-unix.h>
+#include <kj/debug.h>
+#include <kj/main.h>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace dfs {
+namespace {
+
+// Writes "<port>\n" to `path` atomically (temp file + fsync + rename).
+void writePortFile(kj::StringPtr path, unsigned port) {
+  auto tmp = kj::str(path, ".tmp.", getpid());
+  auto text = kj::str(port, "\n");
+  int fd;
+  KJ_SYSCALL(fd = open(tmp.cStr(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), tmp);
+  kj::AutoCloseFd closer(fd);
+  KJ_SYSCALL(write(fd, text.begin(), text.size()), tmp);
+  KJ_SYSCALL(fsync(fd), tmp);
+  KJ_SYSCALL(rename(tmp.cStr(), path.cStr()), path);
+}
+
+kj::MainBuilder::Validity parseUint(kj::StringPtr arg, uint64_t min, uint64_t max,
+                                    uint64_t& out) {
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long v = strtoull(arg.cStr(), &end, 10);
+  if (arg.size() == 0 || *end != '\0' || errno != 0 || arg[0] == '-' || v < min || v > max) {
+    return kj::str("expected an integer in [", min, ", ", max, "]");
+  }
+  out = v;
+  return true;
+}
+
+class MasterMain {
+public:
+  explicit MasterMain(kj::ProcessContext& context) : context(context) {}
+
+  kj::MainFunc getMain() {
+    return kj::MainBuilder(context, "dfs-master 0.1.0",
+                           "The dfs metadata master: namespace, extent maps, volumes, "
+                           "chunk server registry and block garbage collection.")
+        .addOptionWithArg({"listen"}, KJ_BIND_METHOD(*this, setListen), "<host:port>",
+                          "Address to serve RPC on (default 127.0.0.1:9400; port 0 = any).")
+        .addOptionWithArg({"data-dir"}, KJ_BIND_METHOD(*this, setDataDir), "<dir>",
+                          "Directory for the metadata (RocksDB in <dir>/meta). Required.")
+        .addOptionWithArg({"port-file"}, KJ_BIND_METHOD(*this, setPortFile), "<file>",
+                          "Write the bound port to <file> once listening.")
+        .addOptionWithArg({"default-replicas"}, KJ_BIND_METHOD(*this, setReplicas), "<n>",
+                          "Replicas of the 'default' volume and of new volumes (default 2).")
+        .addOptionWithArg({"suspect-timeout-ms"}, KJ_BIND_METHOD(*this, setSuspect), "<ms>",
+                          "Heartbeat silence before a node is suspect (default 3000).")
+        .addOptionWithArg({"dead-timeout-ms"}, KJ_BIND_METHOD(*this, setDead), "<ms>",
+                          "Heartbeat silence before a node is dead (default 10000).")
+        .addOptionWithArg({"gc-grace-ms"}, KJ_BIND_METHOD(*this, setGrace), "<ms>",
+                          "Delay before an unreferenced block is deleted (default 30000).")
+        .callAfterParsing(KJ_BIND_METHOD(*this, run))
+        .build();
+  }
+
+private:
+  kj::ProcessContext& context;
+  kj::String listen = kj::str("127.0.0.1:9400");
+  kj::String dataDir;
+  kj::String portFile;
+  MasterConfig config;
+  uint64_t suspectMs = 3000, deadMs = 10000;
+
+  kj::MainBuilder::Validity setListen(kj::StringPtr arg) {
+    kj::String host;
+    unsigned port;
+    if (!splitHostPort(arg, host, port)) return "expected HOST:PORT";
+    listen = kj::str(arg);
+    return true;
+  }
+  kj::MainBuilder::Validity setDataDir(kj::StringPtr arg) {
+    if (arg.size() == 0) return "must not be empty";
+    dataDir = kj::str(arg);
+    return true;
+  }
+  kj::MainBuilder::Validity setPortFile(kj::StringPtr arg) {
+    portFile = kj::str(arg);
+    return true;
+  }
+  kj::MainBuilder::Validity setReplicas(kj::StringPtr arg) {
+    uint64_t v;
+    auto valid = parseUint(arg, 1, 8, v);
+    config.defaultReplicas = static_cast<uint32_t>(v);
+    return valid;
+  }
+  kj::MainBuilder::Validity setSuspect(kj::StringPtr arg) {
+    return parseUint(arg, 1, 86'400'000, suspectMs);
+  }
+  kj::MainBuilder::Validity setDead(kj::StringPtr arg) {
+    return parseUint(arg, 1, 86'400'000, deadMs);
+  }
+  kj::MainBuilder::Validity setGrace(kj::StringPtr arg) {
+    uint64_t v;
+    auto valid = parseUint(arg, 0, 30ull * 86'400'000, v);
+    config.gcGraceNs = static_cast<int64_t>(v) * 1'000'000;
+    return valid;
+  }
+
+  kj::MainBuilder::Validity run() {
+    if (dataDir == nullptr) return "--data-dir is required";
+    if (deadMs <= suspectMs) return "--dead-timeout-ms must exceed --suspect-timeout-ms";
+    config.nodeTimeouts.suspectAfter = suspectMs * kj::MILLISECONDS;
+    config.nodeTimeouts.deadAfter = deadMs * kj::MILLISECONDS;
+    // (--verbose, built into MainBuilder, turns on informational logs.)
+    // Signals must be captured before any thread exists (RocksDB starts threads when it
+    // opens, and they must inherit the blocked mask) and before the event loop.
+    kj::UnixEventPort::captureSignal(SIGTERM);
+    kj::UnixEventPort::captureSignal(SIGINT);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (mkdir(dataDir.cStr(), 0755) < 0 && errno != EEXIST) {
+      context.exitError(kj::str("dfs-master: cannot create ", dataDir, ": ", strerror(errno)));
+    }
+    kj::Own<MetaStore> store;
+    KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() {
+      store = openRocksStore(kj::str(dataDir, "/meta"));
+    })) {
+      context.exitError(kj::str("dfs-master: cannot open metadata store in ", dataDir,
+                                "/meta: ", e->getDescription()));
+    }
+
+    auto io = kj::setupAsyncIo();
+    SystemClock clock;
+    MasterCore core(*store, clock, io.provider->getTimer(), config);
+
+    kj::Own<kj::ConnectionReceiver> listener;
+    KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() {
+      listener = listenOn(io.provider->getNetwork(), listen, 9400).wait(io.waitScope);
+    })) {
+      context.exitError(kj::str("dfs-master: cannot listen on ", listen, ": ",
+                                e->getDescription()));
+    }
+    unsigned port = listener->getPort();
+    if (portFile != nullptr) writePortFile(portFile, port);
+    kj::String host;
+    unsigned ignored;
+    splitHostPort(listen, host, ignored);
+    context.warning(kj::str("dfs-master listening on ", host, ":", port));
+
+    auto stop = io.unixEventPort.onSignal(SIGTERM)
+                    .exclusiveJoin(io.unixEventPort.onSignal(SIGINT))
+                    .then([](siginfo_t) {});
+    core.startBackground();
+    serveRpc(*listener, kj::heap<MasterImpl>(core))
+        .exclusiveJoin(kj::mv(stop))
+        .wait(io.waitScope);
+    context.warning("dfs-master: shutting down");
+    return true;
+  }
+};
+
+}  // namespace
+}  // namespace dfs
+
+KJ_MAIN(dfs::MasterMain)

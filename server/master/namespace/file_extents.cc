@@ -1,0 +1,68 @@
+// Namespace file data: reading a file's extent map and committing newly written blocks.
+#include "server/master/namespace/namespace.h"
+#include "common/base/limits.h"
+#include <cerrno>
+#include <kj/debug.h>
+
+namespace dfs {
+
+int Namespace::getExtents(uint64_t ino, uint64_t offset, uint64_t length, Inode& attr,
+                          kj::Vector<ExtentPiece>& out) {
+  KJ_IF_MAYBE(node, load(ino)) {
+    if (node->isDir()) return EISDIR;
+    if (!node->isReg()) return EINVAL;
+    out = readExtents(store, ino, offset, length);
+    attr = kj::mv(*node);
+    return 0;
+  }
+  return ENOENT;
+}
+
+static void validatePiece(const CommitPiece& p) {
+  auto& e = p.piece;
+  KJ_REQUIRE(e.length > 0, "commit extent of length 0");
+  KJ_REQUIRE(e.blockSize > 0 && e.blockSize <= kMaxBlockSize, "commit blockSize out of range",
+             e.blockSize);
+  KJ_REQUIRE(e.blockOffset <= e.blockSize && e.length <= e.blockSize - e.blockOffset,
+             "commit extent past the end of its block", e.blockOffset, e.length, e.blockSize);
+  KJ_REQUIRE(e.fileOffset <= (uint64_t(1) << 62) - e.length, "commit file offset out of range",
+             e.fileOffset);
+  KJ_REQUIRE(!e.block.isZero(), "commit of the zero block id");
+  KJ_REQUIRE(p.nodes.size() <= kMaxReplicas, "too many nodes for one block", p.nodes.size());
+}
+
+int Namespace::commit(uint64_t ino, kj::ArrayPtr<const CommitPiece> pieces, uint64_t minSize,
+                      Inode& out) {
+  KJ_REQUIRE(pieces.size() <= kMaxCommitExtents, "too many extents in one commit",
+             pieces.size());
+  KJ_REQUIRE(minSize <= (uint64_t(1) << 62), "commit minSize out of range", minSize);
+  uint64_t begin = UINT64_MAX, end = 0;
+  for (auto& p : pieces) {
+    validatePiece(p);
+    begin = kj::min(begin, p.piece.fileOffset);
+    end = kj::max(end, p.piece.end());
+  }
+  auto t = txn();
+  Inode* node = nullptr;
+  KJ_IF_MAYBE(n, t.inode(ino)) { node = n; } else { return ENOENT; }
+  if (node->isDir()) return EISDIR;
+  if (!node->isReg()) return EINVAL;
+
+  if (pieces.size() > 0) {
+    ExtentOverlay overlay(store, ino, begin, end);
+    for (auto& p : pieces) {
+      overlay.write(p.piece);
+      NewBlockInfo info{p.piece.blockSize, {}};
+      for (auto id : p.nodes) info.nodes.add(id);
+      t.addNewBlock(p.piece.block, kj::mv(info));
+    }
+    t.addRefDeltas(overlay.flush(t.batch()));
+  }
+  node->size = kj::max(node->size, kj::max(minSize, end));
+  node->mtimeNs = node->ctimeNs = t.now();
+  t.commit();
+  out = node->clone();
+  return 0;
+}
+
+}  // namespace dfs

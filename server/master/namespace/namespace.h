@@ -1,0 +1,106 @@
+// Namespace: the POSIX operations of one volume over the MetaStore, as plain methods.
+//
+// Every method returns 0 or a POSIX errno (expected failures) and throws kj::Exception for
+// malformed input or store failures. Mutations compute one WriteBatch from the current
+// state (see txn.h) and write it durably before returning. Not thread-safe: the master
+// runs on one event loop, which serializes operations.
+#pragma once
+
+#include "server/master/namespace/inode.h"
+#include "server/master/namespace/txn.h"
+#include "server/master/store/extent_map.h"
+#include "common/base/clock.h"
+#include <sys/stat.h>
+
+namespace dfs {
+
+constexpr uint32_t kRenameNoReplace = 1;  // RENAME_NOREPLACE
+constexpr uint32_t kRenameExchange = 2;   // RENAME_EXCHANGE
+
+struct SetAttrArgs {
+  uint64_t ino = 0;
+  kj::Maybe<uint32_t> mode;
+  kj::Maybe<uint32_t> uid;
+  kj::Maybe<uint32_t> gid;
+  kj::Maybe<uint64_t> size;
+  bool setAtime = false, atimeNow = false;
+  int64_t atimeNs = 0;
+  bool setMtime = false, mtimeNow = false;
+  int64_t mtimeNs = 0;
+};
+
+struct DirEntryOut {
+  Bytes name;
+  Inode inode;
+};
+
+// One commit() piece: a range of a newly written block and the servers holding it.
+struct CommitPiece {
+  ExtentPiece piece;
+  kj::Array<uint64_t> nodes;
+};
+
+class Namespace {
+public:
+  // Operates on volume `volumeId` whose root directory is `rootIno`. Blocks whose
+  // refcount drops to zero become deletable gcGraceNs later.
+  Namespace(MetaStore& store, Clock& clock, uint64_t volumeId, uint64_t rootIno,
+            int64_t gcGraceNs);
+
+  // Creates the root directory inode of a new volume into `batch` (not written).
+  static Inode makeRoot(uint64_t ino, uint64_t volumeId, int64_t nowNs);
+
+  uint64_t rootIno() const { return root; }
+
+  int lookup(uint64_t parent, BytesPtr name, Inode& out);
+  int getAttr(uint64_t ino, Inode& out);
+  int readlink(uint64_t ino, Bytes& target);
+  // Truncate/extend, chmod (type bits kept), chown, utimes. ctime always moves.
+  int setAttr(const SetAttrArgs& args, Inode& out);
+
+  int mknod(uint64_t parent, BytesPtr name, uint32_t mode, uint64_t rdev, uint32_t uid,
+            uint32_t gid, bool exclusive, Inode& out);
+  int mkdir(uint64_t parent, BytesPtr name, uint32_t mode, uint32_t uid, uint32_t gid,
+            Inode& out);
+  int symlink(uint64_t parent, BytesPtr name, BytesPtr target, uint32_t uid, uint32_t gid,
+              Inode& out);
+  int link(uint64_t ino, uint64_t newParent, BytesPtr newName, Inode& out);
+  int unlink(uint64_t parent, BytesPtr name);
+  int rmdir(uint64_t parent, BytesPtr name);
+  int rename(uint64_t parent, BytesPtr name, uint64_t newParent, BytesPtr newName,
+             uint32_t flags);
+
+  // Entries of directory `ino` strictly after `after`, at most min(maxEntries,
+  // kMaxReaddirPage) (maxEntries must be > 0). eof = no entries follow the returned ones.
+  int readdir(uint64_t ino, BytesPtr after, uint32_t maxEntries,
+              kj::Vector<DirEntryOut>& out, bool& eof);
+
+  // Pieces of regular file `ino` overlapping [offset, offset+length).
+  int getExtents(uint64_t ino, uint64_t offset, uint64_t length, Inode& attr,
+                 kj::Vector<ExtentPiece>& out);
+  // Points the pieces' ranges at their blocks (later pieces win), size = max(size,
+  // minSize, end of pieces), mtime = ctime = now. Validates the pieces (KJ_REQUIRE).
+  int commit(uint64_t ino, kj::ArrayPtr<const CommitPiece> pieces, uint64_t minSize,
+             Inode& out);
+
+  // Number of inodes and logical bytes of this volume (kept in counters by every Txn).
+  uint64_t inodeCount();
+  uint64_t usedBytes();
+
+private:
+  MetaStore& store;
+  Clock& clock;
+  uint64_t volumeId;
+  uint64_t root;
+  int64_t graceNs;
+
+  kj::Maybe<Inode> load(uint64_t ino);  // inode of this volume, or nullptr
+  int create(uint64_t parent, BytesPtr name, uint32_t mode, uint64_t rdev, uint32_t uid,
+             uint32_t gid, BytesPtr target, Inode& out);
+  int removeEntry(uint64_t parent, BytesPtr name, bool dir);
+  // True if directory `ancestor` is `dir` or one of its ancestors (walks parent links).
+  bool isAncestor(uint64_t ancestor, uint64_t dir);
+  Txn txn();
+};
+
+}  // namespace dfs

@@ -1,0 +1,38 @@
+// Namespace setAttr: chmod, chown, truncate/extend, utimes.
+#include "server/master/namespace/namespace.h"
+#include "server/master/store/extent_map.h"
+#include <cerrno>
+#include <kj/debug.h>
+
+namespace dfs {
+
+int Namespace::setAttr(const SetAttrArgs& args, Inode& out) {
+  auto t = txn();
+  Inode* node = nullptr;
+  KJ_IF_MAYBE(n, t.inode(args.ino)) { node = n; } else { return ENOENT; }
+  int64_t now = t.now();
+
+  KJ_IF_MAYBE(size, args.size) {
+    if (node->isDir()) return EISDIR;
+    if (!node->isReg()) return EINVAL;
+    KJ_REQUIRE(*size <= (uint64_t(1) << 62), "file size out of range", *size);
+    if (*size < node->size) {
+      ExtentOverlay overlay(store, node->ino, *size, UINT64_MAX);
+      overlay.truncate(*size);
+      t.addRefDeltas(overlay.flush(t.batch()));
+    }
+    if (*size != node->size) node->size = *size;
+    node->mtimeNs = now;  // truncate(2) updates mtime even when the size is unchanged
+  }
+  KJ_IF_MAYBE(mode, args.mode) { node->mode = (node->mode & S_IFMT) | (*mode & 07777); }
+  KJ_IF_MAYBE(uid, args.uid) { node->uid = *uid; }
+  KJ_IF_MAYBE(gid, args.gid) { node->gid = *gid; }
+  if (args.setAtime) node->atimeNs = args.atimeNow ? now : args.atimeNs;
+  if (args.setMtime) node->mtimeNs = args.mtimeNow ? now : args.mtimeNs;
+  node->ctimeNs = now;
+  t.commit();
+  out = node->clone();
+  return 0;
+}
+
+}  // namespace dfs

@@ -1,0 +1,76 @@
+// Txn: one namespace mutation. Reads current state, collects every change, writes ONE batch.
+//
+// A Txn loads each inode at most once; callers edit the returned Inode in place and
+// commit() writes every loaded (or created) inode back, plus dirents, extent edits, block
+// refcount updates and the volume's inode/byte counters — all in a single durable
+// WriteBatch, so a crash never leaves half an operation behind (and, with Raft later,
+// the batch is the log entry). Ids and timestamps are decided here, once.
+#pragma once
+
+#include "server/master/namespace/inode.h"
+#include "server/master/store/block_refs.h"
+#include "server/master/store/records.h"
+#include "common/base/clock.h"
+#include <map>
+#include <set>
+
+namespace dfs {
+
+class Txn {
+public:
+  Txn(MetaStore& store, Clock& clock, uint64_t volumeId, int64_t gcGraceNs);
+  KJ_DISALLOW_COPY(Txn);
+  Txn(Txn&&) = default;
+
+  int64_t now() const { return nowNs; }
+  MetaStore& store() { return db; }
+  WriteBatch& batch() { return wb; }
+
+  // Inode `ino` of this txn's volume, loaded once; edits through the reference are written
+  // by commit(). nullptr if absent, removed in this txn, or in another volume.
+  kj::Maybe<Inode&> inode(uint64_t ino);
+
+  // Directory `ino` for an entry operation: 0, ENOENT (absent) or ENOTDIR.
+  int dir(uint64_t ino, Inode*& out);
+
+  // A new inode (number from the persistent counter) with times = now, nlink 1.
+  Inode& newInode(uint32_t mode, uint32_t uid, uint32_t gid);
+
+  // Deletes inode `ino` (must have been loaded) and, for files, all its extents.
+  void removeInode(uint64_t ino);
+
+  kj::Maybe<DirentValue> dirent(uint64_t parent, BytesPtr name);
+  void putDirent(uint64_t parent, BytesPtr name, const Inode& child);
+  void delDirent(uint64_t parent, BytesPtr name);
+  bool dirIsEmpty(uint64_t dir);
+
+  // Block reference changes, applied once at commit().
+  void addRefDeltas(const std::map<BlockId, int64_t>& deltas);
+  void addNewBlock(BlockId id, NewBlockInfo info);
+
+  // Writes the batch (durable when it returns). Throws on store failure.
+  void commit();
+
+private:
+  MetaStore& db;
+  uint64_t volumeId;
+  int64_t graceNs;
+  int64_t nowNs;
+  WriteBatch wb;
+  std::map<uint64_t, Inode> inodes;       // loaded or created
+  std::map<uint64_t, uint64_t> origSize;  // regular files' sizes when loaded (0 if new)
+  std::set<uint64_t> removed;
+  kj::Maybe<uint64_t> nextIno;            // next free inode number, once read
+  std::map<BlockId, int64_t> refDeltas;
+  std::map<BlockId, NewBlockInfo> newBlocks;
+};
+
+// The persistent inode number counter; inode 1 is reserved (the client maps FUSE's root).
+constexpr kj::StringPtr kNextInoCounter = "next_ino"_kj;
+constexpr uint64_t kFirstIno = 2;
+
+// Per-volume counters kept in 'C' keys and updated by every Txn.
+kj::String volumeInodesCounter(uint64_t volumeId);
+kj::String volumeBytesCounter(uint64_t volumeId);
+
+}  // namespace dfs

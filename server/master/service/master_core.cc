@@ -1,0 +1,21 @@
+// MasterCore construction and background tasks.
+#include "server/master/service/master_core.h"
+#include <kj/debug.h>
+
+namespace dfs {
+
+MasterCore::MasterCore(MetaStore& store, Clock& clock, kj::Timer& timer, MasterConfig config)
+    : store(store), clock(clock), timer(timer), config(config), volumes(store, clock),
+      nodes(store, clock, timer, config.nodeTimeouts), placement(nodes),
+      gc(store, clock, nodes), tasks(*this) {
+  nodes.load();
+  volumes.ensureDefault(config.defaultReplicas);
+}
+
+void MasterCore::startBackground() { tasks.add(gc.run(timer, config.gcInterval)); }
+
+void MasterCore::taskFailed(kj::Exception&& exception) {
+  KJ_LOG(ERROR, "master background task failed", exception);
+}
+
+}  // namespace dfs

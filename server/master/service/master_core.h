@@ -1,0 +1,44 @@
+// MasterCore: the master's components wired together (owned by main or a test).
+#pragma once
+
+#include "server/master/gc/gc.h"
+#include "server/master/nodes/node_registry.h"
+#include "server/master/placement/placement.h"
+#include "server/master/service/session_registry.h"
+#include "server/master/volumes/volumes.h"
+
+namespace dfs {
+
+struct MasterConfig {
+  uint32_t defaultReplicas = 2;
+  NodeTimeouts nodeTimeouts;
+  int64_t gcGraceNs = 30'000'000'000LL;
+  kj::Duration gcInterval = 2 * kj::SECONDS;
+};
+
+class MasterCore final : private kj::TaskSet::ErrorHandler {
+public:
+  // Loads known nodes and creates the default volume on first start.
+  MasterCore(MetaStore& store, Clock& clock, kj::Timer& timer, MasterConfig config);
+  KJ_DISALLOW_COPY(MasterCore);
+
+  // Starts background work (block GC every config.gcInterval) on the current event loop;
+  // it runs until the MasterCore is destroyed.
+  void startBackground();
+
+  MetaStore& store;
+  Clock& clock;
+  kj::Timer& timer;
+  MasterConfig config;
+  Volumes volumes;
+  NodeRegistry nodes;
+  Placement placement;
+  SessionRegistry sessions;
+  BlockGc gc;
+
+private:
+  kj::TaskSet tasks;
+  void taskFailed(kj::Exception&& exception) override;
+};
+
+}  // namespace dfs

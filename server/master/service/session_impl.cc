@@ -1,0 +1,249 @@
+// SessionImpl: request decoding, Namespace calls, reply encoding.
+#include "server/master/service/session_impl.h"
+#include "server/master/store/keys.h"
+#include "server/master/store/records.h"
+#include "common/base/limits.h"
+#include <cerrno>
+#include <kj/debug.h>
+
+namespace dfs {
+
+SessionImpl::SessionImpl(MasterCore& core, Volume volumeIn, kj::StringPtr clientName)
+    : core(core), volume(kj::mv(volumeIn)),
+      ns(core.store, core.clock, volume.id, volume.rootIno, core.config.gcGraceNs),
+      sessionId(core.sessions.add(clientName, volume.name, core.clock.nowNs())) {}
+
+SessionImpl::~SessionImpl() noexcept(false) { core.sessions.remove(sessionId); }
+
+// Sets err and, on success, the attr of a reply that has both.
+template <typename Results>
+static void reply(Results results, int err, const Inode& node) {
+  results.setErr(err);
+  if (err == 0) node.toWire(results.initAttr());
+}
+
+kj::Promise<void> SessionImpl::lookup(LookupContext context) {
+  auto p = context.getParams();
+  Inode node;
+  int err = ns.lookup(p.getParent(), p.getName(), node);
+  reply(context.getResults(), err, node);
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> SessionImpl::getAttr(GetAttrContext context) {
+  Inode node;
+  int err = ns.getAttr(context.getParams().getIno(), node);
+  reply(context.getResults(), err, node);
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> SessionImpl::setAttr(SetAttrContext context) {
+  auto r = context.getParams().getReq();
+  SetAttrArgs args;
+  args.ino = r.getIno();
+  if (r.getSetMode()) args.mode = r.getMode();
+  if (r.getSetUid()) args.uid = r.getUid();
+  if (r.getSetGid()) args.gid = r.getGid();
+  if (r.getSetSize()) args.size = r.getSize();
+  args.setAtime = r.getSetAtime() || r.getAtimeNow();
+  args.atimeNow = r.getAtimeNow();
+  args.atimeNs = r.getAtimeNs();
+  args.setMtime = r.getSetMtime() || r.getMtimeNow();
+  args.mtimeNow = r.getMtimeNow();
+  args.mtimeNs = r.getMtimeNs();
+  Inode node;
+  int err = ns.setAttr(args, node);
+  reply(context.getResults(), err, node);
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> SessionImpl::mknod(MknodContext context) {
+  auto p = context.getParams();
+  Inode node;
+  int err = ns.mknod(p.getParent(), p.getName(), p.getMode(), p.getRdev(), p.getUid(),
+                     p.getGid(), p.getExclusive(), node);
+  reply(context.getResults(), err, node);
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> SessionImpl::mkdir(MkdirContext context) {
+  auto p = context.getParams();
+  Inode node;
+  int err = ns.mkdir(p.getParent(), p.getName(), p.getMode(), p.getUid(), p.getGid(), node);
+  reply(context.getResults(), err, node);
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> SessionImpl::symlink(SymlinkContext context) {
+  auto p = context.getParams();
+  Inode node;
+  int err = ns.symlink(p.getParent(), p.getName(), p.getTarget(), p.getUid(), p.getGid(), node);
+  reply(context.getResults(), err, node);
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> SessionImpl::readlink(ReadlinkContext context) {
+  Bytes target;
+  int err = ns.readlink(context.getParams().getIno(), target);
+  auto results = context.getResults();
+  results.setErr(err);
+  if (err == 0) results.setTarget(target);
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> SessionImpl::link(LinkContext context) {
+  auto p = context.getParams();
+  Inode node;
+  int err = ns.link(p.getIno(), p.getNewParent(), p.getNewName(), node);
+  reply(context.getResults(), err, node);
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> SessionImpl::unlink(UnlinkContext context) {
+  auto p = context.getParams();
+  context.getResults().setErr(ns.unlink(p.getParent(), p.getName()));
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> SessionImpl::rmdir(RmdirContext context) {
+  auto p = context.getParams();
+  context.getResults().setErr(ns.rmdir(p.getParent(), p.getName()));
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> SessionImpl::rename(RenameContext context) {
+  auto p = context.getParams();
+  context.getResults().setErr(
+      ns.rename(p.getParent(), p.getName(), p.getNewParent(), p.getNewName(), p.getFlags()));
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> SessionImpl::readdir(ReaddirContext context) {
+  auto p = context.getParams();
+  kj::Vector<DirEntryOut> entries;
+  bool eof = true;
+  int err = ns.readdir(p.getIno(), p.getAfter(), p.getMaxEntries(), entries, eof);
+  auto results = context.getResults();
+  results.setErr(err);
+  if (err != 0) return kj::READY_NOW;
+  auto list = results.initEntries(entries.size());
+  for (uint i = 0; i < entries.size(); ++i) {
+    list[i].setName(entries[i].name);
+    entries[i].inode.toWire(list[i].initAttr());
+  }
+  results.setEof(eof);
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> SessionImpl::statfs(StatfsContext context) {
+  uint64_t total = 0, free = 0;
+  for (auto& entry : core.nodes.all()) {
+    auto& node = entry.second;
+    if (core.nodes.health(node) == wire::NodeHealth::DEAD) continue;
+    total += node.capacityBytes;
+    free += node.capacityBytes > node.usedBytes ? node.capacityBytes - node.usedBytes : 0;
+  }
+  // Raw cluster space divided by the volume's replica count: what files can still use.
+  uint32_t copies = kj::max(volume.replicas, 1u);
+  auto stat = context.getResults().initStat();
+  stat.setTotalBytes(total / copies);
+  stat.setFreeBytes(free / copies);
+  stat.setFiles(ns.inodeCount());
+  stat.setFreeFiles(uint64_t(1) << 32);
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> SessionImpl::getExtents(GetExtentsContext context) {
+  auto p = context.getParams();
+  Inode node;
+  kj::Vector<ExtentPiece> pieces;
+  int err = ns.getExtents(p.getIno(), p.getOffset(), p.getLength(), node, pieces);
+  auto results = context.getResults();
+  results.setErr(err);
+  if (err != 0) return kj::READY_NOW;
+  node.toWire(results.initAttr());
+  auto list = results.initExtents(pieces.size());
+  for (uint i = 0; i < pieces.size(); ++i) {
+    auto& piece = pieces[i];
+    auto e = list[i];
+    e.setFileOffset(piece.fileOffset);
+    e.setLength(piece.length);
+    piece.block.toWire(e.initBlock());
+    e.setBlockOffset(piece.blockOffset);
+    e.setBlockSize(piece.blockSize);
+    kj::Vector<uint64_t> ids;
+    KJ_IF_MAYBE(rec, getRecord<meta::BlockRecord>(core.store, keys::block(piece.block))) {
+      for (auto id : rec->get().getNodes()) ids.add(id);
+    }
+    auto ordered = core.nodes.orderReplicas(ids);
+    auto replicas = e.initReplicas(ordered.size());
+    for (uint j = 0; j < ordered.size(); ++j) {
+      replicas[j].setNodeId(ordered[j]->id);
+      replicas[j].setAddress(ordered[j]->address);
+    }
+  }
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> SessionImpl::allocateBlocks(AllocateBlocksContext context) {
+  auto p = context.getParams();
+  uint32_t count = p.getCount();
+  KJ_REQUIRE(count > 0 && count <= kMaxAllocateBlocks, "allocateBlocks count out of range",
+             count);
+  auto excludeList = p.getExcludeNodes();
+  KJ_REQUIRE(excludeList.size() <= 1024, "too many excluded nodes", excludeList.size());
+  kj::Vector<uint64_t> exclude;
+  for (auto id : excludeList) exclude.add(id);
+
+  kj::Vector<std::pair<BlockId, kj::Array<uint64_t>>> placed;
+  for (uint32_t i = 0; i < count; ++i) {
+    auto nodes = core.placement.place(volume.replicas, exclude, kMaxBlockSize);
+    if (nodes.size() == 0) {
+      context.getResults().setErr(ENOSPC);
+      return kj::READY_NOW;
+    }
+    if (nodes.size() < volume.replicas && i == 0) {
+      KJ_LOG(WARNING, "fewer live chunk servers than replicas; placing fewer copies",
+             volume.name, volume.replicas, nodes.size());
+    }
+    placed.add(BlockId::random(), kj::mv(nodes));
+  }
+  auto results = context.getResults();
+  results.setErr(0);
+  auto list = results.initBlocks(placed.size());
+  for (uint i = 0; i < placed.size(); ++i) {
+    placed[i].first.toWire(list[i].initBlock());
+    auto replicas = list[i].initReplicas(placed[i].second.size());
+    for (uint j = 0; j < placed[i].second.size(); ++j) {
+      uint64_t id = placed[i].second[j];
+      replicas[j].setNodeId(id);
+      KJ_IF_MAYBE(node, core.nodes.find(id)) { replicas[j].setAddress(node->address); }
+    }
+  }
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> SessionImpl::commit(CommitContext context) {
+  auto p = context.getParams();
+  auto list = p.getExtents();
+  KJ_REQUIRE(list.size() <= kMaxCommitExtents, "too many extents in one commit", list.size());
+  auto pieces = kj::heapArrayBuilder<CommitPiece>(list.size());
+  for (auto e : list) {
+    auto nodeList = e.getNodes();
+    KJ_REQUIRE(nodeList.size() <= kMaxReplicas, "too many nodes for one block");
+    auto nodes = kj::heapArray<uint64_t>(nodeList.size());
+    for (uint i = 0; i < nodeList.size(); ++i) nodes[i] = nodeList[i];
+    pieces.add(CommitPiece{
+        ExtentPiece{e.getFileOffset(), e.getLength(), BlockId::fromWire(e.getBlock()),
+                    e.getBlockOffset(), e.getBlockSize()},
+        kj::mv(nodes)});
+  }
+  Inode node;
+  int err = ns.commit(p.getIno(), pieces.finish(), p.getMinSize(), node);
+  reply(context.getResults(), err, node);
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> SessionImpl::ping(PingContext context) { return kj::READY_NOW; }
+
+}  // namespace dfs

@@ -1,0 +1,43 @@
+// SessionImpl: one mount of one volume — the wire face of Namespace, allocation, statfs.
+#pragma once
+
+#include "server/master/namespace/namespace.h"
+#include "server/master/service/master_core.h"
+#include <master.capnp.h>
+
+namespace dfs {
+
+class SessionImpl final : public wire::Session::Server {
+public:
+  // Registers the mount in core.sessions; the destructor (the client dropped the
+  // capability or the connection) removes it.
+  SessionImpl(MasterCore& core, Volume volume, kj::StringPtr clientName);
+  ~SessionImpl() noexcept(false);
+
+  // requestId is accepted but not yet remembered: at-most-once retry dedup is future work.
+  kj::Promise<void> lookup(LookupContext context) override;
+  kj::Promise<void> getAttr(GetAttrContext context) override;
+  kj::Promise<void> setAttr(SetAttrContext context) override;
+  kj::Promise<void> mknod(MknodContext context) override;
+  kj::Promise<void> mkdir(MkdirContext context) override;
+  kj::Promise<void> symlink(SymlinkContext context) override;
+  kj::Promise<void> readlink(ReadlinkContext context) override;
+  kj::Promise<void> link(LinkContext context) override;
+  kj::Promise<void> unlink(UnlinkContext context) override;
+  kj::Promise<void> rmdir(RmdirContext context) override;
+  kj::Promise<void> rename(RenameContext context) override;
+  kj::Promise<void> readdir(ReaddirContext context) override;
+  kj::Promise<void> statfs(StatfsContext context) override;
+  kj::Promise<void> getExtents(GetExtentsContext context) override;
+  kj::Promise<void> allocateBlocks(AllocateBlocksContext context) override;
+  kj::Promise<void> commit(CommitContext context) override;
+  kj::Promise<void> ping(PingContext context) override;
+
+private:
+  MasterCore& core;
+  Volume volume;
+  Namespace ns;
+  uint64_t sessionId;
+};
+
+}  // namespace dfs

@@ -1,0 +1,32 @@
+// SessionRegistry: the live mounts (one entry per Session capability held by a client).
+#pragma once
+
+#include <kj/string.h>
+#include <cstdint>
+#include <map>
+
+namespace dfs {
+
+struct MountEntry {
+  uint64_t id = 0;
+  kj::String clientName;
+  kj::String volume;
+  int64_t connectedNs = 0;
+};
+
+class SessionRegistry {
+public:
+  uint64_t add(kj::StringPtr clientName, kj::StringPtr volume, int64_t nowNs) {
+    uint64_t id = nextId++;
+    mounts[id] = MountEntry{id, kj::str(clientName), kj::str(volume), nowNs};
+    return id;
+  }
+  void remove(uint64_t id) { mounts.erase(id); }
+  const std::map<uint64_t, MountEntry>& all() const { return mounts; }
+
+private:
+  uint64_t nextId = 1;
+  std::map<uint64_t, MountEntry> mounts;
+};
+
+}  // namespace dfs

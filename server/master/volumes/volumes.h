@@ -1,0 +1,46 @@
+// Volumes: named roots with their own replica policy; created once, listed, looked up.
+#pragma once
+
+#include "server/master/store/meta_store.h"
+#include "common/base/clock.h"
+#include <common.capnp.h>
+
+namespace dfs {
+
+struct Volume {
+  kj::String name;
+  uint64_t id = 0;
+  uint64_t rootIno = 0;
+  uint32_t replicas = 0;
+  int64_t createdNs = 0;
+  uint64_t quotaBytes = 0;
+};
+
+// 0 if `name` is a valid volume name: 1..64 chars of [A-Za-z0-9._-], not "." or "..";
+// else EINVAL.
+int validateVolumeName(kj::StringPtr name);
+
+class Volumes {
+public:
+  Volumes(MetaStore& store, Clock& clock);
+
+  // Creates volume `name` with `replicas` copies per block (1..kMaxReplicas) and a root
+  // directory (mode 040755, nlink 2), in one batch. EEXIST if it exists, EINVAL for a bad
+  // name or replica count.
+  int create(kj::StringPtr name, uint32_t replicas, Volume& out);
+
+  // Creates "default" with `replicas` if it does not exist yet (first start).
+  void ensureDefault(uint32_t replicas);
+
+  kj::Maybe<Volume> find(kj::StringPtr name);
+  kj::Array<Volume> list();
+
+  // The wire form, with the volume's usedBytes/inodes counters.
+  void toWire(const Volume& v, wire::VolumeInfo::Builder info);
+
+private:
+  MetaStore& store;
+  Clock& clock;
+};
+
+}  // namespace dfs

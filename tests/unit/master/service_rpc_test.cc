@@ -1,0 +1,244 @@
+// In-process RPC test of the master's services: a full client cycle and malformed input.
+#include "server/master/service/master_impl.h"
+#include "server/master/store/memory_store.h"
+#include "common/base/limits.h"
+#include <capnp/rpc-twoparty.h>
+#include <gtest/gtest.h>
+#include <kj/async-io.h>
+#include <kj/timer.h>
+#include <cerrno>
+#include <set>
+#include <sys/stat.h>
+
+namespace dfs {
+namespace {
+
+capnp::Data::Reader data(kj::StringPtr s) { return s.asBytes(); }
+
+class ServiceRpcTest : public ::testing::Test {
+protected:
+  ServiceRpcTest()
+      : waitScope(loop), timer(kj::origin<kj::TimePoint>()), store(newMemoryStore()),
+        core(*store, clock, timer, MasterConfig{}), pipe(kj::newTwoWayPipe()),
+        server(*pipe.ends[0], kj::heap<MasterImpl>(core), capnp::rpc::twoparty::Side::SERVER),
+        client(*pipe.ends[1]), master(client.bootstrap().castAs<wire::Master>()) {}
+  ~ServiceRpcTest() noexcept override {}
+
+  wire::Session::Client mountDefault() {
+    auto req = master.mountRequest();
+    req.setVolume("default");
+    req.setClientName("test");
+    auto resp = req.send().wait(waitScope);
+    EXPECT_EQ(resp.getErr(), 0);
+    EXPECT_EQ(resp.getVolume().getReplicas(), 2u);
+    rootIno = resp.getVolume().getRootIno();
+    return resp.getSession();
+  }
+
+  wire::NodeSession::Client registerNode(kj::StringPtr address) {
+    auto req = master.registerNodeRequest();
+    req.setAddress(address);
+    req.setCapacityBytes(1ull << 40);
+    auto resp = req.send().wait(waitScope);
+    EXPECT_NE(resp.getNodeId(), 0u);
+    return resp.getNode();
+  }
+
+  kj::EventLoop loop;
+  kj::WaitScope waitScope;
+  kj::TimerImpl timer;
+  ManualClock clock;
+  kj::Own<MetaStore> store;
+  MasterCore core;
+  kj::TwoWayPipe pipe;
+  capnp::TwoPartyClient server;
+  capnp::TwoPartyClient client;
+  wire::Master::Client master;
+  uint64_t rootIno = 0;
+};
+
+TEST_F(ServiceRpcTest, MountUnknownVolume) {
+  auto req = master.mountRequest();
+  req.setVolume("nope");
+  EXPECT_EQ(req.send().wait(waitScope).getErr(), ENOENT);
+  auto bad = master.mountRequest();
+  bad.setVolume("../etc");
+  EXPECT_EQ(bad.send().wait(waitScope).getErr(), ENOENT);
+}
+
+TEST_F(ServiceRpcTest, WriteCycleAndStatus) {
+  auto session = mountDefault();
+  {
+    auto req = session.allocateBlocksRequest();
+    req.setCount(1);
+    EXPECT_EQ(req.send().wait(waitScope).getErr(), ENOSPC);  // no chunk servers yet
+  }
+  auto n1 = registerNode("127.0.0.1:9501");
+  auto n2 = registerNode("127.0.0.1:9502");
+  auto n3 = registerNode("127.0.0.1:9503");
+
+  auto mk = session.mknodRequest();
+  mk.setParent(rootIno);
+  mk.setName(data("file"));
+  mk.setMode(S_IFREG | 0644);
+  mk.setExclusive(true);
+  auto created = mk.send().wait(waitScope);
+  ASSERT_EQ(created.getErr(), 0);
+  uint64_t ino = created.getAttr().getIno();
+
+  auto alloc = session.allocateBlocksRequest();
+  alloc.setCount(6);
+  alloc.initExcludeNodes(1).set(0, 3);
+  auto blocks = alloc.send().wait(waitScope);
+  ASSERT_EQ(blocks.getErr(), 0);
+  ASSERT_EQ(blocks.getBlocks().size(), 6u);
+  std::set<std::pair<uint64_t, uint64_t>> ids;
+  for (auto p : blocks.getBlocks()) {
+    ids.insert({p.getBlock().getHi(), p.getBlock().getLo()});
+    ASSERT_EQ(p.getReplicas().size(), 2u);
+    EXPECT_NE(p.getReplicas()[0].getNodeId(), p.getReplicas()[1].getNodeId());
+    for (auto r : p.getReplicas()) {
+      EXPECT_NE(r.getNodeId(), 3u);
+      EXPECT_TRUE(r.getAddress().startsWith("127.0.0.1:95"));
+    }
+  }
+  EXPECT_EQ(ids.size(), 6u);
+
+  auto placement = blocks.getBlocks()[0];
+  auto commit = session.commitRequest();
+  commit.setIno(ino);
+  auto e = commit.initExtents(1)[0];
+  e.setFileOffset(0);
+  e.setLength(1000);
+  e.setBlock(placement.getBlock());
+  e.setBlockSize(1000);
+  auto nodes = e.initNodes(2);
+  nodes.set(0, placement.getReplicas()[0].getNodeId());
+  nodes.set(1, placement.getReplicas()[1].getNodeId());
+  auto committed = commit.send().wait(waitScope);
+  ASSERT_EQ(committed.getErr(), 0);
+  EXPECT_EQ(committed.getAttr().getSize(), 1000u);
+
+  auto get = session.getExtentsRequest();
+  get.setIno(ino);
+  get.setLength(UINT64_MAX);
+  auto extents = get.send().wait(waitScope);
+  ASSERT_EQ(extents.getErr(), 0);
+  ASSERT_EQ(extents.getExtents().size(), 1u);
+  auto ext = extents.getExtents()[0];
+  EXPECT_EQ(ext.getLength(), 1000u);
+  ASSERT_EQ(ext.getReplicas().size(), 2u);
+  EXPECT_EQ(ext.getReplicas()[0].getNodeId(), placement.getReplicas()[0].getNodeId());
+
+  auto status = master.adminRequest().send().getAdmin().statusRequest().send().wait(waitScope);
+  EXPECT_EQ(status.getNodes().size(), 3u);
+  EXPECT_EQ(status.getNodes()[0].getHealth(), wire::NodeHealth::HEALTHY);
+  ASSERT_EQ(status.getVolumes().size(), 1u);
+  EXPECT_EQ(status.getVolumes()[0].getUsedBytes(), 1000u);
+  EXPECT_EQ(status.getVolumes()[0].getInodes(), 2u);
+  EXPECT_EQ(status.getMounts().size(), 1u);
+
+  // Unlink, let the grace period pass, run GC: the heartbeat hands out the deletions.
+  auto rm = session.unlinkRequest();
+  rm.setParent(rootIno);
+  rm.setName(data("file"));
+  ASSERT_EQ(rm.send().wait(waitScope).getErr(), 0);
+  clock.advance(core.config.gcGraceNs);
+  EXPECT_EQ(core.gc.runPass(), 1u);
+  auto holder = placement.getReplicas()[0].getNodeId();
+  auto hbNode = holder == 1 ? n1 : holder == 2 ? n2 : n3;
+  auto hb = hbNode.heartbeatRequest();
+  hb.setCapacityBytes(1ull << 40);
+  auto deletes = hb.send().wait(waitScope).getDeleteBlocks();
+  ASSERT_EQ(deletes.size(), 1u);
+  EXPECT_EQ(deletes[0].getLo(), placement.getBlock().getLo());
+
+  // Nodes go suspect, then dead, without heartbeats; dead nodes get no new blocks.
+  timer.advanceTo(timer.now() + 4 * kj::SECONDS);
+  status = master.adminRequest().send().getAdmin().statusRequest().send().wait(waitScope);
+  EXPECT_EQ(status.getNodes()[0].getHealth(), wire::NodeHealth::SUSPECT);
+  timer.advanceTo(timer.now() + 10 * kj::SECONDS);
+  auto alloc2 = session.allocateBlocksRequest();
+  alloc2.setCount(1);
+  EXPECT_EQ(alloc2.send().wait(waitScope).getErr(), ENOSPC);
+
+  // Dropping the session removes the mount.
+  session = nullptr;
+  loop.run();
+  status = master.adminRequest().send().getAdmin().statusRequest().send().wait(waitScope);
+  EXPECT_EQ(status.getMounts().size(), 0u);
+}
+
+TEST_F(ServiceRpcTest, MalformedInputIsRejectedAndServerKeepsServing) {
+  auto session = mountDefault();
+  {
+    auto req = session.mknodRequest();
+    req.setParent(rootIno);
+    std::string name(300, 'n');
+    req.setName(data(name.c_str()));
+    req.setMode(S_IFREG | 0644);
+    EXPECT_EQ(req.send().wait(waitScope).getErr(), ENAMETOOLONG);
+  }
+  {
+    auto req = session.readdirRequest();
+    req.setIno(rootIno);
+    req.setMaxEntries(0);
+    EXPECT_ANY_THROW(req.send().wait(waitScope));
+  }
+  {
+    auto mk = session.mknodRequest();
+    mk.setParent(rootIno);
+    mk.setName(data("f"));
+    mk.setMode(S_IFREG | 0644);
+    uint64_t ino = mk.send().wait(waitScope).getAttr().getIno();
+    auto req = session.commitRequest();
+    req.setIno(ino);
+    auto e = req.initExtents(1)[0];
+    e.setLength(100);
+    e.setBlockOffset(4000);
+    e.setBlockSize(4096);
+    e.initBlock().setLo(1);
+    EXPECT_ANY_THROW(req.send().wait(waitScope));
+    auto tooBig = session.commitRequest();
+    tooBig.setIno(ino);
+    tooBig.initExtents(kMaxCommitExtents + 1);
+    EXPECT_ANY_THROW(tooBig.send().wait(waitScope));
+  }
+  {
+    auto req = session.allocateBlocksRequest();
+    req.setCount(kMaxAllocateBlocks + 1);
+    EXPECT_ANY_THROW(req.send().wait(waitScope));
+  }
+  {
+    auto req = master.registerNodeRequest();
+    req.setAddress("not an address");
+    EXPECT_ANY_THROW(req.send().wait(waitScope));
+  }
+  {
+    auto req = session.getAttrRequest();
+    req.setIno(123456789);
+    EXPECT_EQ(req.send().wait(waitScope).getErr(), ENOENT);
+  }
+  {
+    auto req = master.adminRequest().send().getAdmin().createVolumeRequest();
+    req.setName("bad name!");
+    EXPECT_EQ(req.send().wait(waitScope).getErr(), EINVAL);
+    auto ok = master.adminRequest().send().getAdmin().createVolumeRequest();
+    ok.setName("second");
+    ok.setReplicas(1);
+    auto resp = ok.send().wait(waitScope);
+    EXPECT_EQ(resp.getErr(), 0);
+    EXPECT_EQ(resp.getVolume().getReplicas(), 1u);
+  }
+  session.pingRequest().send().wait(waitScope);
+  auto req = session.readdirRequest();
+  req.setIno(rootIno);
+  req.setMaxEntries(10);
+  auto resp = req.send().wait(waitScope);
+  EXPECT_EQ(resp.getErr(), 0);
+  EXPECT_EQ(resp.getEntries().size(), 1u);
+  EXPECT_TRUE(resp.getEof());
+}
+
+}  // namespace
+}  // namespace dfs
