@@ -33,9 +33,11 @@ kj::Promise<wire::ChunkServer::Client> ChunkPool::get(kj::StringPtr address, uin
             .fork();
   }
   auto& forked = KJ_ASSERT_NONNULL(entry->connecting);
-  auto addr = kj::str(address);
+  // Two copies: the order in which the two lambdas' captures are built is unspecified.
+  auto addrOk = kj::str(address);
+  auto addrErr = kj::str(address);
   return forked.addBranch().then(
-      [this, addr = kj::str(addr), gen]() -> kj::Promise<wire::ChunkServer::Client> {
+      [this, addr = kj::mv(addrOk), gen]() -> kj::Promise<wire::ChunkServer::Client> {
         KJ_IF_MAYBE(e, entries.find(addr)) {
           Entry& en = **e;
           if (en.generation == gen) en.connecting = nullptr;
@@ -43,7 +45,7 @@ kj::Promise<wire::ChunkServer::Client> ChunkPool::get(kj::StringPtr address, uin
         }
         return KJ_EXCEPTION(DISCONNECTED, "chunk server connection lost", addr);
       },
-      [this, addr = kj::mv(addr), gen](kj::Exception&& e) -> kj::Promise<wire::ChunkServer::Client> {
+      [this, addr = kj::mv(addrErr), gen](kj::Exception&& e) -> kj::Promise<wire::ChunkServer::Client> {
         drop(addr, gen);
         return kj::mv(e);
       });
