@@ -48,8 +48,10 @@ void Filesystem::getattr(fuse_req_t req, fuse_ino_t ino) {
 void Filesystem::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int toSet) {
   uint64_t i = toMaster(ino);
   struct stat a = *attr;
-  // A size change must apply after the data written before it.
-  kj::Promise<void> before = (toSet & FUSE_SET_ATTR_SIZE) ? flushIfOpen(i) : kj::READY_NOW;
+  // Attribute changes apply after the data written before them (a truncate must not be
+  // undone by older buffered data, and cp -a's utimensat must not be overwritten by the
+  // mtime of a later commit).
+  kj::Promise<void> before = flushIfOpen(i);
   auto call = [this, i, a, toSet](wire::Session::Client& s) {
     auto r = s.setAttrRequest();
     auto q = r.initReq();

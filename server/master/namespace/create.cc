@@ -22,7 +22,10 @@ int Namespace::create(uint64_t parent, BytesPtr name, uint32_t mode, uint64_t rd
     node.parent = parent;
     ++dir->nlink;
   }
-  if (target.size() > 0) node.symlinkTarget = kj::heapArray<kj::byte>(target);
+  if (target.size() > 0) {
+    node.symlinkTarget = kj::heapArray<kj::byte>(target);
+    node.size = target.size();  // POSIX: a symlink's size is the length of its target
+  }
   t.putDirent(parent, name, node);
   dir->mtimeNs = dir->ctimeNs = t.now();
   t.commit();

@@ -67,6 +67,7 @@ TYPED_TEST(CreateTest, SpecialFilesAndSymlinks) {
   ASSERT_EQ(ns.mknod(this->root, b("sock"), S_IFSOCK | 0600, 0, 0, 0, true, out), 0);
   ASSERT_EQ(ns.symlink(this->root, b("ln"), b("some/target"), 1, 2, out), 0);
   EXPECT_TRUE(S_ISLNK(out.mode));
+  EXPECT_EQ(out.size, 11u);  // length of "some/target"
   Bytes target;
   ASSERT_EQ(ns.readlink(out.ino, target), 0);
   EXPECT_EQ(kj::str(target.asChars()), "some/target");
