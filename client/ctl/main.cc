@@ -4,23 +4,13 @@
 #include "common/rpc/rpc.h"
 
 #include <kj/main.h>
+#include "common/base/parse.h"
 #include <stdio.h>
 #include <unistd.h>
 
 namespace dfs {
 namespace ctl {
 namespace {
-
-bool parseUnsigned(kj::StringPtr text, uint64_t& out) {
-  if (text.size() == 0 || text.size() > 9) return false;
-  uint64_t v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + (c - '0');
-  }
-  out = v;
-  return true;
-}
 
 class CtlMain {
 public:
@@ -54,7 +44,7 @@ private:
     return true;
   }
   kj::MainBuilder::Validity setTimeout(kj::StringPtr v) {
-    if (!parseUnsigned(v, options.timeoutSeconds) || options.timeoutSeconds == 0 ||
+    if (!parseUnsigned(v, options.timeoutSeconds, 999999999) || options.timeoutSeconds == 0 ||
         options.timeoutSeconds > 3600) {
       return kj::str("bad --timeout (want 1..3600 seconds): ", v);
     }
@@ -105,7 +95,7 @@ private:
   }
 
   kj::MainBuilder::Validity setReplicas(kj::StringPtr v) {
-    if (!parseUnsigned(v, replicas) || replicas < 1 || replicas > kMaxReplicas) {
+    if (!parseUnsigned(v, replicas, 999999999) || replicas < 1 || replicas > kMaxReplicas) {
       return kj::str("bad --replicas (want 1..", kMaxReplicas, "): ", v);
     }
     return true;

@@ -25,10 +25,7 @@ void Filesystem::lookup(fuse_req_t req, fuse_ino_t parent, const char* nameC) {
                  r.setName(name);
                  return r.send();
                })
-               .then([this, req](capnp::Response<wire::Session::LookupResults> r) {
-                 if (r.getErr() != 0) return (void)fuse_reply_err(req, r.getErr());
-                 replyEntry(req, r.getAttr());
-               }));
+               .then(entryReply(req)));
 }
 
 void Filesystem::getattr(fuse_req_t req, fuse_ino_t ino) {
@@ -119,10 +116,7 @@ void Filesystem::mknod(fuse_req_t req, fuse_ino_t parent, const char* nameC, mod
                  r.setRequestId(0);
                  return r.send();
                })
-               .then([this, req](capnp::Response<wire::Session::MknodResults> r) {
-                 if (r.getErr() != 0) return (void)fuse_reply_err(req, r.getErr());
-                 replyEntry(req, r.getAttr());
-               }));
+               .then(entryReply(req)));
 }
 
 void Filesystem::mkdir(fuse_req_t req, fuse_ino_t parent, const char* nameC, mode_t mode) {
@@ -142,10 +136,7 @@ void Filesystem::mkdir(fuse_req_t req, fuse_ino_t parent, const char* nameC, mod
                  r.setRequestId(0);
                  return r.send();
                })
-               .then([this, req](capnp::Response<wire::Session::MkdirResults> r) {
-                 if (r.getErr() != 0) return (void)fuse_reply_err(req, r.getErr());
-                 replyEntry(req, r.getAttr());
-               }));
+               .then(entryReply(req)));
 }
 
 void Filesystem::unlink(fuse_req_t req, fuse_ino_t parent, const char* nameC) {
@@ -159,9 +150,7 @@ void Filesystem::unlink(fuse_req_t req, fuse_ino_t parent, const char* nameC) {
                  r.setRequestId(0);
                  return r.send();
                })
-               .then([req](capnp::Response<wire::Session::UnlinkResults> r) {
-                 fuse_reply_err(req, r.getErr());
-               }));
+               .then(errReply(req)));
 }
 
 void Filesystem::rmdir(fuse_req_t req, fuse_ino_t parent, const char* nameC) {
@@ -175,9 +164,7 @@ void Filesystem::rmdir(fuse_req_t req, fuse_ino_t parent, const char* nameC) {
                  r.setRequestId(0);
                  return r.send();
                })
-               .then([req](capnp::Response<wire::Session::RmdirResults> r) {
-                 fuse_reply_err(req, r.getErr());
-               }));
+               .then(errReply(req)));
 }
 
 void Filesystem::symlink(fuse_req_t req, const char* targetC, fuse_ino_t parent,
@@ -200,10 +187,7 @@ void Filesystem::symlink(fuse_req_t req, const char* targetC, fuse_ino_t parent,
                  r.setRequestId(0);
                  return r.send();
                })
-               .then([this, req](capnp::Response<wire::Session::SymlinkResults> r) {
-                 if (r.getErr() != 0) return (void)fuse_reply_err(req, r.getErr());
-                 replyEntry(req, r.getAttr());
-               }));
+               .then(entryReply(req)));
 }
 
 void Filesystem::rename(fuse_req_t req, fuse_ino_t parent, const char* nameC,
@@ -224,9 +208,7 @@ void Filesystem::rename(fuse_req_t req, fuse_ino_t parent, const char* nameC,
                  r.setRequestId(0);
                  return r.send();
                })
-               .then([req](capnp::Response<wire::Session::RenameResults> r) {
-                 fuse_reply_err(req, r.getErr());
-               }));
+               .then(errReply(req)));
 }
 
 void Filesystem::link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newParent, const char* nameC) {
@@ -242,10 +224,7 @@ void Filesystem::link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newParent, cons
                  r.setRequestId(0);
                  return r.send();
                })
-               .then([this, req](capnp::Response<wire::Session::LinkResults> r) {
-                 if (r.getErr() != 0) return (void)fuse_reply_err(req, r.getErr());
-                 replyEntry(req, r.getAttr());
-               }));
+               .then(entryReply(req)));
 }
 
 void Filesystem::statfs(fuse_req_t req, fuse_ino_t) {

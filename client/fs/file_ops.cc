@@ -37,13 +37,7 @@ void Filesystem::create(fuse_req_t req, fuse_ino_t parent, const char* nameC, mo
                  f.data->invalidateExtents();
                  info.fh = attr.getIno();
                  info.keep_cache = 0;
-                 struct fuse_entry_param e;
-                 memset(&e, 0, sizeof(e));
-                 e.ino = toFuse(attr.getIno());
-                 e.generation = attr.getGeneration();
-                 e.attr = toStat(attr);
-                 e.attr_timeout = attrTimeout;
-                 e.entry_timeout = entryTimeout;
+                 struct fuse_entry_param e = makeEntry(attr);
                  if (fuse_reply_create(req, &e, &info) != 0) {
                    // The kernel gave up on the request: undo the open.
                    background.add(releaseOpen(attr.getIno()));

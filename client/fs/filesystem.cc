@@ -91,7 +91,7 @@ struct stat Filesystem::toStat(wire::Attr::Reader attr) {
   return st;
 }
 
-void Filesystem::replyEntry(fuse_req_t req, wire::Attr::Reader attr) {
+struct fuse_entry_param Filesystem::makeEntry(wire::Attr::Reader attr) {
   struct fuse_entry_param e;
   memset(&e, 0, sizeof(e));
   e.ino = toFuse(attr.getIno());
@@ -99,6 +99,11 @@ void Filesystem::replyEntry(fuse_req_t req, wire::Attr::Reader attr) {
   e.attr = toStat(attr);
   e.attr_timeout = attrTimeout;
   e.entry_timeout = entryTimeout;
+  return e;
+}
+
+void Filesystem::replyEntry(fuse_req_t req, wire::Attr::Reader attr) {
+  struct fuse_entry_param e = makeEntry(attr);
   fuse_reply_entry(req, &e);
 }
 

@@ -86,7 +86,18 @@ private:
   uint64_t toMaster(fuse_ino_t ino) const;
   fuse_ino_t toFuse(uint64_t ino) const;
   struct stat toStat(wire::Attr::Reader attr);
+  struct fuse_entry_param makeEntry(wire::Attr::Reader attr);
   void replyEntry(fuse_req_t req, wire::Attr::Reader attr);
+  // Continuations for RPC results with `err` (and `attr`): reply the error, or the entry.
+  auto entryReply(fuse_req_t req) {
+    return [this, req](auto&& r) {
+      if (r.getErr() != 0) return (void)fuse_reply_err(req, r.getErr());
+      replyEntry(req, r.getAttr());
+    };
+  }
+  static auto errReply(fuse_req_t req) {
+    return [req](auto&& r) { fuse_reply_err(req, r.getErr()); };
+  }
   void replyAttr(fuse_req_t req, wire::Attr::Reader attr);
   // Grows a reported size by data written here but not yet committed.
   uint64_t visibleSize(uint64_t ino, uint64_t committed) const;

@@ -7,23 +7,13 @@
 #include <kj/async-unix.h>
 #include <kj/debug.h>
 #include <kj/main.h>
+#include "common/base/parse.h"
 
 #include <signal.h>
 #include <stdlib.h>
 
 namespace dfs {
 namespace {
-
-bool parseUnsigned(kj::StringPtr text, uint64_t& out) {
-  if (text.size() == 0 || text.size() > 19) return false;
-  uint64_t v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + (c - '0');
-  }
-  out = v;
-  return true;
-}
 
 class ChunkServerMain {
 public:
