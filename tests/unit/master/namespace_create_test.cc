@@ -1,5 +1,5 @@
 // Tests for namespace creation/removal: mknod, mkdir, symlink, link, unlink, rmdir.
-#include "tests/unit/master/namespace_test_fixture.h"
+#include "tests/unit/master/namespace_fixture.h"
 #include <cerrno>
 
 namespace dfs {

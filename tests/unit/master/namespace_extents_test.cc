@@ -1,5 +1,5 @@
 // Tests for file data in the namespace: commit, getExtents, truncate, refcounts, GC.
-#include "tests/unit/master/namespace_test_fixture.h"
+#include "tests/unit/master/namespace_fixture.h"
 #include "server/master/gc/gc.h"
 #include "server/master/store/block_refs.h"
 #include "server/master/store/keys.h"

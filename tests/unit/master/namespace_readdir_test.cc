@@ -1,5 +1,5 @@
 // Tests for Namespace::readdir: ordering, paging over 10,000 entries, limits.
-#include "tests/unit/master/namespace_test_fixture.h"
+#include "tests/unit/master/namespace_fixture.h"
 #include "common/base/limits.h"
 #include <cerrno>
 #include <set>

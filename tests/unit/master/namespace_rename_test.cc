@@ -1,5 +1,5 @@
 // Tests for Namespace::rename: moves, replacement, subtree check, NOREPLACE, EXCHANGE.
-#include "tests/unit/master/namespace_test_fixture.h"
+#include "tests/unit/master/namespace_fixture.h"
 #include <cerrno>
 
 namespace dfs {
