@@ -39,7 +39,7 @@ cleanups=()
 cleanup() {
   local i
   for (( i=${#cleanups[@]}-1; i>=0; i-- )); do eval "${cleanups[$i]}" || true; done
-  rm -rf "$work/local" "$work/pt-src" "$work/pt-mnt" "$work/dfs"
+  rm -rf "$work/local" "$work/pt-src" "$work/pt-mnt" "$work/dfs" 2>/dev/null || true
 }
 trap cleanup EXIT
 
@@ -78,6 +78,10 @@ bench_dfs() {
 bench_moosefs() {
   [ -x "$shared/bench/moosefs-up.sh" ] || [ -f "$shared/bench/moosefs-up.sh" ] || {
     echo "# moosefs-up.sh not found; skipped" >&2; return; }
+  if ! command -v mfsmaster >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq moosefs-master moosefs-chunkserver \
+      moosefs-client moosefs-cli >/dev/null
+  fi
   export MFS_BASE=$work/mfsroot MFS_MNT=$work/mfs
   bash "$shared/bench/moosefs-up.sh" >&2
   cleanups+=("bash '$shared/bench/moosefs-down.sh' >&2")

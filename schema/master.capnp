@@ -102,6 +102,13 @@ interface Session {
   # over earlier ones), grows the size to at least minSize, sets mtime/ctime.
 
   ping @16 () -> ();
+
+  open @17 (ino :UInt64) -> (err :Int32, attr :Common.Attr);
+  # Registers that this session holds file `ino` open and returns its current attributes.
+  # A file unlinked while any session holds it open keeps its data (nlink 0) until the
+  # last release, or until the session ends.
+  release @18 (ino :UInt64) -> ();
+  # Ends one open() of `ino` by this session (unknown inos are ignored).
 }
 
 struct CommitExtent {

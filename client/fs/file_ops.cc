@@ -30,6 +30,13 @@ void Filesystem::create(fuse_req_t req, fuse_ino_t parent, const char* nameC, mo
                  r.setRequestId(0);
                  return r.send();
                })
+               .then([this, req](capnp::Response<wire::Session::MknodResults> r)
+                         -> kj::Promise<capnp::Response<wire::Session::MknodResults>> {
+                 if (r.getErr() != 0) return kj::mv(r);
+                 return openAtMaster(r.getAttr().getIno()).then([r = kj::mv(r)]() mutable {
+                   return kj::mv(r);
+                 });
+               })
                .then([this, req, info](capnp::Response<wire::Session::MknodResults> r) mutable {
                  if (r.getErr() != 0) return (void)fuse_reply_err(req, r.getErr());
                  auto attr = r.getAttr();
@@ -47,12 +54,16 @@ void Filesystem::create(fuse_req_t req, fuse_ino_t parent, const char* nameC, mo
 
 void Filesystem::open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi) {
   uint64_t i = toMaster(ino);
-  auto& f = retainOpen(i);
-  f.data->invalidateExtents();  // close-to-open: see what others committed
   struct fuse_file_info info = *fi;
-  info.fh = i;
-  info.keep_cache = 0;
-  if (fuse_reply_open(req, &info) != 0) background.add(releaseOpen(i));
+  // The master counts the open (an unlinked file lives on until its last close) and
+  // returns fresh attributes.
+  run(req, openAtMaster(i).then([this, req, i, info]() mutable {
+    auto& f = retainOpen(i);
+    f.data->invalidateExtents();  // close-to-open: see what others committed
+    info.fh = i;
+    info.keep_cache = 0;
+    if (fuse_reply_open(req, &info) != 0) background.add(releaseOpen(i));
+  }));
 }
 
 void Filesystem::read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -77,6 +88,19 @@ void Filesystem::write(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t s
   } else {
     fuse_reply_err(req, EBADF);
   }
+}
+
+kj::Promise<void> Filesystem::openAtMaster(uint64_t ino) {
+  return master
+      .call([ino](wire::Session::Client& s) {
+        auto r = s.openRequest();
+        r.setIno(ino);
+        return r.send();
+      })
+      .then([](capnp::Response<wire::Session::OpenResults> r) -> kj::Promise<void> {
+        if (r.getErr() != 0) return KJ_EXCEPTION(FAILED, "open refused", r.getErr());
+        return kj::READY_NOW;
+      });
 }
 
 void Filesystem::flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi) {

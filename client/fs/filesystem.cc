@@ -136,9 +136,24 @@ kj::Promise<void> Filesystem::releaseOpen(uint64_t ino) {
   auto& f = *it->second;
   KJ_ASSERT(f.opens > 0);
   f.opens--;
-  // Commit what is left, then forget the file if nobody opened it again meanwhile.
-  return f.data->flush().then(
-      [this, ino]() {
+  // Commit what is left, tell the master (which may now delete an unlinked file), then
+  // forget the file if nobody opened it again meanwhile.
+  auto tellMaster = [this, ino]() {
+    return master
+        .call([ino](wire::Session::Client& s) {
+          auto r = s.releaseRequest();
+          r.setIno(ino);
+          return r.send();
+        })
+        .ignoreResult();
+  };
+  return f.data->flush()
+      .then(kj::cp(tellMaster), [tellMaster](kj::Exception&& e) {
+        return tellMaster().then([e = kj::mv(e)]() mutable -> kj::Promise<void> {
+          return kj::mv(e);
+        });
+      })
+      .then([this, ino]() {
         auto it = openFiles.find(ino);
         if (it != openFiles.end() && it->second->opens == 0 && !it->second->data->dirty()) {
           openFiles.erase(it);

@@ -106,6 +106,8 @@ private:
   OpenFile& retainOpen(uint64_t ino);
   kj::Promise<void> releaseOpen(uint64_t ino);
   kj::Promise<void> flushIfOpen(uint64_t ino);
+  // Registers one open of `ino` at the master (paired with a release in releaseOpen).
+  kj::Promise<void> openAtMaster(uint64_t ino);
 
   kj::Timer& timer;
   double attrTimeout;

@@ -9,8 +9,9 @@
 namespace dfs {
 
 Namespace::Namespace(MetaStore& store, Clock& clock, uint64_t volumeId, uint64_t rootIno,
-                     int64_t gcGraceNs)
-    : store(store), clock(clock), volumeId(volumeId), root(rootIno), graceNs(gcGraceNs) {}
+                     int64_t gcGraceNs, const OpenFiles* openFiles)
+    : store(store), clock(clock), volumeId(volumeId), root(rootIno), graceNs(gcGraceNs),
+      openFiles(openFiles) {}
 
 Inode Namespace::makeRoot(uint64_t ino, uint64_t volumeId, int64_t nowNs) {
   Inode node;
@@ -23,7 +24,11 @@ Inode Namespace::makeRoot(uint64_t ino, uint64_t volumeId, int64_t nowNs) {
   return node;
 }
 
-Txn Namespace::txn() { return Txn(store, clock, volumeId, graceNs); }
+Txn Namespace::txn() {
+  Txn t(store, clock, volumeId, graceNs);
+  t.keepOpenFiles(openFiles);
+  return t;
+}
 
 kj::Maybe<Inode> Namespace::load(uint64_t ino) {
   KJ_IF_MAYBE(node, loadInode(store, ino)) {

@@ -44,8 +44,9 @@ class Namespace {
 public:
   // Operates on volume `volumeId` whose root directory is `rootIno`. Blocks whose
   // refcount drops to zero become deletable gcGraceNs later.
+  // Files in `openFiles` (if given) outlive their last unlink until released.
   Namespace(MetaStore& store, Clock& clock, uint64_t volumeId, uint64_t rootIno,
-            int64_t gcGraceNs);
+            int64_t gcGraceNs, const OpenFiles* openFiles = nullptr);
 
   // Creates the root directory inode of a new volume into `batch` (not written).
   static Inode makeRoot(uint64_t ino, uint64_t volumeId, int64_t nowNs);
@@ -83,6 +84,11 @@ public:
   int commit(uint64_t ino, kj::ArrayPtr<const CommitPiece> pieces, uint64_t minSize,
              Inode& out);
 
+  // Deletes `ino` if it is an orphan (unlinked while open) and no longer open.
+  void releaseOrphan(uint64_t ino);
+  // Deletes every orphan in the store (no file is open when the master starts).
+  static void purgeOrphans(MetaStore& store, Clock& clock, int64_t gcGraceNs);
+
   // Number of inodes and logical bytes of this volume (kept in counters by every Txn).
   uint64_t inodeCount();
   uint64_t usedBytes();
@@ -93,6 +99,7 @@ private:
   uint64_t volumeId;
   uint64_t root;
   int64_t graceNs;
+  const OpenFiles* openFiles;
 
   kj::Maybe<Inode> load(uint64_t ino);  // inode of this volume, or nullptr
   int create(uint64_t parent, BytesPtr name, uint32_t mode, uint64_t rdev, uint32_t uid,

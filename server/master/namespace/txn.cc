@@ -58,12 +58,25 @@ Inode& Txn::newInode(uint32_t mode, uint32_t uid, uint32_t gid) {
 void Txn::removeInode(uint64_t ino) {
   auto it = inodes.find(ino);
   KJ_REQUIRE(it != inodes.end(), "removeInode of an inode not loaded", ino);
+  if (openFiles != nullptr && openFiles->isOpen(ino)) {
+    it->second.nlink = 0;
+    wb.put(keys::orphan(ino), BytesPtr());
+    return;
+  }
   if (it->second.isReg()) {
     ExtentOverlay overlay(db, ino, 0, UINT64_MAX);
     overlay.removeAll();
     addRefDeltas(overlay.flush(wb));
   }
   removed.insert(ino);
+}
+
+void Txn::dropOrphan(uint64_t ino) {
+  const OpenFiles* saved = openFiles;
+  openFiles = nullptr;
+  removeInode(ino);
+  openFiles = saved;
+  wb.del(keys::orphan(ino));
 }
 
 kj::Maybe<DirentValue> Txn::dirent(uint64_t parent, BytesPtr name) {

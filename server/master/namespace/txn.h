@@ -8,6 +8,7 @@
 #pragma once
 
 #include "server/master/namespace/inode.h"
+#include "server/master/namespace/open_files.h"
 #include "server/master/store/block_refs.h"
 #include "server/master/store/records.h"
 #include "common/base/clock.h"
@@ -36,8 +37,14 @@ public:
   // A new inode (number from the persistent counter) with times = now, nlink 1.
   Inode& newInode(uint32_t mode, uint32_t uid, uint32_t gid);
 
-  // Deletes inode `ino` (must have been loaded) and, for files, all its extents.
+  // Deletes inode `ino` (must have been loaded) and, for files, all its extents — unless
+  // the file is open (see keepOpenFiles): then it stays as an orphan ('O' key, nlink 0)
+  // until dropOrphan() at its last close.
   void removeInode(uint64_t ino);
+  // Deletes orphan `ino` (loaded) for good: inode, extents and its 'O' key.
+  void dropOrphan(uint64_t ino);
+  // Files in `open` are kept as orphans by removeInode (nullptr: none are).
+  void keepOpenFiles(const OpenFiles* open) { openFiles = open; }
 
   kj::Maybe<DirentValue> dirent(uint64_t parent, BytesPtr name);
   void putDirent(uint64_t parent, BytesPtr name, const Inode& child);
@@ -60,6 +67,7 @@ private:
   std::map<uint64_t, Inode> inodes;       // loaded or created
   std::map<uint64_t, uint64_t> origSize;  // regular files' sizes when loaded (0 if new)
   std::set<uint64_t> removed;
+  const OpenFiles* openFiles = nullptr;
   kj::Maybe<uint64_t> nextIno;            // next free inode number, once read
   std::map<BlockId, int64_t> refDeltas;
   std::map<BlockId, NewBlockInfo> newBlocks;

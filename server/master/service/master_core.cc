@@ -1,5 +1,6 @@
 // MasterCore construction and background tasks.
 #include "server/master/service/master_core.h"
+#include "server/master/namespace/namespace.h"
 #include <kj/debug.h>
 
 namespace dfs {
@@ -10,6 +11,8 @@ MasterCore::MasterCore(MetaStore& store, Clock& clock, kj::Timer& timer, MasterC
       gc(store, clock, nodes), tasks(*this) {
   nodes.load();
   volumes.ensureDefault(config.defaultReplicas);
+  // No session survives a restart, so no file is open: orphans can go now.
+  Namespace::purgeOrphans(store, clock, config.gcGraceNs);
 }
 
 void MasterCore::startBackground() { tasks.add(gc.run(timer, config.gcInterval)); }

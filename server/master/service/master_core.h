@@ -2,6 +2,7 @@
 #pragma once
 
 #include "server/master/gc/gc.h"
+#include "server/master/namespace/open_files.h"
 #include "server/master/nodes/node_registry.h"
 #include "server/master/placement/placement.h"
 #include "server/master/service/session_registry.h"
@@ -34,6 +35,7 @@ public:
   NodeRegistry nodes;
   Placement placement;
   SessionRegistry sessions;
+  OpenFiles openFiles;  // files held open by any session (orphans live while open)
   BlockGc gc;
 
 private:

@@ -10,10 +10,45 @@ namespace dfs {
 
 SessionImpl::SessionImpl(MasterCore& core, Volume volumeIn, kj::StringPtr clientName)
     : core(core), volume(kj::mv(volumeIn)),
-      ns(core.store, core.clock, volume.id, volume.rootIno, core.config.gcGraceNs),
+      ns(core.store, core.clock, volume.id, volume.rootIno, core.config.gcGraceNs,
+         &core.openFiles),
       sessionId(core.sessions.add(clientName, volume.name, core.clock.nowNs())) {}
 
-SessionImpl::~SessionImpl() noexcept(false) { core.sessions.remove(sessionId); }
+SessionImpl::~SessionImpl() noexcept(false) {
+  core.sessions.remove(sessionId);
+  auto held = kj::mv(opens);
+  for (auto& entry : held) {
+    for (uint32_t i = 0; i < entry.second; ++i) {
+      if (core.openFiles.release(entry.first)) ns.releaseOrphan(entry.first);
+    }
+  }
+}
+
+kj::Promise<void> SessionImpl::open(OpenContext context) {
+  uint64_t ino = context.getParams().getIno();
+  Inode node;
+  int err = ns.getAttr(ino, node);
+  if (err == 0) {
+    ++opens[ino];
+    core.openFiles.open(ino);
+  }
+  auto results = context.getResults();
+  results.setErr(err);
+  if (err == 0) node.toWire(results.initAttr());
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> SessionImpl::release(ReleaseContext context) {
+  releaseOne(context.getParams().getIno());
+  return kj::READY_NOW;
+}
+
+void SessionImpl::releaseOne(uint64_t ino) {
+  auto it = opens.find(ino);
+  if (it == opens.end()) return;
+  if (--it->second == 0) opens.erase(it);
+  if (core.openFiles.release(ino)) ns.releaseOrphan(ino);
+}
 
 // Sets err and, on success, the attr of a reply that has both.
 template <typename Results>

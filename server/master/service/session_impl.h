@@ -4,6 +4,7 @@
 #include "server/master/namespace/namespace.h"
 #include "server/master/service/master_core.h"
 #include <master.capnp.h>
+#include <unordered_map>
 
 namespace dfs {
 
@@ -32,12 +33,16 @@ public:
   kj::Promise<void> allocateBlocks(AllocateBlocksContext context) override;
   kj::Promise<void> commit(CommitContext context) override;
   kj::Promise<void> ping(PingContext context) override;
+  kj::Promise<void> open(OpenContext context) override;
+  kj::Promise<void> release(ReleaseContext context) override;
 
 private:
   MasterCore& core;
   Volume volume;
   Namespace ns;
   uint64_t sessionId;
+  std::unordered_map<uint64_t, uint32_t> opens;  // this session's opens, released at its end
+  void releaseOne(uint64_t ino);
 };
 
 }  // namespace dfs

@@ -53,6 +53,8 @@ Bytes gc(int64_t dueNs, BlockId id) {
 Bytes gcPrefix() { return make(kGc, {}); }
 Bytes node(uint64_t nodeId) { return make(kNode, {nodeId}); }
 Bytes nodePrefix() { return make(kNode, {}); }
+Bytes orphan(uint64_t ino) { return make(kOrphan, {ino}); }
+Bytes orphanPrefix() { return make(kOrphan, {}); }
 Bytes counter(kj::StringPtr name) { return make(kCounter, {}, name.asBytes()); }
 
 bool hasPrefix(BytesPtr key, BytesPtr prefix) {
@@ -87,6 +89,10 @@ int64_t gcDue(BytesPtr key) {
 BlockId gcBlock(BytesPtr key) {
   requireKey(key, kGc, 25, true);
   return {readBe64(key.slice(9, 17)), readBe64(key.slice(17, 25))};
+}
+uint64_t orphanIno(BytesPtr key) {
+  requireKey(key, kOrphan, 9, true);
+  return readBe64(key.slice(1, 9));
 }
 uint64_t nodeIdOf(BytesPtr key) {
   requireKey(key, kNode, 9, true);

@@ -21,6 +21,8 @@
 //                                                          ns); scanned in due-time order
 //   'N' be64(nodeId)               -> meta.NodeRecord     a registered chunk server
 //   'C' name                       -> be64(value)         a named counter (e.g. next inode)
+//   'O' be64(ino)                  -> empty               an unlinked file (nlink 0) kept while
+//                                                         open; deleted at last close or restart
 //
 // The prefix 'D' be64(parent) lists a directory in name order; 'E' be64(ino) lists a
 // file's extents in offset order; 'G' lists deletion candidates oldest-due first.
@@ -41,6 +43,7 @@ constexpr kj::byte kBlock = 'B';
 constexpr kj::byte kGc = 'G';
 constexpr kj::byte kNode = 'N';
 constexpr kj::byte kCounter = 'C';
+constexpr kj::byte kOrphan = 'O';
 
 Bytes volume(kj::StringPtr name);
 Bytes volumePrefix();
@@ -54,6 +57,8 @@ Bytes block(BlockId id);
 Bytes blockPrefix();
 Bytes gc(int64_t dueNs, BlockId id);  // dueNs must be >= 0
 Bytes gcPrefix();
+Bytes orphan(uint64_t ino);  Bytes orphanPrefix();  // 'O' be64(ino)
+uint64_t orphanIno(BytesPtr key);
 Bytes node(uint64_t nodeId);
 Bytes nodePrefix();
 Bytes counter(kj::StringPtr name);
