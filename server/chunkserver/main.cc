@@ -1,7 +1,9 @@
 // dfs-chunkserver: parses flags and wires the block store, RPC service and master agent.
+#include "common/metrics/http_endpoint.h"
 #include "common/rpc/rpc.h"
 #include "server/chunkserver/blockstore/block_store.h"
 #include "server/chunkserver/node/node_agent.h"
+#include "server/chunkserver/service/chunk_metrics.h"
 #include "server/chunkserver/service/chunk_server_impl.h"
 
 #include <kj/async-unix.h>
@@ -34,13 +36,19 @@ public:
                           "Heartbeat interval in milliseconds (default 1000).")
         .addOptionWithArg({"capacity"}, KJ_BIND_METHOD(*this, setCapacity), "<bytes>",
                           "Capacity to report (default: size of the data dir's file system).")
+        .addOptionWithArg({"metrics-listen"}, KJ_BIND_METHOD(*this, setMetricsListen),
+                          "<host:port>",
+                          "Serve /metrics and /healthz over HTTP here (port 0 = any). "
+                          "Default: no HTTP server.")
+        .addOptionWithArg({"metrics-port-file"}, KJ_BIND_METHOD(*this, setMetricsPortFile),
+                          "<file>", "Write the bound metrics HTTP port to <file>.")
         .callAfterParsing(KJ_BIND_METHOD(*this, run))
         .build();
   }
 
 private:
   kj::ProcessContext& context;
-  kj::String master, listen, dataDir, portFile;
+  kj::String master, listen, dataDir, portFile, metricsListen, metricsPortFile;
   uint64_t heartbeatMs = 1000;
   kj::Maybe<uint64_t> capacity;
 
@@ -66,6 +74,17 @@ private:
     portFile = kj::heapString(v);
     return true;
   }
+  kj::MainBuilder::Validity setMetricsListen(kj::StringPtr v) {
+    kj::String h; unsigned p;
+    if (!splitHostPort(v, h, p)) return kj::str("bad --metrics-listen address: ", v);
+    metricsListen = kj::heapString(v);
+    return true;
+  }
+  kj::MainBuilder::Validity setMetricsPortFile(kj::StringPtr v) {
+    if (v.size() == 0) return kj::str("empty --metrics-port-file");
+    metricsPortFile = kj::heapString(v);
+    return true;
+  }
   kj::MainBuilder::Validity setHeartbeat(kj::StringPtr v) {
     if (!parseUnsigned(v, heartbeatMs) || heartbeatMs == 0 || heartbeatMs > 3600000) {
       return kj::str("bad --heartbeat-ms: ", v);
@@ -79,16 +98,19 @@ private:
     return true;
   }
 
-  void writePortFile(Disk& disk, unsigned port) {
-    auto tmp = kj::str(portFile, ".tmp.", getpid());
+  void writePortFile(Disk& disk, kj::StringPtr path, unsigned port) {
+    auto tmp = kj::str(path, ".tmp.", getpid());
     disk.writeFileSynced(tmp, kj::str(port, "\n").asBytes());
-    disk.rename(tmp, portFile);
+    disk.rename(tmp, path);
   }
 
   kj::MainBuilder::Validity run() {
     if (master == nullptr) return kj::str("--master is required");
     if (listen == nullptr) return kj::str("--listen is required");
     if (dataDir == nullptr) return kj::str("--data-dir is required");
+    if (metricsPortFile != nullptr && metricsListen == nullptr) {
+      return kj::str("--metrics-port-file needs --metrics-listen");
+    }
 
     kj::_::Debug::setLogLevel(kj::LogSeverity::INFO);
     kj::UnixEventPort::captureSignal(SIGTERM);
@@ -104,11 +126,26 @@ private:
     kj::String host; unsigned ignored;
     splitHostPort(listen, host, ignored);
     auto advertise = kj::str(host, ":", port);
-    if (portFile != nullptr) writePortFile(*disk, port);
+    if (portFile != nullptr) writePortFile(*disk, portFile, port);
     KJ_LOG(INFO, "listening", advertise);
 
     auto& timer = io.provider->getTimer();
-    auto serving = serveRpc(*listener, kj::heap<ChunkServerImpl>(store, *io.provider, timer));
+    MetricsRegistry registry;
+    ChunkMetrics metrics(registry, store);
+    auto serving = serveRpc(*listener, kj::heap<ChunkServerImpl>(store, *io.provider, timer,
+                                                                 30 * kj::SECONDS, metrics));
+    kj::Promise<void> metricsServing = kj::NEVER_DONE;
+    if (metricsListen != nullptr) {
+      metricsServing = serveMetrics(
+          io.provider->getNetwork(), timer, metricsListen, registry, []() { return true; },
+          [this, &disk](unsigned metricsPort) {
+            if (metricsPortFile != nullptr) writePortFile(*disk, metricsPortFile, metricsPort);
+            KJ_LOG(INFO, "metrics listening", metricsPort);
+          }).catch_([this](kj::Exception&& e) {
+            context.exitError(kj::str("dfs-chunkserver: metrics endpoint on ", metricsListen,
+                                      " failed: ", e.getDescription()));
+          });
+    }
 
     NodeAgentOptions options;
     options.masterAddress = kj::mv(master);
@@ -123,7 +160,7 @@ private:
     auto stop = io.unixEventPort.onSignal(SIGTERM)
         .exclusiveJoin(io.unixEventPort.onSignal(SIGINT))
         .then([](siginfo_t info) { KJ_LOG(INFO, "shutting down on signal", info.si_signo); });
-    serving.exclusiveJoin(kj::mv(stop)).wait(io.waitScope);
+    serving.exclusiveJoin(kj::mv(stop)).exclusiveJoin(kj::mv(metricsServing)).wait(io.waitScope);
     return true;
   }
 };

@@ -1,6 +1,8 @@
 // dfs-master entry point: parses flags, opens the metadata store, serves RPC. Wiring only.
 #include "server/master/service/master_core.h"
 #include "server/master/service/master_impl.h"
+#include "server/master/service/master_metrics.h"
+#include "common/metrics/http_endpoint.h"
 #include "server/master/store/rocks_store.h"
 #include "common/rpc/rpc.h"
 #include <kj/async-unix.h>
@@ -63,6 +65,12 @@ public:
                           "Heartbeat silence before a node is dead (default 10000).")
         .addOptionWithArg({"gc-grace-ms"}, KJ_BIND_METHOD(*this, setGrace), "<ms>",
                           "Delay before an unreferenced block is deleted (default 30000).")
+        .addOptionWithArg({"metrics-listen"}, KJ_BIND_METHOD(*this, setMetricsListen),
+                          "<host:port>",
+                          "Serve /metrics and /healthz over HTTP here (port 0 = any). "
+                          "Default: no HTTP server.")
+        .addOptionWithArg({"metrics-port-file"}, KJ_BIND_METHOD(*this, setMetricsPortFile),
+                          "<file>", "Write the bound metrics HTTP port to <file>.")
         .callAfterParsing(KJ_BIND_METHOD(*this, run))
         .build();
   }
@@ -72,6 +80,8 @@ private:
   kj::String listen = kj::str("127.0.0.1:9400");
   kj::String dataDir;
   kj::String portFile;
+  kj::String metricsListen;
+  kj::String metricsPortFile;
   MasterConfig config;
   uint64_t suspectMs = 3000, deadMs = 10000;
 
@@ -89,6 +99,18 @@ private:
   }
   kj::MainBuilder::Validity setPortFile(kj::StringPtr arg) {
     portFile = kj::str(arg);
+    return true;
+  }
+  kj::MainBuilder::Validity setMetricsListen(kj::StringPtr arg) {
+    kj::String host;
+    unsigned port;
+    if (!splitHostPort(arg, host, port)) return "expected HOST:PORT";
+    metricsListen = kj::str(arg);
+    return true;
+  }
+  kj::MainBuilder::Validity setMetricsPortFile(kj::StringPtr arg) {
+    if (arg.size() == 0) return "must not be empty";
+    metricsPortFile = kj::str(arg);
     return true;
   }
   kj::MainBuilder::Validity setReplicas(kj::StringPtr arg) {
@@ -113,6 +135,9 @@ private:
   kj::MainBuilder::Validity run() {
     if (dataDir == nullptr) return "--data-dir is required";
     if (deadMs <= suspectMs) return "--dead-timeout-ms must exceed --suspect-timeout-ms";
+    if (metricsPortFile != nullptr && metricsListen == nullptr) {
+      return "--metrics-port-file needs --metrics-listen";
+    }
     config.nodeTimeouts.suspectAfter = suspectMs * kj::MILLISECONDS;
     config.nodeTimeouts.deadAfter = deadMs * kj::MILLISECONDS;
     // (--verbose, built into MainBuilder, turns on informational logs.)
@@ -136,6 +161,8 @@ private:
     auto io = kj::setupAsyncIo();
     SystemClock clock;
     MasterCore core(*store, clock, io.provider->getTimer(), config);
+    MetricsRegistry registry;
+    MasterMetrics metrics(registry, core);
 
     kj::Own<kj::ConnectionReceiver> listener;
     KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() {
@@ -154,9 +181,23 @@ private:
     auto stop = io.unixEventPort.onSignal(SIGTERM)
                     .exclusiveJoin(io.unixEventPort.onSignal(SIGINT))
                     .then([](siginfo_t) {});
+    kj::Promise<void> metricsServing = kj::NEVER_DONE;
+    if (metricsListen != nullptr) {
+      metricsServing = serveMetrics(
+          io.provider->getNetwork(), io.provider->getTimer(), metricsListen, registry,
+          []() { return true; },
+          [this](unsigned metricsPort) {
+            if (metricsPortFile != nullptr) writePortFile(metricsPortFile, metricsPort);
+            context.warning(kj::str("dfs-master metrics on port ", metricsPort));
+          }).catch_([this](kj::Exception&& e) {
+            context.exitError(kj::str("dfs-master: metrics endpoint on ", metricsListen,
+                                      " failed: ", e.getDescription()));
+          });
+    }
     core.startBackground();
     serveRpc(*listener, kj::heap<MasterImpl>(core))
         .exclusiveJoin(kj::mv(stop))
+        .exclusiveJoin(kj::mv(metricsServing))
         .wait(io.waitScope);
     context.warning("dfs-master: shutting down");
     return true;

@@ -18,6 +18,9 @@ CS_PIDS=()             # indexed by chunk server number (0-based)
 CS_PORTS=()
 CS_ARGS=()             # extra args for every dfs-chunkserver
 MOUNT_OPTS="rpc_timeout=3"
+DFS_METRICS=0          # 1: daemons also serve /metrics on an ephemeral port (set before starting)
+MASTER_METRICS_PORT="" # set by start_master when DFS_METRICS=1
+CS_METRICS_PORTS=()    # indexed like CS_PORTS, set by start_chunkserver when DFS_METRICS=1
 
 # ---------- messages and assertions ----------
 
@@ -157,14 +160,22 @@ _forget_pid() {  # drop a reaped pid from DFS_PIDS so cleanup never signals a re
 
 start_master() {  # start_master [PORT]: PORT 0 (default) picks an ephemeral port
   local port=${1:-0}
-  local dir="$DFS_ROOT/master" pf="$DFS_ROOT/master.port"
+  local dir="$DFS_ROOT/master" pf="$DFS_ROOT/master.port" mpf="$DFS_ROOT/master.metrics.port"
+  local margs=()
   mkdir -p "$dir"
-  rm -f "$pf"
+  rm -f "$pf" "$mpf"
+  if [[ "$DFS_METRICS" == 1 ]]; then
+    margs=(--metrics-listen 127.0.0.1:0 --metrics-port-file "$mpf")
+  fi
   "$DFS_MASTER" --listen "127.0.0.1:$port" --data-dir "$dir" --port-file "$pf" \
-      "${MASTER_ARGS[@]}" >>"$DFS_LOGS/master.log" 2>&1 &
+      "${margs[@]}" "${MASTER_ARGS[@]}" >>"$DFS_LOGS/master.log" 2>&1 &
   MASTER_PID=$!
   DFS_PIDS+=("$MASTER_PID")
   wait_for_file "$pf" 30 "$MASTER_PID"
+  if [[ "$DFS_METRICS" == 1 ]]; then
+    wait_for_file "$mpf" 30 "$MASTER_PID"
+    MASTER_METRICS_PORT=$(_read_port "$mpf")
+  fi
   MASTER_PORT=$(_read_port "$pf")
   MASTER_ADDR="127.0.0.1:$MASTER_PORT"
   log "master pid $MASTER_PID listening on $MASTER_ADDR"
@@ -188,13 +199,21 @@ kill_master() {
 start_chunkserver() {  # start_chunkserver I: (re)starts server I; reuses its port on restart
   local i=$1
   local dir="$DFS_ROOT/cs$i" pf="$DFS_ROOT/cs$i.port" port=${CS_PORTS[$i]:-0}
+  local mpf="$DFS_ROOT/cs$i.metrics.port" margs=()
   mkdir -p "$dir"
-  rm -f "$pf"
+  rm -f "$pf" "$mpf"
+  if [[ "$DFS_METRICS" == 1 ]]; then
+    margs=(--metrics-listen 127.0.0.1:0 --metrics-port-file "$mpf")
+  fi
   "$DFS_CHUNKSERVER" --master "$MASTER_ADDR" --listen "127.0.0.1:$port" --data-dir "$dir" \
-      --port-file "$pf" "${CS_ARGS[@]}" >>"$DFS_LOGS/cs$i.log" 2>&1 &
+      --port-file "$pf" "${margs[@]}" "${CS_ARGS[@]}" >>"$DFS_LOGS/cs$i.log" 2>&1 &
   CS_PIDS[i]=$!
   DFS_PIDS+=("${CS_PIDS[$i]}")
   wait_for_file "$pf" 30 "${CS_PIDS[$i]}"
+  if [[ "$DFS_METRICS" == 1 ]]; then
+    wait_for_file "$mpf" 30 "${CS_PIDS[$i]}"
+    CS_METRICS_PORTS[i]=$(_read_port "$mpf")
+  fi
   CS_PORTS[i]=$(_read_port "$pf")
   log "chunkserver $i pid ${CS_PIDS[$i]} listening on 127.0.0.1:${CS_PORTS[$i]}"
 }

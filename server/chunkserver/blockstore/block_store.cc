@@ -97,6 +97,8 @@ void BlockStore::put(BlockId id, kj::ArrayPtr<const kj::byte> data) {
   disk.syncDir(d2);
   index[id] = data.size();
   used += file.size();
+  stats.blocksWritten++;
+  stats.bytesWritten += data.size();
 }
 
 kj::Array<kj::byte> BlockStore::read(BlockId id, uint64_t offset, uint64_t length) {
@@ -113,7 +115,7 @@ kj::Array<kj::byte> BlockStore::read(BlockId id, uint64_t offset, uint64_t lengt
   BlockHeader header;
   {
     bool ok = false;
-    KJ_DEFER(if (!ok) errors++);
+    KJ_DEFER(if (!ok) { errors++; stats.checksumErrors++; });
     kj::byte fixed[kBlockHeaderFixed];
     KJ_REQUIRE(file->readAt(0, fixed) == sizeof(fixed), "checksum mismatch", "short block file");
     auto raw = kj::heapArray<kj::byte>(headerLengthFromFixed(fixed));
@@ -135,6 +137,7 @@ kj::Array<kj::byte> BlockStore::read(BlockId id, uint64_t offset, uint64_t lengt
   size_t got = file->readAt(header.dataOffset() + spanBegin, span);
   if (got != span.size()) {
     errors++;
+    stats.checksumErrors++;
     KJ_FAIL_REQUIRE("checksum mismatch", "short block file", id.hex());
   }
   for (uint64_t c = firstChunk; c <= lastChunk; c++) {
@@ -142,12 +145,15 @@ kj::Array<kj::byte> BlockStore::read(BlockId id, uint64_t offset, uint64_t lengt
     uint64_t len = kj::min(kChecksumChunk, size - c * kChecksumChunk);
     if (crc32c(span.begin() + b, len) != header.chunkCrcs[c]) {
       errors++;
+      stats.checksumErrors++;
       KJ_LOG(ERROR, "checksum mismatch", id.hex(), c);
       KJ_FAIL_REQUIRE("checksum mismatch", id.hex(), c);
     }
   }
   auto out = kj::heapArray<kj::byte>(end - offset);
   memcpy(out.begin(), span.begin() + (offset - spanBegin), out.size());
+  stats.blocksRead++;
+  stats.bytesRead += out.size();
   return out;
 }
 
@@ -164,6 +170,7 @@ bool BlockStore::remove(BlockId id) {
   disk.syncDir(blockDir2(dir, id));
   used -= fileBytes(it->second);
   index.erase(it);
+  stats.blocksDeleted++;
   return true;
 }
 

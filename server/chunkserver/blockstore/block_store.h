@@ -11,6 +11,16 @@
 
 namespace dfs {
 
+// Operation counts since the store was opened (exported as metrics).
+struct BlockStoreCounters {
+  uint64_t blocksWritten = 0;   // put() that stored a new block
+  uint64_t bytesWritten = 0;    // data bytes of those blocks
+  uint64_t blocksRead = 0;      // successful read() calls
+  uint64_t bytesRead = 0;       // data bytes they returned
+  uint64_t blocksDeleted = 0;   // remove() that removed a block
+  uint64_t checksumErrors = 0;  // read() failures with "checksum mismatch"
+};
+
 // Stores blocks in DATA_DIR (format and layout: block_format.h). Not thread-safe: one
 // event loop owns it. Keeps an in-memory index of block ids and sizes, built at startup.
 class BlockStore {
@@ -41,6 +51,7 @@ public:
   uint64_t blockCount() const { return index.size(); }
   uint64_t usedBytes() const { return used; }      // data + header bytes of stored blocks
   uint64_t diskErrors() const { return errors; }
+  const BlockStoreCounters& counters() const { return stats; }
   kj::StringPtr dataDir() const { return dir; }
   Disk& getDisk() { return disk; }
 
@@ -50,6 +61,7 @@ private:
   std::unordered_map<BlockId, uint64_t, BlockIdHash> index;  // id -> block size
   uint64_t used = 0;
   uint64_t errors = 0;
+  BlockStoreCounters stats;
   uint64_t tmpCounter = 0;
 
   void clearTmp();

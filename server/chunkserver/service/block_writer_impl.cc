@@ -8,8 +8,9 @@
 
 namespace dfs {
 
-BlockWriterImpl::BlockWriterImpl(BlockStore& store, BlockId id, uint64_t size)
-    : store(store), id(id), size(size) {}
+BlockWriterImpl::BlockWriterImpl(BlockStore& store, BlockId id, uint64_t size,
+                                 kj::Maybe<Histogram&> finishSeconds)
+    : store(store), id(id), size(size), finishSeconds(finishSeconds) {}
 
 kj::Promise<void> BlockWriterImpl::write(WriteContext context) {
   auto data = context.getParams().getData();
@@ -23,6 +24,7 @@ kj::Promise<void> BlockWriterImpl::write(WriteContext context) {
 }
 
 kj::Promise<void> BlockWriterImpl::finish(FinishContext context) {
+  LatencyTimer latency(finishSeconds);
   KJ_REQUIRE(!finished, "finish called twice");
   KJ_REQUIRE(filled == size, "wrong block length at finish", filled, size);
   store.put(id, buffer);

@@ -1,6 +1,7 @@
 // BlockWriterImpl: accumulates one streamed block upload and commits it on finish().
 #pragma once
 
+#include "common/metrics/metrics.h"
 #include "server/chunkserver/blockstore/block_store.h"
 
 #include <chunk.capnp.h>
@@ -10,10 +11,12 @@ namespace dfs {
 // Buffers the pieces of one block in memory (at most kMaxBlockSize, allocated at the first
 // write so idle writers cost nothing). finish() checks that
 // exactly `size` bytes arrived and stores the block durably; a writer dropped before
-// finish() leaves nothing behind. Writes after finish() fail.
+// finish() leaves nothing behind. Writes after finish() fail. finish() durations go to
+// `finishSeconds` if given (it must outlive the writer).
 class BlockWriterImpl final : public wire::BlockWriter::Server {
 public:
-  BlockWriterImpl(BlockStore& store, BlockId id, uint64_t size);
+  BlockWriterImpl(BlockStore& store, BlockId id, uint64_t size,
+                  kj::Maybe<Histogram&> finishSeconds = nullptr);
 
 protected:
   kj::Promise<void> write(WriteContext context) override;
@@ -26,6 +29,7 @@ private:
   kj::Array<kj::byte> buffer;  // allocated at the first write()
   uint64_t filled = 0;
   bool finished = false;
+  kj::Maybe<Histogram&> finishSeconds;
 };
 
 }  // namespace dfs

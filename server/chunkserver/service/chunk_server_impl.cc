@@ -33,19 +33,25 @@ kj::Promise<void> sendPieces(wire::BlockWriter::Client writer, kj::Array<kj::byt
 }  // namespace
 
 ChunkServerImpl::ChunkServerImpl(BlockStore& store, kj::AsyncIoProvider& io, kj::Timer& timer,
-                                 kj::Duration peerDeadline)
-    : store(store), io(io), timer(timer), peerDeadline(peerDeadline) {}
+                                 kj::Duration peerDeadline, kj::Maybe<ChunkMetrics&> metrics)
+    : store(store), io(io), timer(timer), peerDeadline(peerDeadline) {
+  KJ_IF_MAYBE(m, metrics) {
+    readSeconds = m->readBlockSeconds;
+    finishSeconds = m->writeBlockFinishSeconds;
+  }
+}
 
 kj::Promise<void> ChunkServerImpl::writeBlock(WriteBlockContext context) {
   auto params = context.getParams();
   auto id = requireId(params.getBlock());
   uint64_t size = params.getSize();
   KJ_REQUIRE(size >= 1 && size <= kMaxBlockSize, "bad block size", size);
-  context.getResults().setWriter(kj::heap<BlockWriterImpl>(store, id, size));
+  context.getResults().setWriter(kj::heap<BlockWriterImpl>(store, id, size, finishSeconds));
   return kj::READY_NOW;
 }
 
 kj::Promise<void> ChunkServerImpl::readBlock(ReadBlockContext context) {
+  LatencyTimer latency(readSeconds);
   auto params = context.getParams();
   auto id = requireId(params.getBlock());
   uint64_t length = params.getLength();

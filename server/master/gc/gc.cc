@@ -10,11 +10,12 @@ BlockGc::BlockGc(MetaStore& store, Clock& clock, NodeRegistry& nodes)
     : store(store), clock(clock), nodes(nodes) {}
 
 size_t BlockGc::runPass(size_t limit) {
+  ++passes;
   int64_t now = clock.nowNs();
   WriteBatch batch;
   kj::Vector<std::pair<BlockId, kj::Array<uint64_t>>> doomed;
   auto prefix = keys::gcPrefix();
-  auto it = store.newIterator();
+  auto it = store.newPrefixIterator(prefix);
   size_t seen = 0;
   for (it->seek(prefix); it->valid() && keys::hasPrefix(it->key(), prefix) && seen < limit;
        it->next(), ++seen) {
@@ -38,6 +39,7 @@ size_t BlockGc::runPass(size_t limit) {
   for (auto& d : doomed) {
     for (auto node : d.second) nodes.queueDelete(node, d.first);
   }
+  deleted += doomed.size();
   return doomed.size();
 }
 

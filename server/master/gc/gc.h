@@ -30,11 +30,16 @@ public:
   // failing pass is logged and retried next interval.
   kj::Promise<void> run(kj::Timer& timer, kj::Duration interval);
 
+  uint64_t passCount() const { return passes; }      // passes run since start
+  uint64_t deletedCount() const { return deleted; }  // blocks deleted since start
+
 private:
   MetaStore& store;
   Clock& clock;
   NodeRegistry& nodes;
   size_t lastScanned = 0;  // candidates looked at by the last pass
+  uint64_t passes = 0;
+  uint64_t deleted = 0;
 };
 
 }  // namespace dfs

@@ -20,7 +20,7 @@ void Namespace::purgeOrphans(MetaStore& store, Clock& clock, int64_t gcGraceNs) 
   kj::Vector<uint64_t> orphans;
   {
     auto prefix = keys::orphanPrefix();
-    auto it = store.newIterator();
+    auto it = store.newPrefixIterator(prefix);
     for (it->seek(prefix); it->valid() && keys::hasPrefix(it->key(), prefix); it->next()) {
       orphans.add(keys::orphanIno(it->key()));
     }

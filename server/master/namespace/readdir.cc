@@ -19,7 +19,7 @@ int Namespace::readdir(uint64_t ino, BytesPtr after, uint32_t maxEntries,
     return ENOENT;
   }
   auto prefix = keys::direntPrefix(ino);
-  auto it = store.newIterator();
+  auto it = store.newPrefixIterator(prefix);
   it->seek(keys::dirent(ino, after));
   eof = true;
   while (it->valid() && keys::hasPrefix(it->key(), prefix)) {

@@ -94,7 +94,7 @@ void Txn::delDirent(uint64_t parent, BytesPtr name) { wb.del(keys::dirent(parent
 
 bool Txn::dirIsEmpty(uint64_t dir) {
   auto prefix = keys::direntPrefix(dir);
-  auto it = db.newIterator();
+  auto it = db.newPrefixIterator(prefix);
   it->seek(prefix);
   return !(it->valid() && keys::hasPrefix(it->key(), prefix));
 }

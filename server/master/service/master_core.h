@@ -10,6 +10,8 @@
 
 namespace dfs {
 
+class RpcMetrics;  // master_metrics.h
+
 struct MasterConfig {
   uint32_t defaultReplicas = 2;
   NodeTimeouts nodeTimeouts;
@@ -37,6 +39,7 @@ public:
   SessionRegistry sessions;
   OpenFiles openFiles;  // files held open by any session (orphans live while open)
   BlockGc gc;
+  kj::Maybe<RpcMetrics&> rpcMetrics;  // set by MasterMetrics when metrics are served
 
 private:
   kj::TaskSet tasks;

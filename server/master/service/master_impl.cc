@@ -1,5 +1,6 @@
 // Master bootstrap, admin and chunk-server session RPCs.
 #include "server/master/service/master_impl.h"
+#include "server/master/service/master_metrics.h"
 #include "server/master/service/session_impl.h"
 #include <cerrno>
 #include <kj/debug.h>
@@ -9,6 +10,7 @@ namespace dfs {
 static constexpr size_t kMaxDeletesPerHeartbeat = 10000;
 
 kj::Promise<void> MasterImpl::mount(MountContext context) {
+  RpcScope rpcScope(core.rpcMetrics, RpcMethod::MOUNT);
   auto p = context.getParams();
   KJ_REQUIRE(p.getClientName().size() <= 256, "clientName too long");
   auto results = context.getResults();
@@ -28,6 +30,7 @@ kj::Promise<void> MasterImpl::admin(AdminContext context) {
 }
 
 kj::Promise<void> MasterImpl::registerNode(RegisterNodeContext context) {
+  RpcScope rpcScope(core.rpcMetrics, RpcMethod::REGISTER_NODE);
   auto p = context.getParams();
   uint64_t id = core.nodes.registerNode(p.getNodeId(), p.getAddress(), p.getCapacityBytes(),
                                         p.getUsedBytes());
@@ -83,6 +86,7 @@ kj::Promise<void> AdminImpl::createVolume(CreateVolumeContext context) {
 }
 
 kj::Promise<void> NodeSessionImpl::heartbeat(HeartbeatContext context) {
+  RpcScope rpcScope(core.rpcMetrics, RpcMethod::HEARTBEAT);
   auto p = context.getParams();
   core.nodes.heartbeat(nodeId, p.getCapacityBytes(), p.getUsedBytes(), p.getBlocks(),
                        p.getDiskErrors());

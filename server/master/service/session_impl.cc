@@ -1,5 +1,6 @@
 // SessionImpl: request decoding, Namespace calls, reply encoding.
 #include "server/master/service/session_impl.h"
+#include "server/master/service/master_metrics.h"
 #include "server/master/store/keys.h"
 #include "server/master/store/records.h"
 #include "common/base/limits.h"
@@ -25,6 +26,7 @@ SessionImpl::~SessionImpl() noexcept(false) {
 }
 
 kj::Promise<void> SessionImpl::open(OpenContext context) {
+  RpcScope rpcScope(core.rpcMetrics, RpcMethod::OPEN);
   uint64_t ino = context.getParams().getIno();
   Inode node;
   int err = ns.getAttr(ino, node);
@@ -39,6 +41,7 @@ kj::Promise<void> SessionImpl::open(OpenContext context) {
 }
 
 kj::Promise<void> SessionImpl::release(ReleaseContext context) {
+  RpcScope rpcScope(core.rpcMetrics, RpcMethod::RELEASE);
   releaseOne(context.getParams().getIno());
   return kj::READY_NOW;
 }
@@ -58,6 +61,7 @@ static void reply(Results results, int err, const Inode& node) {
 }
 
 kj::Promise<void> SessionImpl::lookup(LookupContext context) {
+  RpcScope rpcScope(core.rpcMetrics, RpcMethod::LOOKUP);
   auto p = context.getParams();
   Inode node;
   int err = ns.lookup(p.getParent(), p.getName(), node);
@@ -66,6 +70,7 @@ kj::Promise<void> SessionImpl::lookup(LookupContext context) {
 }
 
 kj::Promise<void> SessionImpl::getAttr(GetAttrContext context) {
+  RpcScope rpcScope(core.rpcMetrics, RpcMethod::GET_ATTR);
   Inode node;
   int err = ns.getAttr(context.getParams().getIno(), node);
   reply(context.getResults(), err, node);
@@ -73,6 +78,7 @@ kj::Promise<void> SessionImpl::getAttr(GetAttrContext context) {
 }
 
 kj::Promise<void> SessionImpl::setAttr(SetAttrContext context) {
+  RpcScope rpcScope(core.rpcMetrics, RpcMethod::SET_ATTR);
   auto r = context.getParams().getReq();
   SetAttrArgs args;
   args.ino = r.getIno();
@@ -93,6 +99,7 @@ kj::Promise<void> SessionImpl::setAttr(SetAttrContext context) {
 }
 
 kj::Promise<void> SessionImpl::mknod(MknodContext context) {
+  RpcScope rpcScope(core.rpcMetrics, RpcMethod::MKNOD);
   auto p = context.getParams();
   Inode node;
   int err = ns.mknod(p.getParent(), p.getName(), p.getMode(), p.getRdev(), p.getUid(),
@@ -102,6 +109,7 @@ kj::Promise<void> SessionImpl::mknod(MknodContext context) {
 }
 
 kj::Promise<void> SessionImpl::mkdir(MkdirContext context) {
+  RpcScope rpcScope(core.rpcMetrics, RpcMethod::MKDIR);
   auto p = context.getParams();
   Inode node;
   int err = ns.mkdir(p.getParent(), p.getName(), p.getMode(), p.getUid(), p.getGid(), node);
@@ -110,6 +118,7 @@ kj::Promise<void> SessionImpl::mkdir(MkdirContext context) {
 }
 
 kj::Promise<void> SessionImpl::symlink(SymlinkContext context) {
+  RpcScope rpcScope(core.rpcMetrics, RpcMethod::SYMLINK);
   auto p = context.getParams();
   Inode node;
   int err = ns.symlink(p.getParent(), p.getName(), p.getTarget(), p.getUid(), p.getGid(), node);
@@ -118,6 +127,7 @@ kj::Promise<void> SessionImpl::symlink(SymlinkContext context) {
 }
 
 kj::Promise<void> SessionImpl::readlink(ReadlinkContext context) {
+  RpcScope rpcScope(core.rpcMetrics, RpcMethod::READLINK);
   Bytes target;
   int err = ns.readlink(context.getParams().getIno(), target);
   auto results = context.getResults();
@@ -127,6 +137,7 @@ kj::Promise<void> SessionImpl::readlink(ReadlinkContext context) {
 }
 
 kj::Promise<void> SessionImpl::link(LinkContext context) {
+  RpcScope rpcScope(core.rpcMetrics, RpcMethod::LINK);
   auto p = context.getParams();
   Inode node;
   int err = ns.link(p.getIno(), p.getNewParent(), p.getNewName(), node);
@@ -135,18 +146,21 @@ kj::Promise<void> SessionImpl::link(LinkContext context) {
 }
 
 kj::Promise<void> SessionImpl::unlink(UnlinkContext context) {
+  RpcScope rpcScope(core.rpcMetrics, RpcMethod::UNLINK);
   auto p = context.getParams();
   context.getResults().setErr(ns.unlink(p.getParent(), p.getName()));
   return kj::READY_NOW;
 }
 
 kj::Promise<void> SessionImpl::rmdir(RmdirContext context) {
+  RpcScope rpcScope(core.rpcMetrics, RpcMethod::RMDIR);
   auto p = context.getParams();
   context.getResults().setErr(ns.rmdir(p.getParent(), p.getName()));
   return kj::READY_NOW;
 }
 
 kj::Promise<void> SessionImpl::rename(RenameContext context) {
+  RpcScope rpcScope(core.rpcMetrics, RpcMethod::RENAME);
   auto p = context.getParams();
   context.getResults().setErr(
       ns.rename(p.getParent(), p.getName(), p.getNewParent(), p.getNewName(), p.getFlags()));
@@ -154,6 +168,7 @@ kj::Promise<void> SessionImpl::rename(RenameContext context) {
 }
 
 kj::Promise<void> SessionImpl::readdir(ReaddirContext context) {
+  RpcScope rpcScope(core.rpcMetrics, RpcMethod::READDIR);
   auto p = context.getParams();
   kj::Vector<DirEntryOut> entries;
   bool eof = true;
@@ -171,6 +186,7 @@ kj::Promise<void> SessionImpl::readdir(ReaddirContext context) {
 }
 
 kj::Promise<void> SessionImpl::statfs(StatfsContext context) {
+  RpcScope rpcScope(core.rpcMetrics, RpcMethod::STATFS);
   uint64_t total = 0, free = 0;
   for (auto& entry : core.nodes.all()) {
     auto& node = entry.second;
@@ -189,6 +205,7 @@ kj::Promise<void> SessionImpl::statfs(StatfsContext context) {
 }
 
 kj::Promise<void> SessionImpl::getExtents(GetExtentsContext context) {
+  RpcScope rpcScope(core.rpcMetrics, RpcMethod::GET_EXTENTS);
   auto p = context.getParams();
   Inode node;
   kj::Vector<ExtentPiece> pieces;
@@ -221,6 +238,7 @@ kj::Promise<void> SessionImpl::getExtents(GetExtentsContext context) {
 }
 
 kj::Promise<void> SessionImpl::allocateBlocks(AllocateBlocksContext context) {
+  RpcScope rpcScope(core.rpcMetrics, RpcMethod::ALLOCATE_BLOCKS);
   auto p = context.getParams();
   uint32_t count = p.getCount();
   KJ_REQUIRE(count > 0 && count <= kMaxAllocateBlocks, "allocateBlocks count out of range",
@@ -259,6 +277,7 @@ kj::Promise<void> SessionImpl::allocateBlocks(AllocateBlocksContext context) {
 }
 
 kj::Promise<void> SessionImpl::commit(CommitContext context) {
+  RpcScope rpcScope(core.rpcMetrics, RpcMethod::COMMIT);
   auto p = context.getParams();
   auto list = p.getExtents();
   KJ_REQUIRE(list.size() <= kMaxCommitExtents, "too many extents in one commit", list.size());
@@ -279,6 +298,9 @@ kj::Promise<void> SessionImpl::commit(CommitContext context) {
   return kj::READY_NOW;
 }
 
-kj::Promise<void> SessionImpl::ping(PingContext context) { return kj::READY_NOW; }
+kj::Promise<void> SessionImpl::ping(PingContext context) {
+  RpcScope rpcScope(core.rpcMetrics, RpcMethod::PING);
+  return kj::READY_NOW;
+}
 
 }  // namespace dfs

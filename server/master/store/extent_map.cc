@@ -39,7 +39,7 @@ kj::Vector<ExtentPiece> readExtents(MetaStore& store, uint64_t ino, uint64_t off
   if (length == 0) return out;
   uint64_t end = saturatingAdd(offset, length);
   auto prefix = keys::extentPrefix(ino);
-  auto it = store.newIterator();
+  auto it = store.newPrefixIterator(prefix);
 
   // Pieces never overlap, so only the last piece starting at or before `offset` can
   // cover `offset`; every other overlapping piece starts inside (offset, end).

@@ -73,6 +73,12 @@ public:
   // A new iterator over a snapshot taken now. Starts invalid: call seek*() first.
   virtual kj::Own<MetaIterator> newIterator() = 0;
 
+  // Like newIterator(), for a caller that only reads keys starting with `prefix` (and
+  // still checks the prefix itself). Keys outside it may be invisible; in exchange seeks
+  // never walk past the prefix (RocksDB: iterate bounds, so deleted keys of neighbouring
+  // ranges are never scanned).
+  virtual kj::Own<MetaIterator> newPrefixIterator(BytesPtr prefix) { return newIterator(); }
+
   // Applies `batch` atomically. When it returns, the batch is durable (WAL fsync'd).
   // Throws kj::Exception on failure, in which case nothing of the batch was applied.
   virtual void write(const WriteBatch& batch) = 0;

@@ -1,5 +1,6 @@
 // RocksDB MetaStore: synced WAL writes, bounded block cache, snapshot iterators.
 #include "server/master/store/rocks_store.h"
+#include "server/master/store/keys.h"
 
 #include <kj/debug.h>
 #include <rocksdb/cache.h>
@@ -38,6 +39,16 @@ public:
     options.snapshot = snapshot;
     it.reset(db.NewIterator(options));
   }
+  // Bounded to keys with `prefix` (an empty upper bound means "to the end").
+  RocksIterator(rocksdb::DB& db, BytesPtr prefix)
+      : db(db), snapshot(db.GetSnapshot()), lower(copyBytes(prefix)),
+        upper(keys::prefixEnd(prefix)), lowerSlice(toSlice(lower)), upperSlice(toSlice(upper)) {
+    rocksdb::ReadOptions options;
+    options.snapshot = snapshot;
+    options.iterate_lower_bound = &lowerSlice;
+    if (upper.size() > 0) options.iterate_upper_bound = &upperSlice;
+    it.reset(db.NewIterator(options));
+  }
   ~RocksIterator() {
     it.reset();
     db.ReleaseSnapshot(snapshot);
@@ -74,6 +85,8 @@ public:
 private:
   rocksdb::DB& db;
   const rocksdb::Snapshot* snapshot;
+  Bytes lower, upper;                      // bounds (must outlive `it`)
+  rocksdb::Slice lowerSlice, upperSlice;
   std::unique_ptr<rocksdb::Iterator> it;
 
   void checkStatus() {
@@ -95,6 +108,9 @@ public:
 
   kj::Own<MetaIterator> newIterator() override {
     return kj::heap<RocksIterator>(*db);
+  }
+  kj::Own<MetaIterator> newPrefixIterator(BytesPtr prefix) override {
+    return kj::heap<RocksIterator>(*db, prefix);
   }
 
   void write(const WriteBatch& batch) override {

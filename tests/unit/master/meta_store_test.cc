@@ -1,5 +1,6 @@
 // MetaStore contract tests (get/put/delete, batches, iterators, persistence) over both stores.
 #include "tests/unit/master/store_fixture.h"
+#include "server/master/store/keys.h"
 
 #include <kj/debug.h>
 #include <vector>
@@ -178,6 +179,45 @@ TYPED_TEST(MetaStoreTest, SecondOpenOfLockedDbFails) {
   // The first handle still works.
   put(*this->store, "still", "ok");
   EXPECT_EQ(getOr(*this->store, "still"), "ok");
+}
+
+}  // namespace
+}  // namespace test
+}  // namespace dfs
+
+namespace dfs {
+namespace test {
+namespace {
+
+// A prefix iterator serves every key of its prefix (in order, both directions), also
+// across many deleted keys in front of it.
+TYPED_TEST(MetaStoreTest, PrefixIteratorServesItsPrefix) {
+  auto& store = *this->store;
+  for (auto k : {"a1", "b1", "b2", "c1"}) put(store, k, "v");
+  WriteBatch dels;
+  for (int i = 0; i < 1000; i++) {
+    auto k = "a2-" + std::to_string(i);
+    put(store, k, "x");
+    dels.del(b(k));
+  }
+  store.write(dels);
+  const std::string prefixText = "b";
+  auto prefix = b(prefixText);
+  auto it = store.newPrefixIterator(prefix);
+  std::vector<std::string> seen;
+  for (it->seek(prefix); it->valid() && keys::hasPrefix(it->key(), prefix); it->next()) {
+    seen.push_back(toStr(it->key()));
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"b1", "b2"}));
+  it->seekForPrev(b("b2zz"));
+  ASSERT_TRUE(it->valid());
+  EXPECT_EQ(toStr(it->key()), "b2");
+  it->prev();
+  ASSERT_TRUE(it->valid());
+  EXPECT_EQ(toStr(it->key()), "b1");
+  // Nothing of the prefix before "b1": the iterator leaves the prefix (or becomes invalid).
+  it->seekForPrev(b("b0"));
+  EXPECT_TRUE(!it->valid() || !keys::hasPrefix(it->key(), prefix));
 }
 
 }  // namespace
