@@ -33,6 +33,7 @@ done
 command -v fio >/dev/null || apt-get install -y -qq fio >/dev/null
 
 work=$(mktemp -d /var/tmp/dfs-bench.XXXXXX)
+chmod 755 "$work"  # MooseFS daemons run as user mfs and need to enter it
 out=${out:-$work/results}
 mkdir -p "$out"
 cleanups=()
