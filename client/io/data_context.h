@@ -24,6 +24,8 @@ constexpr uint64_t kSegmentSize = 256u << 10;
 constexpr size_t kMaxUploadsPerFile = 4;
 // Blocks uploaded before the writer commits without waiting for close.
 constexpr size_t kCommitEveryBlocks = 16;
+// Pieces (separate writes) committed at most in one commit (the master takes 4096).
+constexpr size_t kMaxPiecesPerCommit = 2048;
 // Bytes of extent map fetched per getExtents call.
 constexpr uint64_t kExtentWindow = 256ull << 20;
 

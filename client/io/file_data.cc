@@ -18,7 +18,9 @@ kj::Maybe<kj::Exception> FileData::takeError() {
     uploadError = nullptr;
     // The data behind a failed upload cannot be saved any more: drop it all.
     pending.clear();
+    pendingPieces = 0;
     buffer.clear();
+    bufferPieces.clear();
     return kj::mv(out);
   }
   return nullptr;
@@ -34,7 +36,9 @@ kj::Promise<void> FileData::write(uint64_t offset, kj::Array<kj::byte> data) {
 void FileData::seal() {
   if (buffer.size() == 0) return;
   auto p = kj::heap<Pending>();
-  p->fileOffset = bufferOffset;
+  p->pieces = kj::mv(bufferPieces);
+  bufferPieces = kj::Vector<Piece>();
+  pendingPieces += p->pieces.size();
   p->data = buffer.releaseAsArray();
   buffer = kj::Vector<kj::byte>();
   Pending* raw = p;
@@ -52,42 +56,34 @@ kj::Promise<void> FileData::writeLocked(uint64_t offset, kj::Array<kj::byte> dat
   kj::ArrayPtr<const kj::byte> rest = data;
   uint64_t at = offset;
   while (rest.size() > 0) {
-    if (buffer.size() > 0) {
-      uint64_t bufEnd = bufferOffset + buffer.size();
-      bool inside = at >= bufferOffset && at <= bufEnd;
-      if (!inside) {
-        seal();
-      } else if (at + rest.size() > bufferOffset + kMaxBlockSize) {
-        if (at < bufEnd || buffer.size() >= kMaxBlockSize) {
-          seal();  // an overwrite that straddles the block limit: start a new block
-        } else {
-          // An append that overflows the block: fill the block, then continue.
-          size_t room = bufferOffset + kMaxBlockSize - at;
-          buffer.addAll(rest.slice(0, room));
-          at += room;
-          rest = rest.slice(room, rest.size());
-          seal();
-          continue;
-        }
+    if (buffer.size() >= kMaxBlockSize) seal();
+    if (buffer.size() == 0) buffer.reserve(kMaxBlockSize);
+    size_t take = kj::min(rest.size(), kMaxBlockSize - buffer.size());
+    uint64_t blockOffset = buffer.size();
+    buffer.addAll(rest.slice(0, take));
+    // A write that continues the previous one in the file and in the block extends its
+    // piece, so sequential writes make one piece per block.
+    if (bufferPieces.size() > 0) {
+      Piece& last = bufferPieces.back();
+      if (last.fileOffset + last.length == at && last.blockOffset + last.length == blockOffset) {
+        last.length += take;
+        take = 0;
       }
     }
-    if (buffer.size() == 0) {
-      bufferOffset = at;
-      buffer.reserve(kMaxBlockSize);
-    }
-    size_t pos = at - bufferOffset;
-    size_t take = kj::min(rest.size(), kMaxBlockSize - pos);
-    if (pos + take > buffer.size()) buffer.resize(pos + take);
-    memcpy(buffer.begin() + pos, rest.begin(), take);
-    at += take;
-    rest = rest.slice(take, rest.size());
-    if (buffer.size() >= kMaxBlockSize) seal();
+    if (take > 0) bufferPieces.add(Piece{at, take, blockOffset});
+    size_t written = buffer.size() - blockOffset;
+    at += written;
+    rest = rest.slice(written, rest.size());
   }
   uncommittedEnd = kj::max(uncommittedEnd, offset + data.size());
 
   // Bound memory: wait for the oldest uploads beyond the in-flight limit, and commit
   // every kCommitEveryBlocks blocks so long writes become visible and durable as they go.
-  if (pending.size() >= kCommitEveryBlocks) return commitLocked();
+  if (pending.size() >= kCommitEveryBlocks ||
+      pendingPieces + bufferPieces.size() >= kMaxPiecesPerCommit) {
+    seal();
+    return commitLocked();
+  }
   if (pending.size() >= kMaxUploadsPerFile) {
     auto& oldest = pending[pending.size() - kMaxUploadsPerFile];
     return KJ_ASSERT_NONNULL(oldest->done).addBranch();
@@ -118,18 +114,22 @@ kj::Promise<void> FileData::commitLocked() {
           req.setIno(ino);
           req.setMinSize(0);
           req.setRequestId(0);
-          auto list = req.initExtents(pending.size());
-          for (size_t i = 0; i < pending.size(); i++) {
-            auto& p = *pending[i];
-            auto& up = KJ_ASSERT_NONNULL(p.result);
-            auto e = list[i];
-            e.setFileOffset(p.fileOffset);
-            e.setLength(up.size);
-            up.block.toWire(e.initBlock());
-            e.setBlockOffset(0);
-            e.setBlockSize(up.size);
-            auto nodes = e.initNodes(up.nodes.size());
-            for (size_t j = 0; j < up.nodes.size(); j++) nodes.set(j, up.nodes[j]);
+          size_t total = 0;
+          for (auto& p : pending) total += p->pieces.size();
+          auto list = req.initExtents(total);
+          size_t k = 0;
+          for (auto& p : pending) {
+            auto& up = KJ_ASSERT_NONNULL(p->result);
+            for (auto& piece : p->pieces) {
+              auto e = list[k++];
+              e.setFileOffset(piece.fileOffset);
+              e.setLength(piece.length);
+              up.block.toWire(e.initBlock());
+              e.setBlockOffset(piece.blockOffset);
+              e.setBlockSize(up.size);
+              auto nodes = e.initNodes(up.nodes.size());
+              for (size_t j = 0; j < up.nodes.size(); j++) nodes.set(j, up.nodes[j]);
+            }
           }
           return req.send();
         })
@@ -137,12 +137,16 @@ kj::Promise<void> FileData::commitLocked() {
           window = nullptr;
           if (r.getErr() != 0) {
             pending.clear();
+            pendingPieces = 0;
             return KJ_EXCEPTION(FAILED, "commit refused by the master", strerror(r.getErr()));
           }
           // Only what this commit covered is done; writes made meanwhile stay pending.
           KJ_ASSERT(count <= pending.size());
           auto rest = kj::Vector<kj::Own<Pending>>();
-          for (size_t i = count; i < pending.size(); i++) rest.add(kj::mv(pending[i]));
+          for (size_t i = 0; i < pending.size(); i++) {
+            if (i < count) pendingPieces -= pending[i]->pieces.size();
+            else rest.add(kj::mv(pending[i]));
+          }
           pending = kj::mv(rest);
           return kj::READY_NOW;
         });

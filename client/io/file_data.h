@@ -1,6 +1,9 @@
-// FileData: the data path of one open file in a mount. Writes are buffered into whole
-// blocks (up to 4 MiB), uploaded in the background (a few in flight) and committed to
-// the master on flush/fsync/close or every kCommitEveryBlocks blocks. Reads resolve the
+// FileData: the data path of one open file in a mount. Writes are appended to a block
+// buffer like a log (up to 4 MiB); each write becomes a piece (file range -> range of the
+// block), so random small writes fill one block instead of making one block each. Full
+// buffers are uploaded in the background (a few in flight) and committed to the master
+// (pieces in write order; later ones win) on flush/fsync/close, every kCommitEveryBlocks
+// blocks, or when the pieces would not fit in one commit. Reads resolve the
 // extent map (cached per open, close-to-open) and fetch block segments through the cache.
 #pragma once
 
@@ -37,8 +40,11 @@ public:
   uint64_t dirtyEnd() const { return dirty() ? uncommittedEnd : 0; }
 
 private:
+  struct Piece {
+    uint64_t fileOffset, length, blockOffset;
+  };
   struct Pending {
-    uint64_t fileOffset;
+    kj::Vector<Piece> pieces;
     kj::Array<kj::byte> data;         // declared before `done`: outlives the upload
     kj::Maybe<UploadedBlock> result;
     kj::Maybe<kj::ForkedPromise<void>> done;
@@ -66,8 +72,9 @@ private:
   uint64_t ino;
   AsyncSerializer serial;
 
-  uint64_t bufferOffset = 0;
-  kj::Vector<kj::byte> buffer;
+  kj::Vector<kj::byte> buffer;       // the block being filled, in write order
+  kj::Vector<Piece> bufferPieces;    // where each write landed in `buffer`
+  size_t pendingPieces = 0;          // pieces of all Pending blocks
   uint64_t uncommittedEnd = 0;
   kj::Vector<kj::Own<Pending>> pending;
   kj::Maybe<kj::Exception> uploadError;
