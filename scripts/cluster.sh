@@ -64,24 +64,7 @@ pid_alive() {
 healthy_count() {
   local out
   out=$("$CTL_BIN" --master "127.0.0.1:$1" --json status 2>/dev/null) || { echo 0; return 0; }
-  python3 -c '
-import json, sys
-try:
-    d = json.loads(sys.stdin.read())
-except Exception:
-    print(0); sys.exit(0)
-def walk(o):
-    if isinstance(o, dict):
-        if "health" in o:
-            yield o
-            return
-        for v in o.values():
-            yield from walk(v)
-    elif isinstance(o, list):
-        for v in o:
-            yield from walk(v)
-print(sum(1 for n in walk(d) if str(n.get("health")).lower() == "healthy"))
-' <<<"$out"
+  python3 "$(dirname "${BASH_SOURCE[0]}")/lib/healthy_nodes.py" <<<"$out"
 }
 
 wait_port_file() {  # wait_port_file FILE PIDFILE LOG

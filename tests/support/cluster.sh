@@ -246,24 +246,7 @@ dfsctl() { "$DFSCTL" --master "$MASTER_ADDR" "$@"; }
 healthy_node_count() {  # prints the number of nodes reported healthy (0 on any error)
   local out
   out=$("$DFSCTL" --master "$MASTER_ADDR" --json status 2>/dev/null) || { echo 0; return 0; }
-  python3 -c '
-import json, sys
-try:
-    d = json.loads(sys.stdin.read())
-except Exception:
-    print(0); sys.exit(0)
-def walk(o):
-    if isinstance(o, dict):
-        if "health" in o:
-            yield o
-            return
-        for v in o.values():
-            yield from walk(v)
-    elif isinstance(o, list):
-        for v in o:
-            yield from walk(v)
-print(sum(1 for n in walk(d) if str(n.get("health")).lower() == "healthy"))
-' <<<"$out"
+  python3 "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/healthy_nodes.py" <<<"$out"
 }
 
 wait_nodes_healthy() {  # wait_nodes_healthy N [TIMEOUT_S]
