@@ -64,8 +64,9 @@ interface Session {
   # setSize truncates or extends (holes read as zeros).
 
   mknod @3 (parent :UInt64, name :Data, mode :UInt32, rdev :UInt64, uid :UInt32, gid :UInt32,
-            exclusive :Bool, requestId :UInt64) -> (err :Int32, attr :Common.Attr);
-  # Creates a regular file or special file (mode carries the type). With exclusive=false
+            exclusive :Bool, requestId :UInt64, open :Bool) -> (err :Int32, attr :Common.Attr);
+  # Creates a regular file or special file (mode carries the type). open=true also does
+  # open() on the result for this session (create-and-open in one round trip). With exclusive=false
   # an existing regular file is returned instead of EEXIST (open O_CREAT without O_EXCL).
   mkdir @4 (parent :UInt64, name :Data, mode :UInt32, uid :UInt32, gid :UInt32,
             requestId :UInt64) -> (err :Int32, attr :Common.Attr);

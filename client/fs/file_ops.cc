@@ -27,15 +27,9 @@ void Filesystem::create(fuse_req_t req, fuse_ino_t parent, const char* nameC, mo
                  r.setUid(uid);
                  r.setGid(gid);
                  r.setExclusive(exclusive);
+                 r.setOpen(true);  // the master counts this open (released in releaseOpen)
                  r.setRequestId(0);
                  return r.send();
-               })
-               .then([this, req](capnp::Response<wire::Session::MknodResults> r)
-                         -> kj::Promise<capnp::Response<wire::Session::MknodResults>> {
-                 if (r.getErr() != 0) return kj::mv(r);
-                 return openAtMaster(r.getAttr().getIno()).then([r = kj::mv(r)]() mutable {
-                   return kj::mv(r);
-                 });
                })
                .then([this, req, info](capnp::Response<wire::Session::MknodResults> r) mutable {
                  if (r.getErr() != 0) return (void)fuse_reply_err(req, r.getErr());
@@ -112,7 +106,10 @@ void Filesystem::fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse
 }
 
 void Filesystem::release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi) {
-  run(req, releaseOpen(toMaster(ino)).then([req]() { fuse_reply_err(req, 0); }));
+  // close() already flushed (FUSE flush); nothing can report an error of release, so the
+  // kernel is answered at once and the commit of leftovers + master release follow.
+  fuse_reply_err(req, 0);
+  background.add(releaseOpen(toMaster(ino)));
 }
 
 }  // namespace dfs

@@ -30,10 +30,7 @@ kj::Promise<void> SessionImpl::open(OpenContext context) {
   uint64_t ino = context.getParams().getIno();
   Inode node;
   int err = ns.getAttr(ino, node);
-  if (err == 0) {
-    ++opens[ino];
-    core.openFiles.open(ino);
-  }
+  if (err == 0) registerOpen(ino);
   auto results = context.getResults();
   results.setErr(err);
   if (err == 0) node.toWire(results.initAttr());
@@ -44,6 +41,11 @@ kj::Promise<void> SessionImpl::release(ReleaseContext context) {
   RpcScope rpcScope(core.rpcMetrics, RpcMethod::RELEASE);
   releaseOne(context.getParams().getIno());
   return kj::READY_NOW;
+}
+
+void SessionImpl::registerOpen(uint64_t ino) {
+  ++opens[ino];
+  core.openFiles.open(ino);
 }
 
 void SessionImpl::releaseOne(uint64_t ino) {
@@ -104,6 +106,7 @@ kj::Promise<void> SessionImpl::mknod(MknodContext context) {
   Inode node;
   int err = ns.mknod(p.getParent(), p.getName(), p.getMode(), p.getRdev(), p.getUid(),
                      p.getGid(), p.getExclusive(), node);
+  if (err == 0 && p.getOpen()) registerOpen(node.ino);
   reply(context.getResults(), err, node);
   return kj::READY_NOW;
 }

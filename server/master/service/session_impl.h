@@ -42,6 +42,7 @@ private:
   Namespace ns;
   uint64_t sessionId;
   std::unordered_map<uint64_t, uint32_t> opens;  // this session's opens, released at its end
+  void registerOpen(uint64_t ino);
   void releaseOne(uint64_t ino);
 };
 
