@@ -40,7 +40,12 @@ cleanups=()
 cleanup() {
   local i
   for (( i=${#cleanups[@]}-1; i>=0; i-- )); do eval "${cleanups[$i]}" || true; done
-  rm -rf "$work/local" "$work/pt-src" "$work/pt-mnt" "$work/dfs" 2>/dev/null || true
+  # Keep only the results (when they live under $work); everything else goes.
+  local f
+  for f in "$work"/*; do
+    [ "$f" = "$out" ] || rm -rf "$f" 2>/dev/null || true
+  done
+  [ "$out" = "$work/results" ] || rmdir "$work" 2>/dev/null || true
 }
 trap cleanup EXIT
 
