@@ -1,7 +1,7 @@
 // serveMetrics: a kj::HttpService answering /metrics and /healthz.
 #include "http_endpoint.h"
 
-#include "../rpc/rpc.h"
+#include "common/rpc/rpc.h"
 
 #include <kj/compat/http.h>
 #include <kj/debug.h>
