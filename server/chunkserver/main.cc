@@ -10,6 +10,7 @@
 #include <kj/debug.h>
 #include <kj/main.h>
 #include "common/base/parse.h"
+#include "common/base/port_file.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -98,12 +99,6 @@ private:
     return true;
   }
 
-  void writePortFile(Disk& disk, kj::StringPtr path, unsigned port) {
-    auto tmp = kj::str(path, ".tmp.", getpid());
-    disk.writeFileSynced(tmp, kj::str(port, "\n").asBytes());
-    disk.rename(tmp, path);
-  }
-
   kj::MainBuilder::Validity run() {
     if (master == nullptr) return kj::str("--master is required");
     if (listen == nullptr) return kj::str("--listen is required");
@@ -126,7 +121,7 @@ private:
     kj::String host; unsigned ignored;
     splitHostPort(listen, host, ignored);
     auto advertise = kj::str(host, ":", port);
-    if (portFile != nullptr) writePortFile(*disk, portFile, port);
+    if (portFile != nullptr) writePortFile(portFile, port);
     KJ_LOG(INFO, "listening", advertise);
 
     auto& timer = io.provider->getTimer();
@@ -139,7 +134,7 @@ private:
       metricsServing = serveMetrics(
           io.provider->getNetwork(), timer, metricsListen, registry, []() { return true; },
           [this, &disk](unsigned metricsPort) {
-            if (metricsPortFile != nullptr) writePortFile(*disk, metricsPortFile, metricsPort);
+            if (metricsPortFile != nullptr) writePortFile(metricsPortFile, metricsPort);
             KJ_LOG(INFO, "metrics listening", metricsPort);
           }).catch_([this](kj::Exception&& e) {
             context.exitError(kj::str("dfs-chunkserver: metrics endpoint on ", metricsListen,

@@ -16,27 +16,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/base/parse.h"
+#include "common/base/port_file.h"
+
 namespace dfs {
 namespace {
 
-// Writes "<port>\n" to `path` atomically (temp file + fsync + rename).
-void writePortFile(kj::StringPtr path, unsigned port) {
-  auto tmp = kj::str(path, ".tmp.", getpid());
-  auto text = kj::str(port, "\n");
-  int fd;
-  KJ_SYSCALL(fd = open(tmp.cStr(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), tmp);
-  kj::AutoCloseFd closer(fd);
-  KJ_SYSCALL(write(fd, text.begin(), text.size()), tmp);
-  KJ_SYSCALL(fsync(fd), tmp);
-  KJ_SYSCALL(rename(tmp.cStr(), path.cStr()), path);
-}
-
 kj::MainBuilder::Validity parseUint(kj::StringPtr arg, uint64_t min, uint64_t max,
                                     uint64_t& out) {
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long v = strtoull(arg.cStr(), &end, 10);
-  if (arg.size() == 0 || *end != '\0' || errno != 0 || arg[0] == '-' || v < min || v > max) {
+  uint64_t v;
+  if (!parseUnsigned(arg, v, max) || v < min) {
     return kj::str("expected an integer in [", min, ", ", max, "]");
   }
   out = v;

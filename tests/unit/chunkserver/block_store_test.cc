@@ -14,12 +14,7 @@
 namespace dfs {
 namespace {
 
-kj::Array<kj::byte> randomBytes(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  auto out = kj::heapArray<kj::byte>(n);
-  for (auto& b : out) b = kj::byte(rng());
-  return out;
-}
+using test::randomBytes;
 
 bool has(kj::StringPtr text, const char* needle) {
   return std::string(text.cStr()).find(needle) != std::string::npos;

@@ -13,12 +13,7 @@
 namespace dfs {
 namespace {
 
-kj::Array<kj::byte> randomBytes(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  auto out = kj::heapArray<kj::byte>(n);
-  for (auto& b : out) b = kj::byte(rng());
-  return out;
-}
+using test::randomBytes;
 
 // One chunk server (store + listener + serve loop) on 127.0.0.1.
 struct Server {

@@ -1,10 +1,11 @@
-// Test helpers: a temp directory and a fault-injecting Disk wrapper.
+// Test helpers: a temp directory, a fault-injecting Disk wrapper, random block data.
 #pragma once
 
 #include "server/chunkserver/blockstore/disk.h"
 
 #include <kj/debug.h>
 #include <stdlib.h>
+#include <random>
 #include <string>
 
 namespace dfs {
@@ -72,6 +73,14 @@ private:
     kj::Own<ReadableFile> inner;
   };
 };
+
+// `n` pseudo-random bytes, the same for the same seed.
+inline kj::Array<kj::byte> randomBytes(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  auto out = kj::heapArray<kj::byte>(n);
+  for (auto& b : out) b = kj::byte(rng());
+  return out;
+}
 
 }  // namespace test
 }  // namespace dfs
