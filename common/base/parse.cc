@@ -9,7 +9,7 @@ bool parseUnsigned(kj::StringPtr text, uint64_t& out, uint64_t max) {
   for (char c : text) {
     if (c < '0' || c > '9') return false;
     uint64_t digit = c - '0';
-    if (v > (max - digit) / 10) return false;
+    if (digit > max || v > (max - digit) / 10) return false;
     v = v * 10 + digit;
   }
   out = v;
