@@ -59,6 +59,33 @@ enum NodeHealth {
   dead @2;       # heartbeats missing past the dead timeout
 }
 
+enum NodeState {
+  # A chunk server's place in the cluster, as `dfsctl node list` shows it.
+  joining @0;    # registered; its block report is not reconciled yet (no new blocks)
+  healthy @1;
+  suspect @2;    # heartbeats late: still read from, no new blocks
+  dead @3;       # heartbeats missing past the dead timeout: its copies are re-replicated
+  draining @4;   # admin asked to empty it: no new blocks, copies moved elsewhere
+  removed @5;    # admin removed it: forgotten by every block, may not register again
+}
+
+struct DataDirStatus {
+  path @0 :Text;
+  capacityBytes @1 :UInt64;
+  usedBytes @2 :UInt64;    # bytes of stored blocks
+  freeBytes @3 :UInt64;    # free space the file system reports (statvfs)
+  errors @4 :UInt64;
+}
+
+struct NodeLoad {
+  # A chunk server's load over its last heartbeat interval.
+  requestsInFlight @0 :UInt32;
+  readBytesPerSec @1 :UInt64;
+  writeBytesPerSec @2 :UInt64;
+  avgLatencyUs @3 :UInt64;   # mean service time of the requests completed in the interval
+  requestsPerSec @4 :UInt64;
+}
+
 struct NodeStatus {
   nodeId @0 :UInt64;
   address @1 :Text;
@@ -69,6 +96,29 @@ struct NodeStatus {
   blocks @6 :UInt64;
   lastHeartbeatAgeMs @7 :UInt64;
   diskErrors @8 :UInt64;
+  state @9 :NodeState;
+  draining @10 :Bool;               # admin drain requested (state shows dead over draining)
+  load @11 :NodeLoad;
+  dataDirs @12 :List(DataDirStatus);
+  listedBlocks @13 :UInt64;         # blocks the master's records place on it (last scan)
+  checksumErrors @14 :UInt64;       # corrupt copies it reported since the master started
+}
+
+struct ReplicationStatus {
+  # The replication manager's view, from its last full scan of block records.
+  blocks @0 :UInt64;
+  underReplicated @1 :UInt64;   # fewer live copies than the target (missing included)
+  missing @2 :UInt64;           # no copy on any node that is alive
+  overReplicated @3 :UInt64;
+  repairsInFlight @4 :UInt32;
+  repairQueue @5 :UInt64;       # blocks waiting for a copy
+  repairedBlocks @6 :UInt64;    # copies made since the master started
+  repairedBytes @7 :UInt64;
+  trimmedCopies @8 :UInt64;     # surplus copies removed since the master started
+  movedBlocks @9 :UInt64;       # rebalance moves done since the master started
+  failedRepairs @10 :UInt64;
+  scanCycles @11 :UInt64;       # full scans completed
+  lastScanMs @12 :UInt64;       # how long the last full scan took
 }
 
 struct MountInfo {

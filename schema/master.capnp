@@ -5,6 +5,7 @@ using Cxx = import "/capnp/c++.capnp";
 $Cxx.namespace("dfs::wire");
 
 using Common = import "common.capnp";
+using Chunk = import "chunk.capnp";
 
 # Expected failures of namespace calls come back as `err`, a POSIX errno value
 # (ENOENT, EEXIST, ENOTEMPTY, ENOTDIR, EISDIR, ENAMETOOLONG, EINVAL, ...); 0 = success.
@@ -19,10 +20,16 @@ interface Master {
 
   admin @1 () -> (admin :Admin);
 
-  registerNode @2 (nodeId :UInt64, address :Text, capacityBytes :UInt64, usedBytes :UInt64)
-      -> (nodeId :UInt64, node :NodeSession);
+  registerNode @2 (nodeId :UInt64, address :Text, capacityBytes :UInt64, usedBytes :UInt64,
+                   chunk :Chunk.ChunkServer)
+      -> (nodeId :UInt64, node :NodeSession, reportGraceMs :UInt64);
   # A chunk server announces itself. nodeId 0 = first start: the master assigns one,
-  # which the server keeps on disk and sends from then on.
+  # which the server keeps on disk and sends from then on. `chunk` is the server's own
+  # ChunkServer interface, which the master calls back over this connection (copyBlockTo
+  # for re-replication). The node is `joining` until its block report is reconciled:
+  # after registering it sends NodeSession.reportBlocks pages. Blocks the master does
+  # not know that are at least reportGraceMs old are deleted by the master's reply.
+  # A node that was removed by an admin fails with an exception.
 }
 
 struct SetAttrRequest {
@@ -123,14 +130,44 @@ struct CommitExtent {
 
 interface NodeSession {
   # A registered chunk server's channel to the master.
-  heartbeat @0 (capacityBytes :UInt64, usedBytes :UInt64, blocks :UInt64, diskErrors :UInt64)
+  heartbeat @0 (capacityBytes :UInt64, usedBytes :UInt64, blocks :UInt64, diskErrors :UInt64,
+                load :Common.NodeLoad, dataDirs :List(Common.DataDirStatus),
+                corruptBlocks :List(Common.BlockId), checksumErrors :UInt64)
       -> (deleteBlocks :List(Common.BlockId));
-  # Reports state; the reply carries blocks the server should delete (garbage).
+  # Reports state; the reply carries blocks the server should delete (garbage or surplus).
+  # corruptBlocks: copies found corrupt (by a read or the scrubber) since the last
+  # heartbeat, already removed locally; the master re-replicates them from good copies.
+
+  reportBlocks @1 (blocks :List(BlockReportEntry), last :Bool) -> ();
+  # The server's full block list, sent in pages (at most 16384 entries each) after every
+  # registration and then periodically; `last` marks the final page (possibly empty).
+  # The list is a snapshot taken before the first page was sent.
+}
+
+struct BlockReportEntry {
+  block @0 :Common.BlockId;
+  size @1 :UInt64;
+  ageMs @2 :UInt64;   # how long ago the server stored it
 }
 
 interface Admin {
   status @0 () -> (nodes :List(Common.NodeStatus), volumes :List(Common.VolumeInfo),
-                   mounts :List(Common.MountInfo));
+                   mounts :List(Common.MountInfo), replication :Common.ReplicationStatus);
   listVolumes @1 () -> (volumes :List(Common.VolumeInfo));
   createVolume @2 (name :Text, replicas :UInt32) -> (err :Int32, volume :Common.VolumeInfo);
+
+  nodeAction @3 (nodeId :UInt64, action :NodeAction, force :Bool) -> (err :Int32, message :Text);
+  # drain: no new blocks, every copy moved elsewhere (then `remove` is safe).
+  # undrain: back to normal. remove: forget the node (its copies no longer count; it may
+  # not register again). Refused (EBUSY) while the node holds the only live copy of some
+  # block, unless force. ENOENT for an unknown node.
+
+  setVolume @4 (name :Text, setReplicas :Bool, replicas :UInt32) -> (err :Int32, volume :Common.VolumeInfo);
+  # Changes a volume's policies; a new replica count applies to existing blocks too.
+}
+
+enum NodeAction {
+  drain @0;
+  undrain @1;
+  remove @2;
 }

@@ -23,12 +23,16 @@ struct BlockRecord {
   refs @0 :UInt64;
   size @1 :UInt64;
   nodes @2 :List(UInt64);   # chunk servers holding a copy
+  volumeId @3 :UInt64;      # volume whose replica count applies (0 = master default)
+  createdNs @4 :Int64;      # when the block was first committed
 }
 
 struct NodeRecord {
   nodeId @0 :UInt64;
   address @1 :Text;
   registeredNs @2 :Int64;
+  draining @3 :Bool;
+  removed @4 :Bool;
 }
 
 struct ExtentRecord {
