@@ -54,6 +54,22 @@ public:
                           "Heartbeat silence before a node is dead (default 10000).")
         .addOptionWithArg({"gc-grace-ms"}, KJ_BIND_METHOD(*this, setGrace), "<ms>",
                           "Delay before an unreferenced block is deleted (default 30000).")
+        .addOptionWithArg({"report-grace-ms"}, KJ_BIND_METHOD(*this, setReportGrace), "<ms>",
+                          "Age before a reported copy the master does not need is deleted "
+                          "(default 600000).")
+        .addOptionWithArg({"replication-scan-ms"}, KJ_BIND_METHOD(*this, setScan), "<ms>",
+                          "Interval between scans for under-replicated blocks; node state "
+                          "changes start one sooner (default 5000).")
+        .addOptionWithArg({"replication-bandwidth-mib"}, KJ_BIND_METHOD(*this, setBandwidth),
+                          "<MiB/s>",
+                          "Bandwidth for re-replication and rebalancing copies, 0 = no "
+                          "limit (default 128).")
+        .addOptionWithArg({"replication-max-copies"}, KJ_BIND_METHOD(*this, setMaxCopies),
+                          "<n>", "Copies made at once across the cluster (default 4).")
+        .addOptionWithArg({"rebalance-threshold-pct"}, KJ_BIND_METHOD(*this, setRebalance),
+                          "<pct>",
+                          "Move blocks when the used fraction of two writable nodes differs "
+                          "by more than this many percentage points, 0 = never (default 10).")
         .addOptionWithArg({"metrics-listen"}, KJ_BIND_METHOD(*this, setMetricsListen),
                           "<host:port>",
                           "Serve /metrics and /healthz over HTTP here (port 0 = any). "
@@ -118,6 +134,37 @@ private:
     uint64_t v;
     auto valid = parseUint(arg, 0, 30ull * 86'400'000, v);
     config.gcGraceNs = static_cast<int64_t>(v) * 1'000'000;
+    return valid;
+  }
+
+  kj::MainBuilder::Validity setReportGrace(kj::StringPtr arg) {
+    uint64_t v;
+    auto valid = parseUint(arg, 0, 30ull * 86'400'000, v);
+    config.reportGraceNs = static_cast<int64_t>(v) * 1'000'000;
+    return valid;
+  }
+  kj::MainBuilder::Validity setScan(kj::StringPtr arg) {
+    uint64_t v;
+    auto valid = parseUint(arg, 10, 86'400'000, v);
+    config.replication.scanInterval = v * kj::MILLISECONDS;
+    return valid;
+  }
+  kj::MainBuilder::Validity setBandwidth(kj::StringPtr arg) {
+    uint64_t v;
+    auto valid = parseUint(arg, 0, 1'000'000, v);
+    config.replication.bandwidthBytesPerSec = v << 20;
+    return valid;
+  }
+  kj::MainBuilder::Validity setMaxCopies(kj::StringPtr arg) {
+    uint64_t v;
+    auto valid = parseUint(arg, 1, 1024, v);
+    config.replication.maxCopies = static_cast<uint32_t>(v);
+    return valid;
+  }
+  kj::MainBuilder::Validity setRebalance(kj::StringPtr arg) {
+    uint64_t v;
+    auto valid = parseUint(arg, 0, 100, v);
+    config.replication.rebalanceThreshold = static_cast<double>(v) / 100.0;
     return valid;
   }
 

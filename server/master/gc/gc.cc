@@ -1,7 +1,7 @@
 // BlockGc: due 'G' keys -> one batch deleting G/B keys -> per-node deletion queues.
 #include "server/master/gc/gc.h"
 #include "server/master/store/keys.h"
-#include "server/master/store/records.h"
+#include "server/master/store/block_record.h"
 #include <kj/debug.h>
 
 namespace dfs {
@@ -22,12 +22,9 @@ size_t BlockGc::runPass(size_t limit) {
     if (keys::gcDue(it->key()) > now) break;
     BlockId id = keys::gcBlock(it->key());
     batch.del(it->key());
-    KJ_IF_MAYBE(rec, getRecord<meta::BlockRecord>(store, keys::block(id))) {
-      auto r = rec->get();
-      if (r.getRefs() != 0) continue;  // re-referenced since: keep the block
-      auto list = r.getNodes();
-      auto ids = kj::heapArray<uint64_t>(list.size());
-      for (uint i = 0; i < list.size(); ++i) ids[i] = list[i];
+    KJ_IF_MAYBE(rec, loadBlock(store, id)) {
+      if (rec->refs != 0) continue;  // re-referenced since: keep the block
+      auto ids = rec->nodes.releaseAsArray();
       // TODO(snapshots): check live snapshots before deleting (one lookup per snapshot).
       batch.del(keys::block(id));
       doomed.add(id, kj::mv(ids));

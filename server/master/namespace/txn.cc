@@ -104,6 +104,7 @@ void Txn::addRefDeltas(const std::map<BlockId, int64_t>& deltas) {
 }
 
 void Txn::addNewBlock(BlockId id, NewBlockInfo info) {
+  info.volumeId = volumeId;
   newBlocks.erase(id);
   newBlocks.emplace(id, kj::mv(info));
 }
@@ -146,14 +147,7 @@ void Txn::commit() {
     auto it = refDeltas.find(nb.first);
     if (it != refDeltas.end() && it->second != 0) continue;
     if (blockRefs(db, nb.first) != nullptr) continue;
-    capnp::MallocMessageBuilder msg;
-    auto rec = msg.initRoot<meta::BlockRecord>();
-    rec.setRefs(0);
-    rec.setSize(nb.second.size);
-    auto nodes = rec.initNodes(nb.second.nodes.size());
-    for (uint i = 0; i < nodes.size(); ++i) nodes.set(i, nb.second.nodes[i]);
-    wb.put(keys::block(nb.first), encodeRecord<meta::BlockRecord>(msg));
-    wb.put(keys::gc(nowNs + graceNs, nb.first), nullptr);
+    putUnreferencedBlock(wb, nb.first, nb.second, nowNs, graceNs);
   }
   applyRefDeltas(db, wb, refDeltas, newBlocks, nowNs, graceNs);
   db.write(wb);

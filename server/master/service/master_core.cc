@@ -8,14 +8,20 @@ namespace dfs {
 MasterCore::MasterCore(MetaStore& store, Clock& clock, kj::Timer& timer, MasterConfig config)
     : store(store), clock(clock), timer(timer), config(config), volumes(store, clock),
       nodes(store, clock, timer, config.nodeTimeouts), placement(nodes),
-      gc(store, clock, nodes), tasks(*this) {
+      gc(store, clock, nodes),
+      replication(store, timer, nodes, placement, volumes, config.defaultReplicas,
+                  config.replication),
+      reports(store, clock, nodes, replication, config.reportGraceNs), tasks(*this) {
   nodes.load();
   volumes.ensureDefault(config.defaultReplicas);
   // No session survives a restart, so no file is open: orphans can go now.
   Namespace::purgeOrphans(store, clock, config.gcGraceNs);
 }
 
-void MasterCore::startBackground() { tasks.add(gc.run(timer, config.gcInterval)); }
+void MasterCore::startBackground() {
+  tasks.add(gc.run(timer, config.gcInterval));
+  tasks.add(replication.run());
+}
 
 void MasterCore::taskFailed(kj::Exception&& exception) {
   KJ_LOG(ERROR, "master background task failed", exception);

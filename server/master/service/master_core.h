@@ -5,6 +5,8 @@
 #include "server/master/namespace/open_files.h"
 #include "server/master/nodes/node_registry.h"
 #include "server/master/placement/placement.h"
+#include "server/master/replication/block_reports.h"
+#include "server/master/replication/replication_manager.h"
 #include "server/master/service/session_registry.h"
 #include "server/master/volumes/volumes.h"
 
@@ -17,6 +19,10 @@ struct MasterConfig {
   NodeTimeouts nodeTimeouts;
   int64_t gcGraceNs = 30'000'000'000LL;
   kj::Duration gcInterval = 2 * kj::SECONDS;
+  ReplicationConfig replication;
+  // Reported copies the master does not need are deleted once this old (younger ones
+  // may belong to a write whose commit is still coming).
+  int64_t reportGraceNs = 600'000'000'000LL;
 };
 
 class MasterCore final : private kj::TaskSet::ErrorHandler {
@@ -25,8 +31,8 @@ public:
   MasterCore(MetaStore& store, Clock& clock, kj::Timer& timer, MasterConfig config);
   KJ_DISALLOW_COPY(MasterCore);
 
-  // Starts background work (block GC every config.gcInterval) on the current event loop;
-  // it runs until the MasterCore is destroyed.
+  // Starts background work (block GC every config.gcInterval, the replication manager) on
+  // the current event loop; it runs until the MasterCore is destroyed.
   void startBackground();
 
   MetaStore& store;
@@ -39,6 +45,8 @@ public:
   SessionRegistry sessions;
   OpenFiles openFiles;  // files held open by any session (orphans live while open)
   BlockGc gc;
+  ReplicationManager replication;
+  BlockReports reports;
   kj::Maybe<RpcMetrics&> rpcMetrics;  // set by MasterMetrics when metrics are served
 
 private:

@@ -32,11 +32,16 @@ kj::Promise<void> MasterImpl::admin(AdminContext context) {
 kj::Promise<void> MasterImpl::registerNode(RegisterNodeContext context) {
   RpcScope rpcScope(core.rpcMetrics, RpcMethod::REGISTER_NODE);
   auto p = context.getParams();
+  kj::Maybe<wire::ChunkServer::Client> chunk;
+  if (p.hasChunk()) chunk = p.getChunk();
   uint64_t id = core.nodes.registerNode(p.getNodeId(), p.getAddress(), p.getCapacityBytes(),
-                                        p.getUsedBytes());
+                                        p.getUsedBytes(), kj::mv(chunk));
   auto results = context.getResults();
   results.setNodeId(id);
-  results.setNode(kj::heap<NodeSessionImpl>(core, id));
+  auto& node = KJ_ASSERT_NONNULL(core.nodes.find(id));
+  results.setNode(kj::heap<NodeSessionImpl>(core, id, node.registration));
+  results.setReportGraceMs(static_cast<uint64_t>(core.reports.graceNs() / 1'000'000));
+  core.replication.kick();
   return kj::READY_NOW;
 }
 
@@ -50,6 +55,8 @@ kj::Promise<void> AdminImpl::status(StatusContext context) {
   auto volumes = core.volumes.list();
   auto volumeList = results.initVolumes(volumes.size());
   for (i = 0; i < volumes.size(); ++i) core.volumes.toWire(volumes[i], volumeList[i]);
+
+  core.replication.fillStatus(results.initReplication());
 
   auto& mounts = core.sessions.all();
   auto mountList = results.initMounts(mounts.size());
@@ -85,11 +92,90 @@ kj::Promise<void> AdminImpl::createVolume(CreateVolumeContext context) {
   return kj::READY_NOW;
 }
 
+kj::Promise<void> AdminImpl::nodeAction(NodeActionContext context) {
+  auto p = context.getParams();
+  auto results = context.getResults();
+  uint64_t id = p.getNodeId();
+  KJ_IF_MAYBE(node, core.nodes.find(id)) {
+    int err = 0;
+    switch (p.getAction()) {
+      case wire::NodeAction::DRAIN:
+        err = core.nodes.setDraining(id, true);
+        break;
+      case wire::NodeAction::UNDRAIN:
+        err = core.nodes.setDraining(id, false);
+        break;
+      case wire::NodeAction::REMOVE:
+        if (node->soleCopies > 0 && !p.getForce()) {
+          results.setErr(EBUSY);
+          results.setMessage(kj::str("node ", id, " holds the only live copy of ",
+                                     node->soleCopies,
+                                     " blocks (last scan); drain it first, or force"));
+          return kj::READY_NOW;
+        }
+        err = core.nodes.setRemoved(id);
+        break;
+      default:
+        err = EINVAL;
+    }
+    results.setErr(err);
+    if (err == ENOENT) results.setMessage(kj::str("node ", id, " was removed"));
+    if (err == 0) core.replication.kick();
+  } else {
+    results.setErr(ENOENT);
+    results.setMessage(kj::str("no node ", id));
+  }
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> AdminImpl::setVolume(SetVolumeContext context) {
+  auto p = context.getParams();
+  auto results = context.getResults();
+  Volume volume;
+  KJ_IF_MAYBE(v, core.volumes.find(p.getName())) {
+    volume = kj::mv(*v);
+  } else {
+    results.setErr(ENOENT);
+    return kj::READY_NOW;
+  }
+  if (p.getSetReplicas()) {
+    int err = core.volumes.setReplicas(p.getName(), p.getReplicas(), volume);
+    if (err != 0) {
+      results.setErr(err);
+      return kj::READY_NOW;
+    }
+    KJ_LOG(INFO, "volume replicas changed", volume.name, volume.replicas);
+    core.replication.kick();
+  }
+  results.setErr(0);
+  core.volumes.toWire(volume, results.initVolume());
+  return kj::READY_NOW;
+}
+
+void NodeSessionImpl::requireCurrent() {
+  auto& node = KJ_REQUIRE_NONNULL(core.nodes.find(nodeId), "unknown node");
+  KJ_REQUIRE(!node.removed, "this node was removed from the cluster", nodeId);
+  if (node.registration != registration) {
+    kj::throwFatalException(
+        KJ_EXCEPTION(DISCONNECTED, "stale node session: the node registered again", nodeId));
+  }
+}
+
+kj::Promise<void> NodeSessionImpl::reportBlocks(ReportBlocksContext context) {
+  requireCurrent();
+  auto p = context.getParams();
+  core.reports.page(nodeId, p.getBlocks(), p.getLast());
+  return kj::READY_NOW;
+}
+
 kj::Promise<void> NodeSessionImpl::heartbeat(HeartbeatContext context) {
   RpcScope rpcScope(core.rpcMetrics, RpcMethod::HEARTBEAT);
+  requireCurrent();
   auto p = context.getParams();
-  core.nodes.heartbeat(nodeId, p.getCapacityBytes(), p.getUsedBytes(), p.getBlocks(),
-                       p.getDiskErrors());
+  core.nodes.heartbeat(nodeId, p);
+  auto corrupt = p.getCorruptBlocks();
+  KJ_REQUIRE(corrupt.size() <= 65536, "heartbeat: too many corrupt blocks", corrupt.size());
+  for (auto b : corrupt) core.replication.corruptCopy(nodeId, BlockId::fromWire(b));
   auto deletes = core.nodes.takeDeletes(nodeId, kMaxDeletesPerHeartbeat);
   auto list = context.getResults().initDeleteBlocks(deletes.size());
   for (uint i = 0; i < deletes.size(); ++i) deletes[i].toWire(list[i]);

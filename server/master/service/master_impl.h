@@ -24,6 +24,8 @@ public:
   kj::Promise<void> listVolumes(ListVolumesContext context) override;
   // replicas 0 = the master's --default-replicas.
   kj::Promise<void> createVolume(CreateVolumeContext context) override;
+  kj::Promise<void> nodeAction(NodeActionContext context) override;
+  kj::Promise<void> setVolume(SetVolumeContext context) override;
 
 private:
   MasterCore& core;
@@ -31,13 +33,18 @@ private:
 
 class NodeSessionImpl final : public wire::NodeSession::Server {
 public:
-  NodeSessionImpl(MasterCore& core, uint64_t nodeId) : core(core), nodeId(nodeId) {}
-  // Records the node's state; the reply hands out (and forgets) its queued deletions.
+  NodeSessionImpl(MasterCore& core, uint64_t nodeId, uint64_t registration)
+      : core(core), nodeId(nodeId), registration(registration) {}
+  // Records the node's state and corrupt copies; the reply hands out (and forgets) its
+  // queued deletions.
   kj::Promise<void> heartbeat(HeartbeatContext context) override;
+  kj::Promise<void> reportBlocks(ReportBlocksContext context) override;
 
 private:
   MasterCore& core;
   uint64_t nodeId;
+  uint64_t registration;  // the node registered again since: this session is stale
+  void requireCurrent();
 };
 
 }  // namespace dfs

@@ -43,20 +43,57 @@ MasterMetrics::MasterMetrics(MetricsRegistry& registry, MasterCore& core) : rpc(
   core.rpcMetrics = rpc;
   MasterCore* c = &core;  // captured by value: it outlives the registry's use
   registry.gaugeCollector(
-      "dfs_master_nodes", "Chunk servers known to the master, by health.",
+      "dfs_master_nodes", "Chunk servers known to the master, by state.",
       [c](MetricsRegistry::Sink& sink) {
-        double healthy = 0, suspect = 0, dead = 0;
+        double counts[6] = {};
         for (auto& entry : c->nodes.all()) {
-          switch (c->nodes.health(entry.second)) {
-            case wire::NodeHealth::HEALTHY: ++healthy; break;
-            case wire::NodeHealth::SUSPECT: ++suspect; break;
-            default: ++dead; break;
-          }
+          auto state = static_cast<size_t>(c->nodes.state(entry.second));
+          if (state < 6) counts[state]++;
         }
-        sink.add({{"state", "healthy"}}, healthy);
-        sink.add({{"state", "suspect"}}, suspect);
-        sink.add({{"state", "dead"}}, dead);
+        const char* names[6] = {"joining", "healthy", "suspect", "dead", "draining", "removed"};
+        for (size_t i = 0; i < 6; ++i) sink.add({{"state", names[i]}}, counts[i]);
       });
+  registry.gaugeFn("dfs_master_blocks", "Block records (last replication scan).", {},
+                   [c]() { return static_cast<double>(c->replication.stats().blocks); });
+  registry.gaugeFn("dfs_master_blocks_under_replicated",
+                   "Blocks with fewer good copies than their target (last scan).", {},
+                   [c]() { return static_cast<double>(c->replication.stats().underReplicated); });
+  registry.gaugeFn("dfs_master_blocks_missing",
+                   "Blocks with no copy on a live node (last scan).", {},
+                   [c]() { return static_cast<double>(c->replication.stats().missing); });
+  registry.gaugeFn("dfs_master_blocks_over_replicated",
+                   "Blocks with more good copies than their target (last scan).", {},
+                   [c]() { return static_cast<double>(c->replication.stats().overReplicated); });
+  registry.gaugeFn("dfs_master_replication_in_flight", "Block copies being made.", {},
+                   [c]() { return static_cast<double>(c->replication.copiesInFlight()); });
+  registry.gaugeFn("dfs_master_replication_queue", "Blocks waiting for a copy or move.", {},
+                   [c]() { return static_cast<double>(c->replication.queued()); });
+  registry.counterFn("dfs_master_replication_copies_total", "Re-replication copies made.", {},
+                     [c]() { return c->replication.stats().repairedBlocks; });
+  registry.counterFn("dfs_master_replication_bytes_total", "Bytes copied by re-replication.",
+                     {}, [c]() { return c->replication.stats().repairedBytes; });
+  registry.counterFn("dfs_master_replication_failures_total", "Copies that failed.", {},
+                     [c]() { return c->replication.stats().failedCopies; });
+  registry.counterFn("dfs_master_replication_trimmed_total",
+                     "Surplus or draining copies removed.", {},
+                     [c]() { return c->replication.stats().trimmedCopies; });
+  registry.counterFn("dfs_master_rebalance_moves_total", "Blocks moved by the rebalancer.", {},
+                     [c]() { return c->replication.stats().movedBlocks; });
+  registry.counterFn("dfs_master_replication_scans_total", "Full scans of block records.", {},
+                     [c]() { return c->replication.stats().scanCycles; });
+  registry.counterFn("dfs_master_corrupt_copies_total",
+                     "Corrupt copies reported by chunk servers.", {},
+                     [c]() { return c->replication.stats().corruptCopies; });
+  registry.counterFn("dfs_master_block_reports_total", "Block reports reconciled.", {},
+                     [c]() { return c->reports.stats().reports; });
+  registry.counterFn("dfs_master_report_lost_copies_total",
+                     "Copies named by records but missing from a node's block report.", {},
+                     [c]() { return c->reports.stats().lostCopies; });
+  registry.counterFn("dfs_master_report_deleted_copies_total",
+                     "Reported copies deleted as unknown or surplus.", {}, [c]() {
+                       return c->reports.stats().unknownDeleted +
+                              c->reports.stats().surplusDeleted;
+                     });
   registry.gaugeFn("dfs_master_volumes", "Volumes.", {},
                    [c]() { return static_cast<double>(c->volumes.list().size()); });
   registry.gaugeFn("dfs_master_sessions", "Live mounts (client sessions).", {},

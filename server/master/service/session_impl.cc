@@ -1,5 +1,6 @@
 // SessionImpl: request decoding, Namespace calls, reply encoding.
 #include "server/master/service/session_impl.h"
+#include "server/master/store/block_record.h"
 #include "server/master/service/master_metrics.h"
 #include "server/master/store/keys.h"
 #include "server/master/store/records.h"
@@ -227,9 +228,7 @@ kj::Promise<void> SessionImpl::getExtents(GetExtentsContext context) {
     e.setBlockOffset(piece.blockOffset);
     e.setBlockSize(piece.blockSize);
     kj::Vector<uint64_t> ids;
-    KJ_IF_MAYBE(rec, getRecord<meta::BlockRecord>(core.store, keys::block(piece.block))) {
-      for (auto id : rec->get().getNodes()) ids.add(id);
-    }
+    KJ_IF_MAYBE(rec, loadBlock(core.store, piece.block)) { ids = kj::mv(rec->nodes); }
     auto ordered = core.nodes.orderReplicas(ids);
     auto replicas = e.initReplicas(ordered.size());
     for (uint j = 0; j < ordered.size(); ++j) {
@@ -251,16 +250,18 @@ kj::Promise<void> SessionImpl::allocateBlocks(AllocateBlocksContext context) {
   kj::Vector<uint64_t> exclude;
   for (auto id : excludeList) exclude.add(id);
 
+  uint32_t want = volume.replicas;  // as of now: an admin may have changed it
+  KJ_IF_MAYBE(v, core.volumes.find(volume.name)) { want = v->replicas; }
   kj::Vector<std::pair<BlockId, kj::Array<uint64_t>>> placed;
   for (uint32_t i = 0; i < count; ++i) {
-    auto nodes = core.placement.place(volume.replicas, exclude, kMaxBlockSize);
+    auto nodes = core.placement.place(want, exclude, kMaxBlockSize);
     if (nodes.size() == 0) {
       context.getResults().setErr(ENOSPC);
       return kj::READY_NOW;
     }
-    if (nodes.size() < volume.replicas && i == 0) {
+    if (nodes.size() < want && i == 0) {
       KJ_LOG(WARNING, "fewer live chunk servers than replicas; placing fewer copies",
-             volume.name, volume.replicas, nodes.size());
+             volume.name, want, nodes.size());
     }
     placed.add(BlockId::random(), kj::mv(nodes));
   }

@@ -65,6 +65,23 @@ int Volumes::create(kj::StringPtr name, uint32_t replicas, Volume& out) {
   return 0;
 }
 
+int Volumes::setReplicas(kj::StringPtr name, uint32_t replicas, Volume& out) {
+  if (replicas == 0 || replicas > kMaxReplicas) return EINVAL;
+  if (validateVolumeName(name) != 0) return ENOENT;
+  KJ_IF_MAYBE(rec, getRecord<meta::VolumeRecord>(store, keys::volume(name))) {
+    capnp::MallocMessageBuilder msg;
+    msg.setRoot(rec->get());
+    auto info = msg.getRoot<meta::VolumeRecord>().getInfo();
+    info.setReplicas(replicas);
+    WriteBatch batch;
+    batch.put(keys::volume(name), encodeRecord<meta::VolumeRecord>(msg));
+    store.write(batch);
+    out = fromRecord(msg.getRoot<meta::VolumeRecord>().asReader());
+    return 0;
+  }
+  return ENOENT;
+}
+
 void Volumes::ensureDefault(uint32_t replicas) {
   if (find("default") != nullptr) return;
   Volume v;

@@ -29,6 +29,9 @@ public:
   // name or replica count.
   int create(kj::StringPtr name, uint32_t replicas, Volume& out);
 
+  // Sets the replica count of volume `name` (1..kMaxReplicas). ENOENT, EINVAL.
+  int setReplicas(kj::StringPtr name, uint32_t replicas, Volume& out);
+
   // Creates "default" with `replicas` if it does not exist yet (first start).
   void ensureDefault(uint32_t replicas);
 
