@@ -331,3 +331,42 @@ start_cluster() {  # start_cluster [N]: master + N chunk servers (default 3), al
   start_master
   start_chunkservers "${1:-3}"
 }
+
+# ---------- cluster health (replication) ----------
+
+status_query() {  # status_query QUERY...: see status_query.py (prints nothing on error)
+  local out
+  out=$("$DFSCTL" --master "$MASTER_ADDR" --json status 2>/dev/null) || return 0
+  python3 "$(dirname "${BASH_SOURCE[0]}")/status_query.py" "$@" <<<"$out" || true
+}
+
+cs_addr() { echo "127.0.0.1:${CS_PORTS[$1]}"; }
+
+wait_until() {  # wait_until TIMEOUT_S WHAT CMD...: polls CMD (every 0.3 s) until it succeeds
+  local timeout=$1 what=$2 deadline
+  shift 2
+  deadline=$(( $(now_ms) + timeout * 1000 ))
+  until "$@"; do
+    if (( $(now_ms) > deadline )); then
+      "$DFSCTL" --master "$MASTER_ADDR" status >&2 || true
+      fail "timed out after ${timeout}s waiting for: $what"
+    fi
+    sleep 0.3
+  done
+}
+
+_replication_settled_since() {  # true when a scan begun after cycle $1 found nothing to do
+  local cycles
+  cycles=$(status_query repl scanCycles)
+  [[ -n "$cycles" ]] && (( cycles >= $1 + 2 )) || return 1
+  [[ "$(status_query repl underReplicated)" == 0 && "$(status_query repl missing)" == 0 &&
+     "$(status_query repl overReplicated)" == 0 && "$(status_query repl repairsInFlight)" == 0 &&
+     "$(status_query repl repairQueue)" == 0 ]]
+}
+
+wait_replication_settled() {  # wait_replication_settled TIMEOUT_S: every block at its target
+  local start
+  start=$(status_query repl scanCycles)
+  wait_until "$1" "every block back at its replica count" _replication_settled_since "${start:-0}"
+  log "replication settled: $(status_query repl repairedBlocks) copies made so far"
+}

@@ -67,6 +67,9 @@ public:
 
   // Scans and repairs until the promise is dropped.
   kj::Promise<void> run();
+  // One full scan (queueing copies, trimming); copies continue in the background. For
+  // tests and tools; run() calls it in a loop.
+  kj::Promise<void> scanOnce();
 
   // Something changed that may need repair: start a scan soon.
   void kick();
@@ -135,7 +138,6 @@ private:
   kj::Promise<void> waitForReason();
   kj::Promise<void> pollStates(kj::TimePoint deadline);
   bool nodeStatesChanged();
-  kj::Promise<void> scanOnce();
   void beginCycle(Cycle& c);
   bool visit(Cycle& c, BlockId id, BlockInfo& info);
   void endCycle(Cycle& c);

@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""Answers one question about `dfsctl --json status` (read on stdin) for the bash tests.
+
+  count-state STATE          nodes whose state is STATE (healthy, joining, dead, ...)
+  repl KEY                   replication[KEY] (underReplicated, missing, scanCycles, ...)
+  node ADDRESS KEY           KEY of the node listening at ADDRESS (host:port)
+  skew                       max - min of usedBytes/capacityBytes over healthy nodes
+  all-listed-match           1 if every live node's stored block count equals the
+                             number of blocks the master places there, else 0
+Prints nothing and exits 1 when the input is not a status document.
+"""
+import json
+import sys
+
+
+def main():
+    try:
+        doc = json.load(sys.stdin)
+        nodes = doc["nodes"]
+    except Exception:
+        sys.exit(1)
+    q = sys.argv[1:]
+    if q[0] == "count-state":
+        print(sum(1 for n in nodes if n.get("state") == q[1]))
+    elif q[0] == "repl":
+        print(doc.get("replication", {}).get(q[1], ""))
+    elif q[0] == "node":
+        for n in nodes:
+            if n.get("address") == q[1]:
+                v = n.get(q[2], "")
+                print(json.dumps(v) if isinstance(v, (dict, list)) else v)
+                return
+        sys.exit(1)
+    elif q[0] == "skew":
+        ratios = [n["usedBytes"] / n["capacityBytes"] for n in nodes
+                  if n.get("state") == "healthy" and n.get("capacityBytes", 0) > 0]
+        print("%.4f" % (max(ratios) - min(ratios) if ratios else 0.0))
+    elif q[0] == "all-listed-match":
+        live = [n for n in nodes if n.get("state") not in ("dead", "removed")]
+        print(1 if all(n.get("blocks") == n.get("listedBlocks") for n in live) else 0)
+    else:
+        sys.exit("unknown query: " + " ".join(q))
+
+
+main()
