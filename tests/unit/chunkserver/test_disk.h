@@ -53,6 +53,8 @@ public:
   bool unlink(kj::StringPtr p) override { return base.unlink(p); }
   kj::Array<kj::String> list(kj::StringPtr p) override { return base.list(p); }
   uint64_t fileSystemSize(kj::StringPtr p) override { return base.fileSystemSize(p); }
+  uint64_t fileSystemFree(kj::StringPtr p) override { return base.fileSystemFree(p); }
+  kj::Maybe<FileStat> stat(kj::StringPtr p) override { return base.stat(p); }
 
 private:
   Disk& base;
