@@ -261,8 +261,8 @@ ScrubResult BlockStore::scrub(BlockId id, uint64_t& bytesRead) {
       return ScrubResult::kCorrupt;
     }
     uint64_t chunks = (size + kChecksumChunk - 1) / kChecksumChunk;
-    if (readChunks(id, *file, *header, 0, chunks - 1) == nullptr) return ScrubResult::kCorrupt;
     bytesRead += size;
+    if (readChunks(id, *file, *header, 0, chunks - 1) == nullptr) return ScrubResult::kCorrupt;
     return ScrubResult::kOk;
   }
   return ScrubResult::kCorrupt;

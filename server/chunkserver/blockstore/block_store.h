@@ -74,7 +74,7 @@ public:
   kj::Array<kj::byte> read(BlockId id, uint64_t offset, uint64_t length);
 
   // Reads block `id` whole and verifies every chunk (the scrubber's step). A corrupt copy is
-  // quarantined exactly as by read(). `bytesRead` gets the file bytes read. Does not count
+  // quarantined exactly as by read(). `bytesRead` gets the file bytes read (or attempted). Does not count
   // as a read in counters(). Throws only on I/O errors.
   ScrubResult scrub(BlockId id, uint64_t& bytesRead);
 
