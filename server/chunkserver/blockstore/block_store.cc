@@ -8,6 +8,7 @@
 #include <kj/debug.h>
 #include <string.h>
 #include <unistd.h>
+#include <unordered_set>
 
 namespace dfs {
 
@@ -119,14 +120,7 @@ void BlockStore::put(BlockId id, kj::ArrayPtr<const kj::byte> data) {
   stats.blocksWritten++;
   stats.bytesWritten += data.size();
   // A good copy again: it must not be reported corrupt any more.
-  for (size_t i = 0; i < corrupt.size(); i++) {
-    if (corrupt[i] == id) {
-      kj::Vector<BlockId> rest;
-      for (auto& c : corrupt) if (c != id) rest.add(c);
-      corrupt = kj::mv(rest);
-      break;
-    }
-  }
+  markCorruptReported(kj::arrayPtr(&id, 1));
 }
 
 void BlockStore::quarantine(BlockId id, kj::StringPtr why, bool fileExists) {
@@ -297,10 +291,13 @@ kj::Array<BlockId> BlockStore::ids() const {
   return out.finish();
 }
 
-void BlockStore::markCorruptReported(size_t n) {
-  n = kj::min(n, corrupt.size());
-  kj::Vector<BlockId> rest(corrupt.size() - n);
-  for (size_t i = n; i < corrupt.size(); i++) rest.add(corrupt[i]);
+void BlockStore::markCorruptReported(kj::ArrayPtr<const BlockId> ids) {
+  if (corrupt.empty()) return;
+  std::unordered_set<BlockId, BlockIdHash> done(ids.begin(), ids.end());
+  kj::Vector<BlockId> rest;
+  for (auto& id : corrupt) {
+    if (done.count(id) == 0) rest.add(id);
+  }
   corrupt = kj::mv(rest);
 }
 

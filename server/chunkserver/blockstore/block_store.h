@@ -91,8 +91,8 @@ public:
 
   // Ids of copies quarantined and not yet reported to the master, oldest first.
   kj::ArrayPtr<const BlockId> unreportedCorrupt() const { return corrupt; }
-  // Drops the first `n` entries of unreportedCorrupt() (the master has them).
-  void markCorruptReported(size_t n);
+  // Drops `ids` from unreportedCorrupt() (the master has them); other ids are ignored.
+  void markCorruptReported(kj::ArrayPtr<const BlockId> ids);
 
   uint64_t blockCount() const { return index.size(); }
   uint64_t usedBytes() const { return used; }      // data + header bytes of stored blocks

@@ -128,10 +128,11 @@ TEST_F(BlockStoreTest, CorruptChunkQuarantinesTheCopy) {
   EXPECT_TRUE(has(exceptionText([&]() { store.read(id2, 0, 1); }), "checksum mismatch"));
   EXPECT_EQ(store.stat(id2), nullptr);
   ASSERT_EQ(store.unreportedCorrupt().size(), 2u);
-  store.markCorruptReported(1);
+  store.markCorruptReported(kj::arrayPtr(&id, 1));
   ASSERT_EQ(store.unreportedCorrupt().size(), 1u);
   EXPECT_EQ(store.unreportedCorrupt()[0], id2);
-  store.markCorruptReported(5);
+  BlockId both[] = {other, id2};
+  store.markCorruptReported(both);
   EXPECT_EQ(store.unreportedCorrupt().size(), 0u);
 
   // The quarantined copies are not indexed again after a restart.
@@ -198,16 +199,18 @@ TEST_F(BlockStoreTest, ScrubVerifiesWholeBlocks) {
 }
 
 TEST_F(BlockStoreTest, QuarantineDirIsBounded) {
-  BlockStore store(*posix, dir.path);
+  ManualClock clock;
+  test::MemDisk mem(clock);  // many blocks: no fsync cost
+  BlockStore store(mem, "/mem/data", clock);
   for (uint64_t i = 0; i < kMaxQuarantinedFiles + 3; i++) {
     auto id = BlockId::random();
     store.put(id, randomBytes(10, 3));
-    flipByteInFile(blockPath(dir.path, id), BlockStore::fileBytes(10) - 1);
+    mem.writeFileSynced(blockPath("/mem/data", id), randomBytes(5, 3));  // truncated
     uint64_t bytes;
     EXPECT_EQ(store.scrub(id, bytes), ScrubResult::kCorrupt);
-    EXPECT_EQ(posix->openRead(blockPath(dir.path, id)), nullptr);
+    EXPECT_EQ(mem.openRead(blockPath("/mem/data", id)), nullptr);
   }
-  EXPECT_EQ(posix->list(corruptDir(dir.path)).size(), kMaxQuarantinedFiles);
+  EXPECT_EQ(mem.list(corruptDir("/mem/data")).size(), kMaxQuarantinedFiles);
   EXPECT_EQ(store.counters().quarantined, kMaxQuarantinedFiles);
   EXPECT_EQ(store.counters().corruptCopies, kMaxQuarantinedFiles + 3);
 }
