@@ -2,9 +2,11 @@
 #include "common/metrics/http_endpoint.h"
 #include "common/rpc/rpc.h"
 #include "server/chunkserver/blockstore/block_store.h"
+#include "server/chunkserver/blockstore/scrubber.h"
 #include "server/chunkserver/node/node_agent.h"
 #include "server/chunkserver/service/chunk_metrics.h"
 #include "server/chunkserver/service/chunk_server_impl.h"
+#include "server/chunkserver/service/load_tracker.h"
 
 #include <kj/async-unix.h>
 #include <kj/debug.h>
@@ -37,6 +39,15 @@ public:
                           "Heartbeat interval in milliseconds (default 1000).")
         .addOptionWithArg({"capacity"}, KJ_BIND_METHOD(*this, setCapacity), "<bytes>",
                           "Capacity to report (default: size of the data dir's file system).")
+        .addOptionWithArg({"block-report-interval-ms"}, KJ_BIND_METHOD(*this, setBlockReport),
+                          "<ms>",
+                          "Send the full block list to the master after each registration and "
+                          "then every <ms> milliseconds (default 3600000).")
+        .addOptionWithArg({"scrub-rate-mib"}, KJ_BIND_METHOD(*this, setScrubRate), "<MiB/s>",
+                          "Re-verify stored blocks in the background at most this fast "
+                          "(default 8; 0 disables the scrubber).")
+        .addOptionWithArg({"scrub-interval-s"}, KJ_BIND_METHOD(*this, setScrubInterval), "<s>",
+                          "Pause between two full scrubber passes in seconds (default 86400).")
         .addOptionWithArg({"metrics-listen"}, KJ_BIND_METHOD(*this, setMetricsListen),
                           "<host:port>",
                           "Serve /metrics and /healthz over HTTP here (port 0 = any). "
@@ -52,6 +63,9 @@ private:
   kj::String master, listen, dataDir, portFile, metricsListen, metricsPortFile;
   uint64_t heartbeatMs = 1000;
   kj::Maybe<uint64_t> capacity;
+  uint64_t blockReportMs = 3600000;
+  uint64_t scrubRateMib = 8;
+  uint64_t scrubIntervalS = 86400;
 
   kj::MainBuilder::Validity setMaster(kj::StringPtr v) {
     kj::String h; unsigned p;
@@ -99,6 +113,26 @@ private:
     return true;
   }
 
+  kj::MainBuilder::Validity setBlockReport(kj::StringPtr v) {
+    if (!parseUnsigned(v, blockReportMs) || blockReportMs == 0 ||
+        blockReportMs > 7 * 86400000ULL) {
+      return kj::str("bad --block-report-interval-ms: ", v);
+    }
+    return true;
+  }
+  kj::MainBuilder::Validity setScrubRate(kj::StringPtr v) {
+    if (!parseUnsigned(v, scrubRateMib) || scrubRateMib > 1000000) {
+      return kj::str("bad --scrub-rate-mib: ", v);
+    }
+    return true;
+  }
+  kj::MainBuilder::Validity setScrubInterval(kj::StringPtr v) {
+    if (!parseUnsigned(v, scrubIntervalS) || scrubIntervalS > 365 * 86400ULL) {
+      return kj::str("bad --scrub-interval-s: ", v);
+    }
+    return true;
+  }
+
   kj::MainBuilder::Validity run() {
     if (master == nullptr) return kj::str("--master is required");
     if (listen == nullptr) return kj::str("--listen is required");
@@ -125,10 +159,15 @@ private:
     KJ_LOG(INFO, "listening", advertise);
 
     auto& timer = io.provider->getTimer();
+    LoadTracker load(kj::systemPreciseMonotonicClock());
+    Scrubber scrubber(store, timer,
+                      ScrubberOptions{scrubRateMib << 20, scrubIntervalS * kj::SECONDS});
     MetricsRegistry registry;
-    ChunkMetrics metrics(registry, store);
-    auto serving = serveRpc(*listener, kj::heap<ChunkServerImpl>(store, *io.provider, timer,
-                                                                 30 * kj::SECONDS, metrics));
+    ChunkMetrics metrics(registry, store, scrubber, load);
+    // One ChunkServer object: served on the listen port and handed to the master.
+    wire::ChunkServer::Client chunkServer = kj::heap<ChunkServerImpl>(
+        store, *io.provider, timer, 30 * kj::SECONDS, metrics, load);
+    auto serving = serveRpc(*listener, chunkServer);
     kj::Promise<void> metricsServing = kj::NEVER_DONE;
     if (metricsListen != nullptr) {
       metricsServing = serveMetrics(
@@ -147,9 +186,13 @@ private:
     options.advertiseAddress = kj::mv(advertise);
     options.capacityBytes = capacity.orDefault(disk->fileSystemSize(dataDir));
     options.heartbeatInterval = heartbeatMs * kj::MILLISECONDS;
-    NodeAgent agent(store, *io.provider, timer, kj::mv(options));
+    options.blockReportInterval = blockReportMs * kj::MILLISECONDS;
+    NodeAgent agent(store, *io.provider, timer, load, chunkServer, kj::mv(options));
     auto agentLoop = agent.run().eagerlyEvaluate([](kj::Exception&& e) {
       KJ_LOG(ERROR, "node agent stopped", e);
+    });
+    auto scrubbing = scrubber.run().eagerlyEvaluate([](kj::Exception&& e) {
+      KJ_LOG(ERROR, "scrubber stopped", e);
     });
 
     auto stop = io.unixEventPort.onSignal(SIGTERM)

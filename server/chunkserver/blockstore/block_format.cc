@@ -87,6 +87,10 @@ BlockHeader decodeBlockHeader(kj::ArrayPtr<const kj::byte> header) {
 
 kj::String blocksDir(kj::StringPtr dataDir) { return kj::str(dataDir, "/blocks"); }
 kj::String tmpDir(kj::StringPtr dataDir) { return kj::str(dataDir, "/tmp"); }
+kj::String corruptDir(kj::StringPtr dataDir) { return kj::str(dataDir, "/corrupt"); }
+kj::String corruptPath(kj::StringPtr dataDir, BlockId id) {
+  return kj::str(dataDir, "/corrupt/", id.hex());
+}
 
 kj::String blockDir1(kj::StringPtr dataDir, BlockId id) {
   auto hex = id.hex();

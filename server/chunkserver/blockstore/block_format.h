@@ -5,6 +5,8 @@
 //   DATA_DIR/tmp/<anything>              blocks being written; all removed at startup
 //   DATA_DIR/blocks/xx/yy/<32-hex-id>    one file per block; xx and yy are the first and
 //                                        second pair of hex digits of the id
+//   DATA_DIR/corrupt/<32-hex-id>         copies found corrupt, kept for inspection (at most
+//                                        kMaxQuarantinedFiles; never read by the server)
 //
 // A block file is a header followed by the block's data. All integers little-endian:
 //   offset 0   8 bytes  magic "DFSBLK01"
@@ -54,6 +56,8 @@ BlockHeader decodeBlockHeader(kj::ArrayPtr<const kj::byte> header);
 // File names inside DATA_DIR.
 kj::String blocksDir(kj::StringPtr dataDir);
 kj::String tmpDir(kj::StringPtr dataDir);
+kj::String corruptDir(kj::StringPtr dataDir);
+kj::String corruptPath(kj::StringPtr dataDir, BlockId id);   // DATA_DIR/corrupt/<id>
 kj::String blockDir1(kj::StringPtr dataDir, BlockId id);   // DATA_DIR/blocks/xx
 kj::String blockDir2(kj::StringPtr dataDir, BlockId id);   // DATA_DIR/blocks/xx/yy
 kj::String blockPath(kj::StringPtr dataDir, BlockId id);

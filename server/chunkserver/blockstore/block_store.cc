@@ -1,20 +1,34 @@
-// BlockStore: durable writes (temp + fsync + rename), verified range reads, startup scan.
+// BlockStore: durable writes (temp + fsync + rename), verified reads and scrubs, quarantine
+// of corrupt copies, startup scan.
 #include "server/chunkserver/blockstore/block_store.h"
 
 #include "common/base/limits.h"
 #include "common/codec/crc32c.h"
-#include "server/chunkserver/blockstore/block_format.h"
 
 #include <kj/debug.h>
 #include <string.h>
 #include <unistd.h>
+#include <unordered_set>
 
 namespace dfs {
 
-BlockStore::BlockStore(Disk& disk, kj::StringPtr dataDir) : disk(disk), dir(kj::heapString(dataDir)) {
+BlockStore::BlockStore(Disk& disk, kj::StringPtr dataDir, Clock& clock)
+    : disk(disk), clock(clock), dir(kj::heapString(dataDir)) {
+  init();
+}
+
+BlockStore::BlockStore(Disk& disk, kj::StringPtr dataDir)
+    : ownClock(kj::heap<SystemClock>()), disk(disk), clock(*ownClock),
+      dir(kj::heapString(dataDir)) {
+  init();
+}
+
+void BlockStore::init() {
   disk.makeDir(dir);
   if (disk.makeDir(blocksDir(dir))) disk.syncDir(dir);
   disk.makeDir(tmpDir(dir));
+  disk.makeDir(corruptDir(dir));
+  quarantinedFiles = disk.list(corruptDir(dir)).size();
   clearTmp();
   scan();
 }
@@ -50,6 +64,7 @@ kj::Maybe<uint64_t> BlockStore::readSizeFromFile(kj::StringPtr path) {
 
 void BlockStore::scan() {
   auto top = blocksDir(dir);
+  int64_t now = clock.nowNs();
   for (auto& d1 : disk.list(top)) {
     auto p1 = kj::str(top, "/", d1);
     for (auto& d2 : disk.list(p1)) {
@@ -59,11 +74,16 @@ void BlockStore::scan() {
         if (!BlockId::parseHex(name, id)) continue;
         auto path = kj::str(p2, "/", name);
         kj::Maybe<uint64_t> size;
-        KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() { size = readSizeFromFile(path); })) {
+        int64_t storedNs = now;
+        KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() {
+          size = readSizeFromFile(path);
+          KJ_IF_MAYBE(st, disk.stat(path)) storedNs = st->mtimeNs;
+        })) {
           KJ_LOG(ERROR, "unreadable block file", path, *e);
+          size = nullptr;
         }
         KJ_IF_MAYBE(s, size) {
-          index[id] = *s;
+          index[id] = Entry{*s, storedNs};
           used += fileBytes(*s);
         } else {
           KJ_LOG(ERROR, "skipping bad block file", path);
@@ -78,8 +98,8 @@ void BlockStore::put(BlockId id, kj::ArrayPtr<const kj::byte> data) {
   KJ_REQUIRE(data.size() >= 1 && data.size() <= kMaxBlockSize, "bad block size", data.size());
   auto it = index.find(id);
   if (it != index.end()) {
-    KJ_REQUIRE(it->second == data.size(), "block exists with a different size", id.hex(),
-               it->second, data.size());
+    KJ_REQUIRE(it->second.size == data.size(), "block exists with a different size", id.hex(),
+               it->second.size, data.size());
     return;
   }
   auto file = encodeBlockFile(data);
@@ -95,33 +115,111 @@ void BlockStore::put(BlockId id, kj::ArrayPtr<const kj::byte> data) {
   if (disk.makeDir(d2)) disk.syncDir(d1);
   disk.rename(tmp, blockPath(dir, id));
   disk.syncDir(d2);
-  index[id] = data.size();
+  index[id] = Entry{data.size(), clock.nowNs()};
   used += file.size();
   stats.blocksWritten++;
   stats.bytesWritten += data.size();
+  // A good copy again: it must not be reported corrupt any more.
+  markCorruptReported(kj::arrayPtr(&id, 1));
+}
+
+void BlockStore::quarantine(BlockId id, kj::StringPtr why, bool fileExists) {
+  KJ_LOG(ERROR, "corrupt block copy; quarantining it", id.hex(), why);
+  errors++;
+  if (fileExists) stats.checksumErrors++;
+  auto it = index.find(id);
+  if (it == index.end()) return;
+  used -= fileBytes(it->second.size);
+  index.erase(it);
+  stats.corruptCopies++;
+  corrupt.add(id);
+  if (!fileExists) return;
+  auto path = blockPath(dir, id);
+  KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() {
+    if (quarantinedFiles < kMaxQuarantinedFiles) {
+      auto target = corruptPath(dir, id);
+      bool replacing = disk.stat(target) != nullptr;
+      disk.rename(path, target);
+      disk.syncDir(corruptDir(dir));
+      if (!replacing) quarantinedFiles++;
+      stats.quarantined++;
+    } else {
+      disk.unlink(path);
+    }
+    disk.syncDir(blockDir2(dir, id));
+  })) {
+    KJ_LOG(ERROR, "could not move a corrupt block file away", path, *e);
+  }
+}
+
+kj::Maybe<kj::Own<ReadableFile>> BlockStore::openBlock(BlockId id) {
+  KJ_IF_MAYBE(f, disk.openRead(blockPath(dir, id))) {
+    return kj::mv(*f);
+  }
+  quarantine(id, "block file missing", false);
+  return nullptr;
+}
+
+kj::Maybe<BlockHeader> BlockStore::readHeader(BlockId id, ReadableFile& file) {
+  // I/O errors propagate; anything wrong with the bytes read is corruption.
+  kj::byte fixed[kBlockHeaderFixed];
+  if (file.readAt(0, fixed) != sizeof(fixed)) {
+    quarantine(id, "short block file", true);
+    return nullptr;
+  }
+  kj::Maybe<size_t> length;
+  kj::runCatchingExceptions([&]() { length = headerLengthFromFixed(fixed); });
+  KJ_IF_MAYBE(len, length) {
+    auto raw = kj::heapArray<kj::byte>(*len);
+    if (file.readAt(0, raw) != raw.size()) {
+      quarantine(id, "short block file", true);
+      return nullptr;
+    }
+    kj::Maybe<BlockHeader> header;
+    KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() { header = decodeBlockHeader(raw); })) {
+      quarantine(id, e->getDescription(), true);
+    }
+    return kj::mv(header);
+  }
+  quarantine(id, "bad block header", true);
+  return nullptr;
+}
+
+kj::Maybe<BlockStore::Span> BlockStore::readChunks(BlockId id, ReadableFile& file,
+                                                   const BlockHeader& header,
+                                                   uint64_t firstChunk, uint64_t lastChunk) {
+  uint64_t size = header.blockSize;
+  uint64_t spanBegin = firstChunk * kChecksumChunk;
+  uint64_t spanEnd = kj::min((lastChunk + 1) * kChecksumChunk, size);
+  auto span = kj::heapArray<kj::byte>(spanEnd - spanBegin);
+  if (file.readAt(header.dataOffset() + spanBegin, span) != span.size()) {
+    quarantine(id, "short block file", true);
+    return nullptr;
+  }
+  for (uint64_t c = firstChunk; c <= lastChunk; c++) {
+    uint64_t b = c * kChecksumChunk - spanBegin;
+    uint64_t len = kj::min(kChecksumChunk, size - c * kChecksumChunk);
+    if (crc32c(span.begin() + b, len) != header.chunkCrcs[c]) {
+      quarantine(id, kj::str("checksum mismatch in chunk ", c), true);
+      return nullptr;
+    }
+  }
+  return Span{kj::mv(span), spanBegin};
 }
 
 kj::Array<kj::byte> BlockStore::read(BlockId id, uint64_t offset, uint64_t length) {
-  auto it = index.find(id);
-  KJ_REQUIRE(it != index.end(), "no such block", id.hex());
-  auto path = blockPath(dir, id);
+  KJ_REQUIRE(index.count(id) > 0, "no such block", id.hex());
   kj::Own<ReadableFile> file;
-  KJ_IF_MAYBE(f, disk.openRead(path)) {
+  KJ_IF_MAYBE(f, openBlock(id)) {
     file = kj::mv(*f);
   } else {
     KJ_FAIL_REQUIRE("no such block", id.hex());
   }
-
   BlockHeader header;
-  {
-    bool ok = false;
-    KJ_DEFER(if (!ok) { errors++; stats.checksumErrors++; });
-    kj::byte fixed[kBlockHeaderFixed];
-    KJ_REQUIRE(file->readAt(0, fixed) == sizeof(fixed), "checksum mismatch", "short block file");
-    auto raw = kj::heapArray<kj::byte>(headerLengthFromFixed(fixed));
-    KJ_REQUIRE(file->readAt(0, raw) == raw.size(), "checksum mismatch", "short block file");
-    header = decodeBlockHeader(raw);
-    ok = true;
+  KJ_IF_MAYBE(h, readHeader(id, *file)) {
+    header = kj::mv(*h);
+  } else {
+    KJ_FAIL_REQUIRE("checksum mismatch", "bad block header", id.hex());
   }
 
   uint64_t size = header.blockSize;
@@ -129,38 +227,45 @@ kj::Array<kj::byte> BlockStore::read(BlockId id, uint64_t offset, uint64_t lengt
   uint64_t end = offset + kj::min(length, size - offset);
   if (end == offset) return kj::heapArray<kj::byte>(0);
 
-  uint64_t firstChunk = offset / kChecksumChunk;
-  uint64_t lastChunk = (end - 1) / kChecksumChunk;
-  uint64_t spanBegin = firstChunk * kChecksumChunk;
-  uint64_t spanEnd = kj::min((lastChunk + 1) * kChecksumChunk, size);
-  auto span = kj::heapArray<kj::byte>(spanEnd - spanBegin);
-  size_t got = file->readAt(header.dataOffset() + spanBegin, span);
-  if (got != span.size()) {
-    errors++;
-    stats.checksumErrors++;
-    KJ_FAIL_REQUIRE("checksum mismatch", "short block file", id.hex());
+  KJ_IF_MAYBE(span, readChunks(id, *file, header, offset / kChecksumChunk,
+                               (end - 1) / kChecksumChunk)) {
+    auto out = kj::heapArray<kj::byte>(end - offset);
+    memcpy(out.begin(), span->bytes.begin() + (offset - span->begin), out.size());
+    stats.blocksRead++;
+    stats.bytesRead += out.size();
+    return out;
   }
-  for (uint64_t c = firstChunk; c <= lastChunk; c++) {
-    uint64_t b = c * kChecksumChunk - spanBegin;
-    uint64_t len = kj::min(kChecksumChunk, size - c * kChecksumChunk);
-    if (crc32c(span.begin() + b, len) != header.chunkCrcs[c]) {
-      errors++;
-      stats.checksumErrors++;
-      KJ_LOG(ERROR, "checksum mismatch", id.hex(), c);
-      KJ_FAIL_REQUIRE("checksum mismatch", id.hex(), c);
+  KJ_FAIL_REQUIRE("checksum mismatch", id.hex());
+}
+
+ScrubResult BlockStore::scrub(BlockId id, uint64_t& bytesRead) {
+  bytesRead = 0;
+  if (index.count(id) == 0) return ScrubResult::kGone;
+  kj::Own<ReadableFile> file;
+  KJ_IF_MAYBE(f, openBlock(id)) {
+    file = kj::mv(*f);
+  } else {
+    return ScrubResult::kCorrupt;
+  }
+  KJ_IF_MAYBE(header, readHeader(id, *file)) {
+    bytesRead = header->dataOffset();
+    uint64_t size = header->blockSize;
+    if (file->size() != header->dataOffset() + size) {
+      quarantine(id, "block file has the wrong length", true);
+      return ScrubResult::kCorrupt;
     }
+    uint64_t chunks = (size + kChecksumChunk - 1) / kChecksumChunk;
+    bytesRead += size;
+    if (readChunks(id, *file, *header, 0, chunks - 1) == nullptr) return ScrubResult::kCorrupt;
+    return ScrubResult::kOk;
   }
-  auto out = kj::heapArray<kj::byte>(end - offset);
-  memcpy(out.begin(), span.begin() + (offset - spanBegin), out.size());
-  stats.blocksRead++;
-  stats.bytesRead += out.size();
-  return out;
+  return ScrubResult::kCorrupt;
 }
 
 kj::Maybe<uint64_t> BlockStore::stat(BlockId id) const {
   auto it = index.find(id);
   if (it == index.end()) return nullptr;
-  return it->second;
+  return it->second.size;
 }
 
 bool BlockStore::remove(BlockId id) {
@@ -168,10 +273,32 @@ bool BlockStore::remove(BlockId id) {
   if (it == index.end()) return false;
   disk.unlink(blockPath(dir, id));
   disk.syncDir(blockDir2(dir, id));
-  used -= fileBytes(it->second);
+  used -= fileBytes(it->second.size);
   index.erase(it);
   stats.blocksDeleted++;
   return true;
+}
+
+kj::Array<StoredBlock> BlockStore::snapshot() const {
+  auto out = kj::heapArrayBuilder<StoredBlock>(index.size());
+  for (auto& [id, e] : index) out.add(StoredBlock{id, e.size, e.storedNs});
+  return out.finish();
+}
+
+kj::Array<BlockId> BlockStore::ids() const {
+  auto out = kj::heapArrayBuilder<BlockId>(index.size());
+  for (auto& entry : index) out.add(entry.first);
+  return out.finish();
+}
+
+void BlockStore::markCorruptReported(kj::ArrayPtr<const BlockId> ids) {
+  if (corrupt.empty()) return;
+  std::unordered_set<BlockId, BlockIdHash> done(ids.begin(), ids.end());
+  kj::Vector<BlockId> rest;
+  for (auto& id : corrupt) {
+    if (done.count(id) == 0) rest.add(id);
+  }
+  corrupt = kj::mv(rest);
 }
 
 }  // namespace dfs

@@ -2,10 +2,13 @@
 #pragma once
 
 #include "common/base/block_id.h"
+#include "common/base/clock.h"
+#include "server/chunkserver/blockstore/block_format.h"
 #include "server/chunkserver/blockstore/disk.h"
 
 #include <kj/array.h>
 #include <kj/string.h>
+#include <kj/vector.h>
 #include <cstdint>
 #include <unordered_map>
 
@@ -18,16 +21,44 @@ struct BlockStoreCounters {
   uint64_t blocksRead = 0;      // successful read() calls
   uint64_t bytesRead = 0;       // data bytes they returned
   uint64_t blocksDeleted = 0;   // remove() that removed a block
-  uint64_t checksumErrors = 0;  // read() failures with "checksum mismatch"
+  uint64_t checksumErrors = 0;  // reads or scrubs that found a bad checksum, header or length
+  uint64_t corruptCopies = 0;   // copies dropped from the index as corrupt (or missing)
+  uint64_t quarantined = 0;     // corrupt copies moved to DATA_DIR/corrupt/
 };
 
+// One stored block, as listed by snapshot().
+struct StoredBlock {
+  BlockId id;
+  uint64_t size = 0;      // data bytes
+  int64_t storedNs = 0;   // when it was stored (put time, or the file's mtime at startup)
+};
+
+// What scrub() found.
+enum class ScrubResult {
+  kOk,       // every chunk verified
+  kGone,     // not stored (deleted since it was listed)
+  kCorrupt,  // bad copy: quarantined like a failed read
+};
+
+// At most this many corrupt copies are kept in DATA_DIR/corrupt/; beyond it they are deleted.
+constexpr uint64_t kMaxQuarantinedFiles = 100;
+
 // Stores blocks in DATA_DIR (format and layout: block_format.h). Not thread-safe: one
-// event loop owns it. Keeps an in-memory index of block ids and sizes, built at startup.
+// event loop owns it. Keeps an in-memory index of block ids, sizes and store times, built
+// at startup.
+//
+// Corrupt copies: when a read or scrub finds a bad chunk checksum, a bad header or a short
+// file, the copy is quarantined: dropped from the index (stat() says it does not exist,
+// later reads fail "no such block"), its file moved to DATA_DIR/corrupt/ (or deleted once
+// kMaxQuarantinedFiles are there), counted, and its id queued in unreportedCorrupt() for
+// the master. A block whose file vanished from disk is treated the same way (nothing to move).
 class BlockStore {
 public:
-  // Creates DATA_DIR/blocks and DATA_DIR/tmp if missing, removes every temp file left by a
-  // crash, and indexes existing blocks (files with a bad header are skipped and counted as
-  // disk errors). `disk` must outlive the store.
+  // Creates DATA_DIR/blocks, DATA_DIR/tmp and DATA_DIR/corrupt if missing, removes every temp
+  // file left by a crash, and indexes existing blocks (files with a bad header are skipped and
+  // counted as disk errors). `disk` and `clock` must outlive the store. The two-argument form
+  // uses a SystemClock of its own.
+  BlockStore(Disk& disk, kj::StringPtr dataDir, Clock& clock);
   BlockStore(Disk& disk, kj::StringPtr dataDir);
   KJ_DISALLOW_COPY(BlockStore);
 
@@ -39,8 +70,13 @@ public:
   // Bytes [offset, offset+length) of block `id`, clipped at its end. Every 64 KiB chunk
   // touched is read whole and its CRC32C verified. Throws FAILED "no such block" for an
   // unknown id, "offset beyond end" when offset > size, "checksum mismatch" for corrupt data
-  // (counted as a disk error). Never returns wrong bytes.
+  // (counted as a disk error; the copy is quarantined, see above). Never returns wrong bytes.
   kj::Array<kj::byte> read(BlockId id, uint64_t offset, uint64_t length);
+
+  // Reads block `id` whole and verifies every chunk (the scrubber's step). A corrupt copy is
+  // quarantined exactly as by read(). `bytesRead` gets the file bytes read (or attempted). Does not count
+  // as a read in counters(). Throws only on I/O errors.
+  ScrubResult scrub(BlockId id, uint64_t& bytesRead);
 
   // The block's size, or nullptr if it is not stored.
   kj::Maybe<uint64_t> stat(BlockId id) const;
@@ -48,26 +84,62 @@ public:
   // Removes block `id`; returns false if it was not stored.
   bool remove(BlockId id);
 
+  // Every stored block (a copy: later changes do not affect it), in no particular order.
+  kj::Array<StoredBlock> snapshot() const;
+  // Ids of every stored block, in no particular order.
+  kj::Array<BlockId> ids() const;
+
+  // Ids of copies quarantined and not yet reported to the master, oldest first.
+  kj::ArrayPtr<const BlockId> unreportedCorrupt() const { return corrupt; }
+  // Drops `ids` from unreportedCorrupt() (the master has them); other ids are ignored.
+  void markCorruptReported(kj::ArrayPtr<const BlockId> ids);
+
   uint64_t blockCount() const { return index.size(); }
   uint64_t usedBytes() const { return used; }      // data + header bytes of stored blocks
   uint64_t diskErrors() const { return errors; }
   const BlockStoreCounters& counters() const { return stats; }
   kj::StringPtr dataDir() const { return dir; }
   Disk& getDisk() { return disk; }
+  Clock& getClock() { return clock; }
+
+  // Bytes a block of `blockSize` data bytes takes on disk (header + data).
+  static uint64_t fileBytes(uint64_t blockSize);
 
 private:
+  struct Entry {
+    uint64_t size;
+    int64_t storedNs;
+  };
+
+  kj::Own<Clock> ownClock;  // only for the two-argument constructor
   Disk& disk;
+  Clock& clock;
   kj::String dir;
-  std::unordered_map<BlockId, uint64_t, BlockIdHash> index;  // id -> block size
+  std::unordered_map<BlockId, Entry, BlockIdHash> index;
   uint64_t used = 0;
   uint64_t errors = 0;
   BlockStoreCounters stats;
   uint64_t tmpCounter = 0;
+  uint64_t quarantinedFiles = 0;  // files in DATA_DIR/corrupt/
+  kj::Vector<BlockId> corrupt;    // quarantined, not yet reported
 
+  void init();
   void clearTmp();
   void scan();
   kj::Maybe<uint64_t> readSizeFromFile(kj::StringPtr path);
-  static uint64_t fileBytes(uint64_t blockSize);
+
+  // The steps of a verified read. Each returns nullptr after quarantining a bad copy.
+  struct Span {
+    kj::Array<kj::byte> bytes;  // whole chunks [firstChunk, lastChunk]
+    uint64_t begin;             // block offset of bytes[0]
+  };
+  kj::Maybe<kj::Own<ReadableFile>> openBlock(BlockId id);
+  kj::Maybe<BlockHeader> readHeader(BlockId id, ReadableFile& file);
+  kj::Maybe<Span> readChunks(BlockId id, ReadableFile& file, const BlockHeader& header,
+                             uint64_t firstChunk, uint64_t lastChunk);
+  // Drops a bad copy (see the class comment). With `fileExists` the file is moved away and
+  // it counts as a checksum error; without, only the index entry goes.
+  void quarantine(BlockId id, kj::StringPtr why, bool fileExists);
 };
 
 }  // namespace dfs

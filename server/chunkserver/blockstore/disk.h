@@ -19,6 +19,12 @@ public:
   virtual uint64_t size() = 0;
 };
 
+// What stat() reports about one file.
+struct FileStat {
+  uint64_t size = 0;
+  int64_t mtimeNs = 0;  // last modification, nanoseconds since the Unix epoch
+};
+
 // Paths are absolute or relative to the process's working directory. Every method throws
 // a kj::Exception on an unexpected OS error.
 class Disk {
@@ -42,6 +48,11 @@ public:
   virtual kj::Array<kj::String> list(kj::StringPtr path) = 0;
   // Total size in bytes of the file system holding `path`.
   virtual uint64_t fileSystemSize(kj::StringPtr path) = 0;
+  // Bytes of the file system holding `path` available to this (unprivileged) process
+  // (statvfs f_bavail).
+  virtual uint64_t fileSystemFree(kj::StringPtr path) = 0;
+  // Size and mtime of file `path`; nullptr if it does not exist.
+  virtual kj::Maybe<FileStat> stat(kj::StringPtr path) = 0;
 };
 
 // The real POSIX disk. Stateless.

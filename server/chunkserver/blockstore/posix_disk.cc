@@ -1,4 +1,4 @@
-// PosixDisk: the Disk interface over open/pread/write/fsync/rename/unlink/readdir/statvfs.
+// PosixDisk: the Disk interface over open/pread/write/fsync/rename/unlink/readdir/stat/statvfs.
 #include "server/chunkserver/blockstore/disk.h"
 
 #include <kj/debug.h>
@@ -113,6 +113,25 @@ public:
     struct statvfs st;
     KJ_SYSCALL(::statvfs(path.cStr(), &st), path);
     return uint64_t(st.f_blocks) * st.f_frsize;
+  }
+
+  uint64_t fileSystemFree(kj::StringPtr path) override {
+    struct statvfs st;
+    KJ_SYSCALL(::statvfs(path.cStr(), &st), path);
+    return uint64_t(st.f_bavail) * st.f_frsize;
+  }
+
+  kj::Maybe<FileStat> stat(kj::StringPtr path) override {
+    struct ::stat st;
+    if (::stat(path.cStr(), &st) != 0) {
+      int error = errno;
+      if (error == ENOENT) return nullptr;
+      KJ_FAIL_SYSCALL("stat", error, path);
+    }
+    FileStat out;
+    out.size = st.st_size;
+    out.mtimeNs = int64_t(st.st_mtim.tv_sec) * 1'000'000'000LL + st.st_mtim.tv_nsec;
+    return out;
   }
 };
 

@@ -3,6 +3,7 @@
 
 #include "common/metrics/metrics.h"
 #include "server/chunkserver/blockstore/block_store.h"
+#include "server/chunkserver/service/load_tracker.h"
 
 #include <chunk.capnp.h>
 
@@ -12,11 +13,13 @@ namespace dfs {
 // write so idle writers cost nothing). finish() checks that
 // exactly `size` bytes arrived and stores the block durably; a writer dropped before
 // finish() leaves nothing behind. Writes after finish() fail. finish() durations go to
-// `finishSeconds` if given (it must outlive the writer).
+// `finishSeconds` if given; every call and the bytes received are counted in `load` if
+// given (both must outlive the writer).
 class BlockWriterImpl final : public wire::BlockWriter::Server {
 public:
   BlockWriterImpl(BlockStore& store, BlockId id, uint64_t size,
-                  kj::Maybe<Histogram&> finishSeconds = nullptr);
+                  kj::Maybe<Histogram&> finishSeconds = nullptr,
+                  kj::Maybe<LoadTracker&> load = nullptr);
 
 protected:
   kj::Promise<void> write(WriteContext context) override;
@@ -30,6 +33,7 @@ private:
   uint64_t filled = 0;
   bool finished = false;
   kj::Maybe<Histogram&> finishSeconds;
+  kj::Maybe<LoadTracker&> load;
 };
 
 }  // namespace dfs

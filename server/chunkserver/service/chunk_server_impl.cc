@@ -33,8 +33,9 @@ kj::Promise<void> sendPieces(wire::BlockWriter::Client writer, kj::Array<kj::byt
 }  // namespace
 
 ChunkServerImpl::ChunkServerImpl(BlockStore& store, kj::AsyncIoProvider& io, kj::Timer& timer,
-                                 kj::Duration peerDeadline, kj::Maybe<ChunkMetrics&> metrics)
-    : store(store), io(io), timer(timer), peerDeadline(peerDeadline) {
+                                 kj::Duration peerDeadline, kj::Maybe<ChunkMetrics&> metrics,
+                                 kj::Maybe<LoadTracker&> load)
+    : store(store), io(io), timer(timer), peerDeadline(peerDeadline), load(load) {
   KJ_IF_MAYBE(m, metrics) {
     readSeconds = m->readBlockSeconds;
     finishSeconds = m->writeBlockFinishSeconds;
@@ -42,26 +43,30 @@ ChunkServerImpl::ChunkServerImpl(BlockStore& store, kj::AsyncIoProvider& io, kj:
 }
 
 kj::Promise<void> ChunkServerImpl::writeBlock(WriteBlockContext context) {
+  auto request = LoadTracker::track(load);
   auto params = context.getParams();
   auto id = requireId(params.getBlock());
   uint64_t size = params.getSize();
   KJ_REQUIRE(size >= 1 && size <= kMaxBlockSize, "bad block size", size);
-  context.getResults().setWriter(kj::heap<BlockWriterImpl>(store, id, size, finishSeconds));
+  context.getResults().setWriter(kj::heap<BlockWriterImpl>(store, id, size, finishSeconds, load));
   return kj::READY_NOW;
 }
 
 kj::Promise<void> ChunkServerImpl::readBlock(ReadBlockContext context) {
+  auto request = LoadTracker::track(load);
   LatencyTimer latency(readSeconds);
   auto params = context.getParams();
   auto id = requireId(params.getBlock());
   uint64_t length = params.getLength();
   KJ_REQUIRE(length <= kMaxReadLength, "read length too large", length);
   auto data = store.read(id, params.getOffset(), length);
+  KJ_IF_MAYBE(l, load) l->addReadBytes(data.size());
   context.getResults(capnp::MessageSize{data.size() / 8 + 8, 0}).setData(data);
   return kj::READY_NOW;
 }
 
 kj::Promise<void> ChunkServerImpl::statBlock(StatBlockContext context) {
+  auto request = LoadTracker::track(load);
   auto id = requireId(context.getParams().getBlock());
   auto results = context.getResults();
   KJ_IF_MAYBE(size, store.stat(id)) {
@@ -75,6 +80,7 @@ kj::Promise<void> ChunkServerImpl::statBlock(StatBlockContext context) {
 }
 
 kj::Promise<void> ChunkServerImpl::deleteBlocks(DeleteBlocksContext context) {
+  auto request = LoadTracker::track(load);
   uint32_t deleted = 0;
   for (auto b : context.getParams().getBlocks()) {
     if (store.remove(BlockId::fromWire(b))) deleted++;
@@ -84,6 +90,7 @@ kj::Promise<void> ChunkServerImpl::deleteBlocks(DeleteBlocksContext context) {
 }
 
 kj::Promise<void> ChunkServerImpl::copyBlockTo(CopyBlockToContext context) {
+  auto request = LoadTracker::track(load);
   auto params = context.getParams();
   auto id = requireId(params.getBlock());
   auto target = kj::heapString(params.getTarget());
@@ -93,6 +100,7 @@ kj::Promise<void> ChunkServerImpl::copyBlockTo(CopyBlockToContext context) {
   KJ_REQUIRE(store.stat(id) != nullptr, "no such block", id.hex());
   auto data = store.read(id, 0, kMaxBlockSize);
   uint64_t size = data.size();
+  KJ_IF_MAYBE(l, load) l->addReadBytes(size);
   auto copying = connectRpc(io, timer, target, 0, peerDeadline)
       .then([id, size, data = kj::mv(data)](kj::Own<RpcConnection> conn) mutable {
         auto peer = conn->bootstrap<wire::ChunkServer>();
@@ -102,7 +110,8 @@ kj::Promise<void> ChunkServerImpl::copyBlockTo(CopyBlockToContext context) {
         auto writer = req.send().getWriter();
         return sendPieces(kj::mv(writer), kj::mv(data), 0).attach(kj::mv(conn));
       });
-  return withDeadline(timer, peerDeadline, kj::mv(copying), "copyBlockTo").attach(kj::mv(target));
+  return withDeadline(timer, peerDeadline, kj::mv(copying), "copyBlockTo")
+      .attach(kj::mv(target), kj::mv(request));
 }
 
 }  // namespace dfs

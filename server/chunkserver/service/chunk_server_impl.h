@@ -3,6 +3,7 @@
 
 #include "server/chunkserver/blockstore/block_store.h"
 #include "server/chunkserver/service/chunk_metrics.h"
+#include "server/chunkserver/service/load_tracker.h"
 
 #include <chunk.capnp.h>
 #include <kj/async-io.h>
@@ -12,13 +13,15 @@ namespace dfs {
 
 // Serves block writes (streamed through a BlockWriter), verified range reads, stats,
 // deletes and peer copies. Every argument is validated with KJ_REQUIRE: a bad request
-// fails that call only. `store`, `io`, `timer` and `metrics` (optional: latency histograms)
-// must outlive the server.
+// fails that call only. `store`, `io`, `timer`, `metrics` (optional: latency histograms) and
+// `load` (optional: every call, its service time and the block bytes moved, including
+// those of the BlockWriters it hands out) must outlive the server and its writers.
 class ChunkServerImpl final : public wire::ChunkServer::Server {
 public:
   ChunkServerImpl(BlockStore& store, kj::AsyncIoProvider& io, kj::Timer& timer,
                   kj::Duration peerDeadline = 30 * kj::SECONDS,
-                  kj::Maybe<ChunkMetrics&> metrics = nullptr);
+                  kj::Maybe<ChunkMetrics&> metrics = nullptr,
+                  kj::Maybe<LoadTracker&> load = nullptr);
 
 protected:
   kj::Promise<void> writeBlock(WriteBlockContext context) override;
@@ -34,6 +37,7 @@ private:
   kj::Duration peerDeadline;
   kj::Maybe<Histogram&> readSeconds;
   kj::Maybe<Histogram&> finishSeconds;
+  kj::Maybe<LoadTracker&> load;
 };
 
 }  // namespace dfs

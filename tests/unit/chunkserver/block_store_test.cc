@@ -1,4 +1,5 @@
-// Unit tests for BlockStore: round trips, range reads, corruption, temp cleanup, deletes.
+// Unit tests for BlockStore: round trips, range reads, quarantine of corrupt copies, scrubs,
+// snapshots, temp cleanup, deletes.
 #include "server/chunkserver/blockstore/block_store.h"
 
 #include "common/base/limits.h"
@@ -92,32 +93,74 @@ TEST_F(BlockStoreTest, RangeReadsAtChunkEdges) {
   EXPECT_TRUE(has(exceptionText([&]() { store.read(BlockId::random(), 0, 1); }), "no such block"));
 }
 
-TEST_F(BlockStoreTest, CorruptionDetectedPerChunk) {
+TEST_F(BlockStoreTest, CorruptChunkQuarantinesTheCopy) {
   BlockStore store(*posix, dir.path);
   auto id = BlockId::random();
+  auto other = BlockId::random();
   uint64_t size = 3 * kChecksumChunk;
   auto data = randomBytes(size, 9);
   store.put(id, data);
+  store.put(other, data.slice(0, 100));
+  uint64_t usedBefore = store.usedBytes();
   uint64_t dataOffset = kBlockHeaderFixed + 4 * 3 + 4;
   flipByteInFile(blockPath(dir.path, id), dataOffset + kChecksumChunk + 123);
 
+  // Chunks before the bad one still verify; the bad one fails and the copy goes.
+  EXPECT_TRUE(same(store.read(id, 0, kChecksumChunk), data.slice(0, kChecksumChunk)));
   EXPECT_TRUE(has(exceptionText([&]() { store.read(id, kChecksumChunk + 500, 1); }), "checksum mismatch"));
   EXPECT_EQ(store.diskErrors(), 1u);
-  EXPECT_TRUE(has(exceptionText([&]() { store.read(id, 0, size); }), "checksum mismatch"));
-  EXPECT_EQ(store.diskErrors(), 2u);
-  // Other chunks still read fine.
-  EXPECT_TRUE(same(store.read(id, 0, kChecksumChunk), data.slice(0, kChecksumChunk)));
-  EXPECT_TRUE(same(store.read(id, 2 * kChecksumChunk, kChecksumChunk),
-                   data.slice(2 * kChecksumChunk, size)));
+  EXPECT_EQ(store.counters().checksumErrors, 1u);
+  EXPECT_EQ(store.counters().corruptCopies, 1u);
+  EXPECT_EQ(store.counters().quarantined, 1u);
+  EXPECT_EQ(store.stat(id), nullptr);
+  EXPECT_EQ(store.blockCount(), 1u);
+  EXPECT_EQ(store.usedBytes(), usedBefore - BlockStore::fileBytes(size));
+  EXPECT_TRUE(has(exceptionText([&]() { store.read(id, 0, 1); }), "no such block"));
+  EXPECT_EQ(posix->openRead(blockPath(dir.path, id)), nullptr);
+  EXPECT_NE(posix->openRead(corruptPath(dir.path, id)), nullptr);
+  ASSERT_EQ(store.unreportedCorrupt().size(), 1u);
+  EXPECT_EQ(store.unreportedCorrupt()[0], id);
 
-  // A corrupt header is detected too.
+  // A corrupt header is detected and quarantined too; reports queue in order.
   auto id2 = BlockId::random();
   store.put(id2, data.slice(0, 10));
   flipByteInFile(blockPath(dir.path, id2), kBlockHeaderFixed);
   EXPECT_TRUE(has(exceptionText([&]() { store.read(id2, 0, 1); }), "checksum mismatch"));
+  EXPECT_EQ(store.stat(id2), nullptr);
+  ASSERT_EQ(store.unreportedCorrupt().size(), 2u);
+  store.markCorruptReported(kj::arrayPtr(&id, 1));
+  ASSERT_EQ(store.unreportedCorrupt().size(), 1u);
+  EXPECT_EQ(store.unreportedCorrupt()[0], id2);
+  BlockId both[] = {other, id2};
+  store.markCorruptReported(both);
+  EXPECT_EQ(store.unreportedCorrupt().size(), 0u);
+
+  // The quarantined copies are not indexed again after a restart.
+  BlockStore reopened(*posix, dir.path);
+  EXPECT_EQ(reopened.blockCount(), 1u);
+  EXPECT_EQ(reopened.diskErrors(), 0u);
+  EXPECT_TRUE(same(reopened.read(other, 0, 100), data.slice(0, 100)));
 }
 
-TEST_F(BlockStoreTest, FaultDiskCorruptReadsThrow) {
+TEST_F(BlockStoreTest, TruncatedAndMissingFilesAreDropped) {
+  BlockStore store(*posix, dir.path);
+  auto shortId = BlockId::random(), goneId = BlockId::random();
+  store.put(shortId, randomBytes(2 * kChecksumChunk, 5));
+  store.put(goneId, randomBytes(10, 6));
+  ASSERT_EQ(truncate(blockPath(dir.path, shortId).cStr(), kChecksumChunk), 0);
+  ASSERT_TRUE(posix->unlink(blockPath(dir.path, goneId)));
+
+  EXPECT_TRUE(has(exceptionText([&]() { store.read(shortId, kChecksumChunk, 10); }), "checksum mismatch"));
+  EXPECT_TRUE(has(exceptionText([&]() { store.read(goneId, 0, 1); }), "no such block"));
+  EXPECT_EQ(store.blockCount(), 0u);
+  EXPECT_EQ(store.usedBytes(), 0u);
+  EXPECT_EQ(store.counters().corruptCopies, 2u);
+  EXPECT_EQ(store.counters().quarantined, 1u);   // nothing to move for the missing one
+  EXPECT_EQ(store.counters().checksumErrors, 1u);
+  EXPECT_EQ(store.unreportedCorrupt().size(), 2u);
+}
+
+TEST_F(BlockStoreTest, FaultDiskCorruptReadQuarantines) {
   test::FaultDisk disk(*posix);
   BlockStore store(disk, dir.path);
   auto id = BlockId::random();
@@ -125,10 +168,79 @@ TEST_F(BlockStoreTest, FaultDiskCorruptReadsThrow) {
   store.put(id, data);
   uint64_t dataOffset = kBlockHeaderFixed + 4 * 2 + 4;
   disk.corruptOffset = dataOffset + 5;
-  EXPECT_TRUE(has(exceptionText([&]() { store.read(id, 0, 10); }), "checksum mismatch"));
   EXPECT_TRUE(same(store.read(id, kChecksumChunk, 10), data.slice(kChecksumChunk, kChecksumChunk + 10)));
+  EXPECT_TRUE(has(exceptionText([&]() { store.read(id, 0, 10); }), "checksum mismatch"));
   disk.corruptOffset = nullptr;
-  EXPECT_TRUE(same(store.read(id, 0, 10), data.slice(0, 10)));
+  EXPECT_TRUE(has(exceptionText([&]() { store.read(id, 0, 10); }), "no such block"));
+  EXPECT_EQ(store.unreportedCorrupt().size(), 1u);
+}
+
+TEST_F(BlockStoreTest, ScrubVerifiesWholeBlocks) {
+  BlockStore store(*posix, dir.path);
+  auto good = BlockId::random(), bad = BlockId::random();
+  uint64_t size = 3 * kChecksumChunk + 17;
+  store.put(good, randomBytes(size, 1));
+  store.put(bad, randomBytes(size, 2));
+  flipByteInFile(blockPath(dir.path, bad), BlockStore::fileBytes(size) - 1);  // last byte
+  uint64_t bytes = 0;
+  EXPECT_EQ(store.scrub(good, bytes), ScrubResult::kOk);
+  EXPECT_EQ(bytes, BlockStore::fileBytes(size));
+  EXPECT_EQ(store.scrub(bad, bytes), ScrubResult::kCorrupt);
+  EXPECT_EQ(store.scrub(bad, bytes), ScrubResult::kGone);
+  EXPECT_EQ(store.scrub(BlockId::random(), bytes), ScrubResult::kGone);
+  EXPECT_EQ(store.stat(bad), nullptr);
+  EXPECT_EQ(store.counters().blocksRead, 0u);  // scrubs are not client reads
+  ASSERT_EQ(store.unreportedCorrupt().size(), 1u);
+  EXPECT_EQ(store.unreportedCorrupt()[0], bad);
+
+  // A stored copy again (re-replicated) is no longer reported corrupt.
+  store.put(bad, randomBytes(size, 2));
+  EXPECT_EQ(store.unreportedCorrupt().size(), 0u);
+}
+
+TEST_F(BlockStoreTest, QuarantineDirIsBounded) {
+  ManualClock clock;
+  test::MemDisk mem(clock);  // many blocks: no fsync cost
+  BlockStore store(mem, "/mem/data", clock);
+  for (uint64_t i = 0; i < kMaxQuarantinedFiles + 3; i++) {
+    auto id = BlockId::random();
+    store.put(id, randomBytes(10, 3));
+    mem.writeFileSynced(blockPath("/mem/data", id), randomBytes(5, 3));  // truncated
+    uint64_t bytes;
+    EXPECT_EQ(store.scrub(id, bytes), ScrubResult::kCorrupt);
+    EXPECT_EQ(mem.openRead(blockPath("/mem/data", id)), nullptr);
+  }
+  EXPECT_EQ(mem.list(corruptDir("/mem/data")).size(), kMaxQuarantinedFiles);
+  EXPECT_EQ(store.counters().quarantined, kMaxQuarantinedFiles);
+  EXPECT_EQ(store.counters().corruptCopies, kMaxQuarantinedFiles + 3);
+}
+
+TEST_F(BlockStoreTest, SnapshotHasSizesAndStoreTimes) {
+  int64_t t0 = 1'700'000'000'000'000'000LL;
+  ManualClock clock(t0);
+  auto a = BlockId::random(), b = BlockId::random();
+  {
+    BlockStore store(*posix, dir.path, clock);
+    store.put(a, randomBytes(10, 1));
+    clock.advance(5'000'000'000LL);
+    store.put(b, randomBytes(20, 1));
+    auto snap = store.snapshot();
+    ASSERT_EQ(snap.size(), 2u);
+    for (auto& e : snap) {
+      EXPECT_EQ(e.size, e.id == a ? 10u : 20u);
+      EXPECT_EQ(e.storedNs, e.id == a ? t0 : t0 + 5'000'000'000LL);
+    }
+    EXPECT_EQ(store.ids().size(), 2u);
+  }
+  // At startup the store time is the file's mtime.
+  BlockStore reopened(*posix, dir.path, clock);
+  auto st = posix->stat(blockPath(dir.path, a));
+  ASSERT_NE(st, nullptr);
+  for (auto& e : reopened.snapshot()) {
+    if (e.id == a) {
+      EXPECT_EQ(e.storedNs, KJ_ASSERT_NONNULL(st).mtimeNs);
+    }
+  }
 }
 
 TEST_F(BlockStoreTest, FailedWriteLeavesNothing) {

@@ -19,12 +19,15 @@ using test::randomBytes;
 struct Server {
   Server(kj::AsyncIoContext& io, Disk& disk, kj::StringPtr dir)
       : store(disk, dir),
+        load(kj::systemPreciseMonotonicClock()),
         listener(listenOn(io.provider->getNetwork(), "127.0.0.1:0", 0).wait(io.waitScope)),
         address(kj::str("127.0.0.1:", listener->getPort())),
         serving(serveRpc(*listener, kj::heap<ChunkServerImpl>(store, *io.provider,
-                                                                io.provider->getTimer()))
+                                                                io.provider->getTimer(),
+                                                                30 * kj::SECONDS, nullptr, load))
                     .eagerlyEvaluate(nullptr)) {}
   BlockStore store;
+  LoadTracker load;
   kj::Own<kj::ConnectionReceiver> listener;
   kj::String address;
   kj::Promise<void> serving;
@@ -153,6 +156,29 @@ TEST_F(ChunkServerRpcTest, InputValidation) {
   // Nothing half-written is visible, and the server still works.
   EXPECT_EQ(a.store.blockCount(), 1u);
   EXPECT_TRUE(same(read(id, 0, 1000), data));
+}
+
+TEST_F(ChunkServerRpcTest, LoadFiguresAfterTraffic) {
+  a.load.sample();  // start a fresh interval
+  auto id = BlockId::random();
+  auto data = randomBytes(3 * kChecksumChunk, 4);
+  upload(id, data.size(), data, kChecksumChunk).wait(io.waitScope);  // writeBlock, 3 writes, finish
+  read(id, 0, data.size());
+  read(id, 10, 100);
+  EXPECT_EQ(a.load.totals().requests, 7u);
+  EXPECT_EQ(a.load.totals().writeBytes, data.size());
+  EXPECT_EQ(a.load.totals().readBytes, data.size() + 100);
+  auto f = a.load.sample();
+  EXPECT_EQ(f.requestsInFlight, 0u);
+  EXPECT_GT(f.readBytesPerSec, 0u);
+  EXPECT_GT(f.writeBytesPerSec, 0u);
+  EXPECT_GT(f.requestsPerSec, 0u);
+  EXPECT_GT(f.avgLatencyUs, 0u);
+  // A quiet interval reports no load.
+  auto quiet = a.load.sample();
+  EXPECT_EQ(quiet.readBytesPerSec, 0u);
+  EXPECT_EQ(quiet.requestsPerSec, 0u);
+  EXPECT_EQ(quiet.avgLatencyUs, 0u);
 }
 
 TEST_F(ChunkServerRpcTest, CopyBlockToPeer) {
