@@ -53,6 +53,114 @@ kj::StringPtr healthName(wire::NodeHealth h) {
   return "unknown";
 }
 
+kj::StringPtr stateName(wire::NodeState s) {
+  switch (s) {
+    case wire::NodeState::JOINING: return "joining";
+    case wire::NodeState::HEALTHY: return "healthy";
+    case wire::NodeState::SUSPECT: return "suspect";
+    case wire::NodeState::DEAD: return "dead";
+    case wire::NodeState::DRAINING: return "draining";
+    case wire::NodeState::REMOVED: return "removed";
+  }
+  return "unknown";
+}
+
+kj::String humanRate(uint64_t bytesPerSec) { return kj::str(humanSize(bytesPerSec), "/s"); }
+
+kj::String humanLatencyUs(uint64_t us) {
+  if (us < 1000) return kj::str(us, " \xc2\xb5s");
+  char buf[32];
+  if (us < 1000000) {
+    snprintf(buf, sizeof(buf), "%.1f ms", double(us) / 1000);
+  } else {
+    snprintf(buf, sizeof(buf), "%.1f s", double(us) / 1000000);
+  }
+  return kj::str(buf);
+}
+
+kj::String percent(uint64_t used, uint64_t capacity) {
+  if (capacity == 0) return kj::str("-");
+  char buf[32];
+  snprintf(buf, sizeof(buf), "%.1f%%", 100.0 * double(used) / double(capacity));
+  return kj::str(buf);
+}
+
+kj::String heartbeatAge(uint64_t ms) {
+  if (ms == UINT64_MAX) return kj::str("never");
+  return humanDurationMs(ms);
+}
+
+kj::String loadSummary(wire::NodeLoad::Reader load) {
+  return kj::str(load.getRequestsInFlight(), " req, r ", humanRate(load.getReadBytesPerSec()),
+                 ", w ", humanRate(load.getWriteBytesPerSec()));
+}
+
+kj::String latencyCell(wire::NodeLoad::Reader load) {
+  if (load.getAvgLatencyUs() == 0) return kj::str("-");
+  return humanLatencyUs(load.getAvgLatencyUs());
+}
+
+namespace {
+
+// "1 block missing" / "3 blocks missing"
+kj::String counted(uint64_t n, kj::StringPtr singular, kj::StringPtr plural, kj::StringPtr what) {
+  return kj::str(n, " ", n == 1 ? singular : plural, " ", what);
+}
+
+}  // namespace
+
+ClusterVerdict clusterHealth(capnp::List<wire::NodeStatus>::Reader nodes,
+                             wire::ReplicationStatus::Reader replication) {
+  kj::Vector<kj::String> reasons;
+  auto health = ClusterHealth::HEALTHY;
+  if (replication.getMissing() > 0) {
+    health = ClusterHealth::CRITICAL;
+    reasons.add(counted(replication.getMissing(), "block", "blocks", "missing"));
+  }
+  // missing blocks are counted in underReplicated too; report only the rest here.
+  uint64_t under = replication.getUnderReplicated() > replication.getMissing()
+                       ? replication.getUnderReplicated() - replication.getMissing()
+                       : 0;
+  if (under > 0) {
+    if (health == ClusterHealth::HEALTHY) health = ClusterHealth::DEGRADED;
+    reasons.add(counted(under, "block", "blocks", "under-replicated"));
+  }
+  static constexpr wire::NodeState kBadStates[] = {
+      wire::NodeState::DEAD, wire::NodeState::SUSPECT, wire::NodeState::JOINING};
+  for (auto state : kBadStates) {
+    uint64_t n = 0;
+    for (auto node : nodes) {
+      if (node.getState() == state) n++;
+    }
+    if (n == 0) continue;
+    if (health == ClusterHealth::HEALTHY) health = ClusterHealth::DEGRADED;
+    reasons.add(counted(n, "node", "nodes", stateName(state)));
+  }
+  return {health, kj::strArray(reasons, "; ")};
+}
+
+kj::StringPtr clusterHealthName(ClusterHealth h) {
+  switch (h) {
+    case ClusterHealth::HEALTHY: return "healthy";
+    case ClusterHealth::DEGRADED: return "degraded";
+    case ClusterHealth::CRITICAL: return "critical";
+  }
+  return "unknown";
+}
+
+namespace {
+
+// Display width of UTF-8 text: every byte that does not continue a multi-byte character.
+size_t displayWidth(kj::StringPtr s) {
+  size_t n = 0;
+  for (char c : s) {
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) n++;
+  }
+  return n;
+}
+
+}  // namespace
+
 Table::Table(kj::Array<kj::String> header) { rows.add(kj::mv(header)); }
 
 void Table::addRow(kj::Array<kj::String> row) {
@@ -65,14 +173,14 @@ kj::String Table::render() const {
   auto widths = kj::heapArray<size_t>(cols);
   for (auto& w : widths) w = 0;
   for (auto& row : rows) {
-    for (size_t c = 0; c < cols; c++) widths[c] = kj::max(widths[c], row[c].size());
+    for (size_t c = 0; c < cols; c++) widths[c] = kj::max(widths[c], displayWidth(row[c]));
   }
   kj::Vector<char> out;
   for (auto& row : rows) {
     for (size_t c = 0; c < cols; c++) {
       out.addAll(row[c]);
       if (c + 1 < cols) {
-        for (size_t i = row[c].size(); i < widths[c] + 2; i++) out.add(' ');
+        for (size_t i = displayWidth(row[c]); i < widths[c] + 2; i++) out.add(' ');
       }
     }
     out.add('\n');
@@ -152,6 +260,49 @@ void writeNode(JsonWriter& w, wire::NodeStatus::Reader n) {
   w.key("blocks"); w.value(uint64_t(n.getBlocks()));
   w.key("lastHeartbeatAgeMs"); w.value(uint64_t(n.getLastHeartbeatAgeMs()));
   w.key("diskErrors"); w.value(uint64_t(n.getDiskErrors()));
+  w.key("state"); w.value(stateName(n.getState()));
+  w.key("draining"); w.value(n.getDraining());
+  auto load = n.getLoad();
+  w.key("load");
+  w.beginObject();
+  w.key("requestsInFlight"); w.value(uint64_t(load.getRequestsInFlight()));
+  w.key("readBytesPerSec"); w.value(uint64_t(load.getReadBytesPerSec()));
+  w.key("writeBytesPerSec"); w.value(uint64_t(load.getWriteBytesPerSec()));
+  w.key("avgLatencyUs"); w.value(uint64_t(load.getAvgLatencyUs()));
+  w.key("requestsPerSec"); w.value(uint64_t(load.getRequestsPerSec()));
+  w.endObject();
+  w.key("dataDirs");
+  w.beginArray();
+  for (auto d : n.getDataDirs()) {
+    w.beginObject();
+    w.key("path"); w.value(d.getPath());
+    w.key("capacityBytes"); w.value(uint64_t(d.getCapacityBytes()));
+    w.key("usedBytes"); w.value(uint64_t(d.getUsedBytes()));
+    w.key("freeBytes"); w.value(uint64_t(d.getFreeBytes()));
+    w.key("errors"); w.value(uint64_t(d.getErrors()));
+    w.endObject();
+  }
+  w.endArray();
+  w.key("listedBlocks"); w.value(uint64_t(n.getListedBlocks()));
+  w.key("checksumErrors"); w.value(uint64_t(n.getChecksumErrors()));
+  w.endObject();
+}
+
+void writeReplication(JsonWriter& w, wire::ReplicationStatus::Reader r) {
+  w.beginObject();
+  w.key("blocks"); w.value(uint64_t(r.getBlocks()));
+  w.key("underReplicated"); w.value(uint64_t(r.getUnderReplicated()));
+  w.key("missing"); w.value(uint64_t(r.getMissing()));
+  w.key("overReplicated"); w.value(uint64_t(r.getOverReplicated()));
+  w.key("repairsInFlight"); w.value(uint64_t(r.getRepairsInFlight()));
+  w.key("repairQueue"); w.value(uint64_t(r.getRepairQueue()));
+  w.key("repairedBlocks"); w.value(uint64_t(r.getRepairedBlocks()));
+  w.key("repairedBytes"); w.value(uint64_t(r.getRepairedBytes()));
+  w.key("trimmedCopies"); w.value(uint64_t(r.getTrimmedCopies()));
+  w.key("movedBlocks"); w.value(uint64_t(r.getMovedBlocks()));
+  w.key("failedRepairs"); w.value(uint64_t(r.getFailedRepairs()));
+  w.key("scanCycles"); w.value(uint64_t(r.getScanCycles()));
+  w.key("lastScanMs"); w.value(uint64_t(r.getLastScanMs()));
   w.endObject();
 }
 
@@ -185,6 +336,31 @@ kj::String volumeTable(capnp::List<wire::VolumeInfo>::Reader volumes) {
                      humanSize(v.getUsedBytes()), kj::str(v.getInodes()),
                      v.getQuotaBytes() == 0 ? kj::str("-") : humanSize(v.getQuotaBytes()),
                      utcTime(v.getCreatedNs())));
+  }
+  return t.render();
+}
+
+kj::String stateCell(wire::NodeStatus::Reader n) {
+  auto state = n.getState();
+  if (n.getDraining() && state != wire::NodeState::DRAINING && state != wire::NodeState::REMOVED) {
+    return kj::str(stateName(state), " (draining)");  // dead wins over draining
+  }
+  return kj::str(stateName(state));
+}
+
+kj::String nodeTable(capnp::List<wire::NodeStatus>::Reader nodes) {
+  Table t(kj::arr(kj::str("ID"), kj::str("ADDRESS"), kj::str("STATE"), kj::str("CAPACITY"),
+                  kj::str("USED"), kj::str("USED%"), kj::str("FREE"), kj::str("BLOCKS"),
+                  kj::str("LOAD"), kj::str("LATENCY"), kj::str("DISK ERRS"),
+                  kj::str("CHECKSUM ERRS"), kj::str("HEARTBEAT AGE")));
+  for (auto n : nodes) {
+    t.addRow(kj::arr(kj::str(n.getNodeId()), kj::str(n.getAddress()),
+                     stateCell(n), humanSize(n.getCapacityBytes()),
+                     humanSize(n.getUsedBytes()), percent(n.getUsedBytes(), n.getCapacityBytes()),
+                     humanSize(n.getFreeBytes()), kj::str(n.getListedBlocks()),
+                     loadSummary(n.getLoad()), latencyCell(n.getLoad()),
+                     kj::str(n.getDiskErrors()), kj::str(n.getChecksumErrors()),
+                     heartbeatAge(n.getLastHeartbeatAgeMs())));
   }
   return t.render();
 }

@@ -1,7 +1,8 @@
-// dfsctl status: tables (or JSON) of chunk servers, volumes and connected mounts.
+// dfsctl status: one screen of cluster health: verdict, replication, nodes, volumes, mounts.
 #include "client/ctl/commands.h"
 #include "client/ctl/format.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -18,6 +19,10 @@ int64_t nowNs() {
 kj::String renderJson(wire::Admin::StatusResults::Reader r) {
   JsonWriter w;
   w.beginObject();
+  w.key("cluster");
+  w.value(clusterHealthName(clusterHealth(r.getNodes(), r.getReplication()).health));
+  w.key("replication");
+  writeReplication(w, r.getReplication());
   w.key("nodes");
   w.beginArray();
   for (auto n : r.getNodes()) writeNode(w, n);
@@ -34,20 +39,34 @@ kj::String renderJson(wire::Admin::StatusResults::Reader r) {
   return w.finish();
 }
 
+// "Replication: ..." lines: current block state, then work done since the master started.
+kj::String replicationText(wire::ReplicationStatus::Reader r) {
+  auto lastScan = r.getScanCycles() == 0
+                      ? kj::str("no full scan yet")
+                      : kj::str("last scan took ", humanDurationMs(r.getLastScanMs()), " (",
+                                r.getScanCycles(), " scans)");
+  return kj::str(
+      "Replication: ", r.getBlocks(), " blocks, ", r.getUnderReplicated(), " under-replicated, ",
+      r.getMissing(), " missing, ", r.getOverReplicated(), " over-replicated; repairs ",
+      r.getRepairsInFlight(), " in flight, ", r.getRepairQueue(), " queued\n",
+      "  since master start: repaired ", r.getRepairedBlocks(), " blocks (",
+      humanSize(r.getRepairedBytes()), "), trimmed ", r.getTrimmedCopies(), " copies, moved ",
+      r.getMovedBlocks(), " blocks, ", r.getFailedRepairs(), " failed repairs; ", lastScan,
+      "\n");
+}
+
 kj::String renderText(wire::Admin::StatusResults::Reader r) {
-  Table nodes(kj::arr(kj::str("ID"), kj::str("ADDRESS"), kj::str("HEALTH"), kj::str("CAPACITY"),
-                      kj::str("USED"), kj::str("FREE"), kj::str("BLOCKS"), kj::str("DISK ERRORS"),
-                      kj::str("HEARTBEAT AGE")));
+  auto verdict = clusterHealth(r.getNodes(), r.getReplication());
+  auto name = kj::heapString(clusterHealthName(verdict.health));
+  for (char& c : name) c = char(toupper(static_cast<unsigned char>(c)));
+  auto header = verdict.reasons.size() == 0
+                    ? kj::str("Cluster: ", name, "\n")
+                    : kj::str("Cluster: ", name, " (", verdict.reasons, ")\n");
   uint64_t capacity = 0, used = 0, free = 0;
   for (auto n : r.getNodes()) {
     capacity += n.getCapacityBytes();
     used += n.getUsedBytes();
     free += n.getFreeBytes();
-    nodes.addRow(kj::arr(kj::str(n.getNodeId()), kj::str(n.getAddress()),
-                         kj::str(healthName(n.getHealth())), humanSize(n.getCapacityBytes()),
-                         humanSize(n.getUsedBytes()), humanSize(n.getFreeBytes()),
-                         kj::str(n.getBlocks()), kj::str(n.getDiskErrors()),
-                         humanDurationMs(n.getLastHeartbeatAgeMs())));
   }
   Table mounts(kj::arr(kj::str("SESSION"), kj::str("CLIENT"), kj::str("VOLUME"),
                        kj::str("CONNECTED SINCE"), kj::str("FOR")));
@@ -59,8 +78,10 @@ kj::String renderText(wire::Admin::StatusResults::Reader r) {
                           humanDurationMs(age > 0 ? uint64_t(age) / 1000000 : 0)));
   }
   return kj::str(
+      header, replicationText(r.getReplication()), "\n",
       "Chunk servers: ", r.getNodes().size(), " (capacity ", humanSize(capacity), ", used ",
-      humanSize(used), ", free ", humanSize(free), ")\n", nodes.render(), "\n",
+      humanSize(used), " (", percent(used, capacity), "), free ", humanSize(free), ")\n",
+      nodeTable(r.getNodes()), "\n",
       "Volumes: ", r.getVolumes().size(), "\n", volumeTable(r.getVolumes()), "\n",
       "Mounts: ", r.getMounts().size(), "\n", mounts.render());
 }

@@ -1,7 +1,8 @@
-// dfsctl volume list / volume create.
+// dfsctl volume list / volume create / volume set.
 #include "client/ctl/commands.h"
 #include "client/ctl/format.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -73,6 +74,37 @@ int volumeCreateCommand(const CtlOptions& options, kj::StringPtr name, uint32_t 
           } else {
             printf("created volume %s (id %llu, %u replicas)\n", v.getName().cStr(),
                    (unsigned long long)v.getId(), v.getReplicas());
+          }
+          return 0;
+        });
+  });
+}
+
+int volumeSetCommand(const CtlOptions& options, kj::StringPtr name, uint32_t replicas) {
+  return runWithAdmin(options, [&options, name, replicas](wire::Admin::Client admin) {
+    auto req = admin.setVolumeRequest();
+    req.setName(name);
+    req.setSetReplicas(true);
+    req.setReplicas(replicas);
+    return req.send().then(
+        [&options, name](capnp::Response<wire::Admin::SetVolumeResults> resp) {
+          int err = resp.getErr();
+          if (err != 0) {
+            fprintf(stderr, "dfsctl: cannot change volume '%s': %s\n", name.cStr(),
+                    err == ENOENT ? "no such volume" : strerror(err));
+            return 1;
+          }
+          auto v = resp.getVolume();
+          if (options.json) {
+            JsonWriter w;
+            w.beginObject();
+            w.key("volume");
+            writeVolume(w, v);
+            w.endObject();
+            fputs(w.finish().cStr(), stdout);
+          } else {
+            printf("volume %s: %u replicas per block (existing blocks are re-replicated or "
+                   "trimmed to match)\n", v.getName().cStr(), v.getReplicas());
           }
           return 0;
         });
