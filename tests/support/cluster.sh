@@ -342,11 +342,10 @@ status_query() {  # status_query QUERY...: see status_query.py (prints nothing o
 
 cs_addr() { echo "127.0.0.1:${CS_PORTS[$1]}"; }
 
-wait_until() {  # wait_until TIMEOUT_S WHAT CMD...: polls CMD (every 0.3 s) until it succeeds
-  local timeout=$1 what=$2 deadline
-  shift 2
+wait_until() {  # wait_until TIMEOUT_S WHAT 'COMMAND': evals COMMAND every 0.3 s until it succeeds
+  local timeout=$1 what=$2 cond=$3 deadline
   deadline=$(( $(now_ms) + timeout * 1000 ))
-  until "$@"; do
+  until eval "$cond"; do
     if (( $(now_ms) > deadline )); then
       "$DFSCTL" --master "$MASTER_ADDR" status >&2 || true
       fail "timed out after ${timeout}s waiting for: $what"
@@ -367,6 +366,6 @@ _replication_settled_since() {  # true when a scan begun after cycle $1 found no
 wait_replication_settled() {  # wait_replication_settled TIMEOUT_S: every block at its target
   local start
   start=$(status_query repl scanCycles)
-  wait_until "$1" "every block back at its replica count" _replication_settled_since "${start:-0}"
+  wait_until "$1" "every block back at its replica count" "_replication_settled_since ${start:-0}"
   log "replication settled: $(status_query repl repairedBlocks) copies made so far"
 }

@@ -37,7 +37,11 @@ def main():
         print("%.4f" % (max(ratios) - min(ratios) if ratios else 0.0))
     elif q[0] == "all-listed-match":
         live = [n for n in nodes if n.get("state") not in ("dead", "removed")]
-        print(1 if all(n.get("blocks") == n.get("listedBlocks") for n in live) else 0)
+        bad = [n for n in live if n.get("blocks") != n.get("listedBlocks")]
+        for n in bad:
+            print("node %s stores %s blocks, master lists %s" % (
+                n.get("address"), n.get("blocks"), n.get("listedBlocks")), file=sys.stderr)
+        print(0 if bad else 1)
     else:
         sys.exit("unknown query: " + " ".join(q))
 
