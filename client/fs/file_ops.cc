@@ -64,7 +64,8 @@ void Filesystem::read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                       struct fuse_file_info* fi) {
   uint64_t i = toMaster(ino);
   KJ_IF_MAYBE(f, findOpen(i)) {
-    run(req, f->data->read(off, size).then([req](kj::Array<kj::byte> data) {
+    run(req, f->data->read(off, size).then([this, req](kj::Array<kj::byte> data) {
+      counters.bytesRead += data.size();
       fuse_reply_buf(req, reinterpret_cast<const char*>(data.begin()), data.size());
     }));
   } else {
@@ -78,7 +79,10 @@ void Filesystem::write(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t s
   KJ_IF_MAYBE(f, findOpen(i)) {
     // libfuse reuses `buf` after we return: copy it now.
     auto data = kj::heapArray<kj::byte>(reinterpret_cast<const kj::byte*>(buf), size);
-    run(req, f->data->write(off, kj::mv(data)).then([req, size]() { fuse_reply_write(req, size); }));
+    run(req, f->data->write(off, kj::mv(data)).then([this, req, size]() {
+      counters.bytesWritten += size;
+      fuse_reply_write(req, size);
+    }));
   } else {
     fuse_reply_err(req, EBADF);
   }

@@ -15,6 +15,7 @@
 #include "client/mount/options.h"
 #include "client/rpc/chunk_pool.h"
 #include "client/rpc/master_link.h"
+#include "common/metrics/metrics.h"
 
 namespace dfs {
 
@@ -59,6 +60,10 @@ public:
 
   // Waits for background work (uploads of released files) to finish.
   kj::Promise<void> drain();
+
+  // Registers the mount's series (RPC counts and latency to master and chunk servers,
+  // bytes read and written, block cache hits) in `registry`, which must outlive this.
+  void exportMetrics(MetricsRegistry& registry);
 
 private:
   struct OpenFile {
@@ -109,7 +114,13 @@ private:
   // Registers one open of `ino` at the master (paired with a release in releaseOpen).
   kj::Promise<void> openAtMaster(uint64_t ino);
 
+  struct Counters {
+    uint64_t bytesRead = 0;     // returned to read() calls
+    uint64_t bytesWritten = 0;  // accepted from write() calls
+  };
+
   kj::Timer& timer;
+  Counters counters;
   double attrTimeout;
   double entryTimeout;
   MasterLink master;

@@ -15,6 +15,8 @@
 #include "client/fs/filesystem.h"
 #include "client/fuse/fuse_loop.h"
 #include "client/mount/options.h"
+#include "common/base/port_file.h"
+#include "common/metrics/http_endpoint.h"
 
 namespace {
 
@@ -64,7 +66,9 @@ void detachStdio() {
 int runMount(const dfs::MountOptions& options, int notifyFd) {
   auto io = kj::setupAsyncIo();
   auto& waitScope = io.waitScope;
+  dfs::MetricsRegistry registry;  // before fs: its series outlive every RPC of fs
   dfs::Filesystem fs(*io.provider, io.provider->getTimer(), options, clientName());
+  if (options.metricsListen.size() > 0) fs.exportMetrics(registry);
 
   kj::Maybe<kj::String> error;
   fs.masterLink()
@@ -103,7 +107,27 @@ int runMount(const dfs::MountOptions& options, int notifyFd) {
   auto signalled = port.onSignal(SIGTERM).ignoreResult()
                        .exclusiveJoin(port.onSignal(SIGINT).ignoreResult())
                        .exclusiveJoin(port.onSignal(SIGHUP).ignoreResult());
-  dfs::serveFuse(port, session).exclusiveJoin(kj::mv(signalled)).wait(waitScope);
+  kj::Promise<void> metricsServing = kj::NEVER_DONE;
+  if (options.metricsListen.size() > 0) {
+    metricsServing =
+        dfs::serveMetrics(
+            io.provider->getNetwork(), io.provider->getTimer(), options.metricsListen, registry,
+            []() { return true; },
+            [&options](unsigned metricsPort) {
+              if (options.metricsPortFile.size() > 0) {
+                dfs::writePortFile(options.metricsPortFile, metricsPort);
+              }
+            })
+            .catch_([&options](kj::Exception&& e) {
+              // The mount keeps working without its metrics endpoint.
+              KJ_LOG(ERROR, "metrics endpoint failed", options.metricsListen, e.getDescription());
+              return kj::Promise<void>(kj::NEVER_DONE);
+            });
+  }
+  dfs::serveFuse(port, session)
+      .exclusiveJoin(kj::mv(signalled))
+      .exclusiveJoin(kj::mv(metricsServing))
+      .wait(waitScope);
 
   // Save what open files still hold, within a bounded time, then unmount.
   auto& timer = io.provider->getTimer();

@@ -57,6 +57,14 @@ kj::Maybe<kj::String> applyOption(kj::StringPtr opt, MountOptions& out) {
     if (!parseSeconds(value, out.entryTimeout)) return kj::str("bad entry_timeout: ", value);
   } else if (key == "cache_size") {
     if (!parseBytes(value, out.cacheBytes)) return kj::str("bad cache_size: ", value);
+  } else if (key == "metrics_listen") {
+    kj::String host;
+    unsigned port;
+    if (!splitHostPort(value, host, port)) return kj::str("bad metrics_listen (HOST:PORT): ", value);
+    out.metricsListen = kj::str(value);
+  } else if (key == "metrics_port_file") {
+    if (value.size() == 0) return kj::str("bad metrics_port_file: empty");
+    out.metricsPortFile = kj::str(value);
   } else if (key == "debug") {
     out.debug = true;
   } else if (key == "consistency") {
@@ -85,6 +93,8 @@ kj::StringPtr mountUsage() {
          "  attr_timeout=SECONDS  kernel attribute cache time (default 0)\n"
          "  entry_timeout=SECONDS kernel name cache time (default 0)\n"
          "  cache_size=BYTES[K|M|G] memory block cache (default 256M)\n"
+         "  metrics_listen=HOST:PORT  serve /metrics and /healthz over HTTP (port 0 = any)\n"
+         "  metrics_port_file=PATH  write the bound metrics port to PATH\n"
          "  consistency=strong|quorum|eventual\n"
          "  allow_other, default_permissions, ro, noatime, debug, ...\n"
          "  -f                    stay in the foreground\n"_kj;

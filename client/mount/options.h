@@ -17,6 +17,8 @@ struct MountOptions {
   double attrTimeout = 0.0;                     // kernel attr cache, seconds
   double entryTimeout = 0.0;                    // kernel dentry cache, seconds
   uint64_t cacheBytes = 256ull << 20;           // in-memory block cache
+  kj::String metricsListen;                     // serve /metrics here (HOST:PORT); empty: off
+  kj::String metricsPortFile;                   // write the bound metrics port here
   kj::Vector<kj::String> fuseOptions;           // passed through to libfuse / the kernel
 };
 

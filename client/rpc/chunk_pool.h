@@ -6,6 +6,7 @@
 #include <kj/map.h>
 #include <kj/timer.h>
 #include <chunk.capnp.h>
+#include "client/rpc/rpc_stats.h"
 #include "common/rpc/rpc.h"
 
 namespace dfs {
@@ -24,14 +25,19 @@ public:
     uint64_t gen;
     auto work = get(addr, gen).then(
         [fn = kj::fwd<Fn>(fn)](wire::ChunkServer::Client server) mutable { return fn(server); });
+    auto start = timer.now();
     return withDeadline(timer, timeout, P(kj::mv(work)), "chunk server RPC")
         .catch_([this, addr = kj::mv(addr), gen](kj::Exception&& e) mutable -> P {
+          stats.failed();
           if (e.getType() == kj::Exception::Type::DISCONNECTED) drop(addr, gen);
           return kj::mv(e);
-        });
+        })
+        .attach(kj::defer([this, start]() { stats.finished(timer.now() - start); }));
   }
 
   kj::Duration deadline() const { return timeout; }
+  // Where call counts, failures and latencies go (nothing is recorded by default).
+  void setStats(RpcStats s) { stats = s; }
 
 private:
   struct Entry {
@@ -49,6 +55,7 @@ private:
   kj::Duration timeout;
   uint64_t nextGeneration = 1;
   kj::HashMap<kj::String, kj::Own<Entry>> entries;
+  RpcStats stats;
 };
 
 }  // namespace dfs

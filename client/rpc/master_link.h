@@ -6,6 +6,7 @@
 #include <kj/async-io.h>
 #include <kj/timer.h>
 #include <master.capnp.h>
+#include "client/rpc/rpc_stats.h"
 #include "common/rpc/rpc.h"
 
 namespace dfs {
@@ -23,11 +24,14 @@ public:
     uint64_t gen;
     auto work = getSession(gen).then(
         [fn = kj::fwd<Fn>(fn)](wire::Session::Client session) mutable { return fn(session); });
+    auto start = timer.now();
     return withDeadline(timer, timeout, P(kj::mv(work)), "master RPC")
         .catch_([this, gen](kj::Exception&& e) -> P {
+          stats.failed();
           if (e.getType() == kj::Exception::Type::DISCONNECTED) reset(gen);
           return kj::mv(e);
-        });
+        })
+        .attach(kj::defer([this, start]() { stats.finished(timer.now() - start); }));
   }
 
   // Connects and mounts now; throws with a readable message on failure.
@@ -36,6 +40,8 @@ public:
   uint64_t rootIno() const { return root; }
   kj::StringPtr address() const { return masterAddress; }
   kj::Duration deadline() const { return timeout; }
+  // Where call counts, failures and latencies go (nothing is recorded by default).
+  void setStats(RpcStats s) { stats = s; }
 
 private:
   kj::Promise<wire::Session::Client> getSession(uint64_t& gen);
@@ -54,6 +60,7 @@ private:
   kj::Maybe<kj::Own<RpcConnection>> connection;
   kj::Maybe<wire::Session::Client> session;
   kj::Maybe<kj::ForkedPromise<void>> connecting;
+  RpcStats stats;
 };
 
 }  // namespace dfs

@@ -7,7 +7,9 @@ dfs_init
 DFS_METRICS=1
 start_cluster 3
 M=$DFS_ROOT/mnt
-mount_volume "$M"
+mount_volume "$M" "metrics_listen=127.0.0.1:0,metrics_port_file=$DFS_ROOT/mount.metrics.port"
+wait_for_file "$DFS_ROOT/mount.metrics.port" 30
+MOUNT_METRICS_PORT=$(_read_port "$DFS_ROOT/mount.metrics.port")
 
 PROM="$DFS_ROOT/prom.py"
 cat >"$PROM" <<'PY'
@@ -85,6 +87,8 @@ snapshot() {  # snapshot TAG: fetches and validates every daemon's /metrics
   local i
   prom fetch "$MASTER_METRICS_PORT" "$DFS_ROOT/master.$1.prom"
   prom check "$DFS_ROOT/master.$1.prom"
+  prom fetch "$MOUNT_METRICS_PORT" "$DFS_ROOT/mount.$1.prom"
+  prom check "$DFS_ROOT/mount.$1.prom"
   for i in 0 1 2; do
     prom fetch "${CS_METRICS_PORTS[$i]}" "$DFS_ROOT/cs$i.$1.prom"
     prom check "$DFS_ROOT/cs$i.$1.prom"
@@ -96,6 +100,7 @@ cs_sum() {  # cs_sum TAG SERIES: the series summed over the chunk servers
   echo "$total"
 }
 mget() { prom get "$DFS_ROOT/master.$1.prom" "$2"; }
+cget() { prom get "$DFS_ROOT/mount.$1.prom" "$2"; }
 
 assert_eq "200 ok" "$(prom status "$MASTER_METRICS_PORT" /healthz)" "master /healthz"
 assert_eq "200 ok" "$(prom status "${CS_METRICS_PORTS[0]}" /healthz)" "chunkserver /healthz"
@@ -125,6 +130,9 @@ alloc1=$(mget after 'dfs_master_rpc_total{method="allocateBlocks"}')
 c0=$(mget before 'dfs_master_rpc_seconds_count{method="commit"}')
 c1=$(mget after 'dfs_master_rpc_seconds_count{method="commit"}')
 (( c1 - c0 == commits1 - commits0 )) || fail "commit latency count does not match calls"
+assert_eq 0 "$(mget after 'dfs_master_blocks_missing')" "missing blocks"
+keys=$(mget after 'dfs_master_store_keys')
+(( keys > 0 )) || fail "RocksDB key estimate $keys"
 inodes=$(mget after 'dfs_master_volume_inodes{volume="default"}')
 (( inodes >= 2 )) || fail "volume inodes $inodes"
 
@@ -135,6 +143,17 @@ b1=$(cs_sum after dfs_chunk_blocks)
 (( b1 >= 3 )) || fail "only $b1 blocks stored"
 f1=$(cs_sum after dfs_chunk_write_block_finish_seconds_count)
 (( f1 >= 3 )) || fail "write finish histogram count $f1"
+wb=$(( $(cget after dfs_client_write_bytes_total) - $(cget before dfs_client_write_bytes_total) ))
+(( wb == 10 * 1024 * 1024 )) || fail "client write bytes grew by $wb"
+rb=$(( $(cget after dfs_client_read_bytes_total) - $(cget before dfs_client_read_bytes_total) ))
+(( rb >= 10 * 1024 * 1024 )) || fail "client read bytes grew by $rb"
+cr=$(( $(cget after 'dfs_client_rpc_total{peer="chunk"}') - $(cget before 'dfs_client_rpc_total{peer="chunk"}') ))
+(( cr > 0 )) || fail "client chunk RPC count did not move"
+mr=$(( $(cget after 'dfs_client_rpc_seconds_count{peer="master"}') - $(cget before 'dfs_client_rpc_seconds_count{peer="master"}') ))
+(( mr > 0 )) || fail "client master RPC latency count did not move"
+cm=$(( $(cget after dfs_client_cache_misses_total) - $(cget before dfs_client_cache_misses_total) ))
+(( cm > 0 )) || fail "client cache misses did not move"
+log "client: wrote $wb, read $rb bytes; $cr chunk RPCs, $mr master RPCs, $cm cache misses"
 log "commits $commits0 -> $commits1, chunk bytes written $w0 -> $w1, blocks $b1," \
     "bytes read $(cs_sum after dfs_chunk_bytes_read_total)"
 log "metrics test passed"

@@ -24,6 +24,28 @@ kj::Maybe<Histogram&> histogramOf(kj::Maybe<RpcMetrics&> metrics, RpcMethod meth
   return nullptr;
 }
 
+// RocksDB properties exported as gauges: (property, metric name, help).
+struct StoreStat {
+  const char* property;
+  const char* metric;
+  const char* help;
+};
+const StoreStat kStoreStats[] = {
+    {"rocksdb.estimate-num-keys", "dfs_master_store_keys", "Estimated keys in the metadata store."},
+    {"rocksdb.estimate-live-data-size", "dfs_master_store_live_bytes",
+     "Estimated live data in the metadata store, bytes."},
+    {"rocksdb.total-sst-files-size", "dfs_master_store_sst_bytes",
+     "Size of the metadata store's SST files, bytes."},
+    {"rocksdb.cur-size-all-mem-tables", "dfs_master_store_memtable_bytes",
+     "Size of the metadata store's memtables, bytes."},
+    {"rocksdb.block-cache-usage", "dfs_master_store_block_cache_bytes",
+     "Metadata store block cache in use, bytes."},
+    {"rocksdb.num-running-compactions", "dfs_master_store_running_compactions",
+     "Metadata store compactions running."},
+    {"rocksdb.estimate-pending-compaction-bytes", "dfs_master_store_pending_compaction_bytes",
+     "Bytes the metadata store estimates compaction still has to rewrite."},
+};
+
 }  // namespace
 
 RpcMetrics::RpcMetrics(MetricsRegistry& registry) {
@@ -53,6 +75,13 @@ MasterMetrics::MasterMetrics(MetricsRegistry& registry, MasterCore& core) : rpc(
         const char* names[6] = {"joining", "healthy", "suspect", "dead", "draining", "removed"};
         for (size_t i = 0; i < 6; ++i) sink.add({{"state", names[i]}}, counts[i]);
       });
+  for (auto& stat : kStoreStats) {
+    if (core.store.intProperty(stat.property) == nullptr) continue;  // engine lacks it
+    const char* property = stat.property;
+    registry.gaugeFn(stat.metric, stat.help, {}, [c, property]() {
+      return static_cast<double>(c->store.intProperty(property).orDefault(0));
+    });
+  }
   registry.gaugeFn("dfs_master_blocks", "Block records (last replication scan).", {},
                    [c]() { return static_cast<double>(c->replication.stats().blocks); });
   registry.gaugeFn("dfs_master_blocks_under_replicated",

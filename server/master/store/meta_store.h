@@ -7,6 +7,7 @@
 #include <kj/string.h>
 #include <kj/vector.h>
 #include <cstddef>
+#include <cstdint>
 
 namespace dfs {
 
@@ -78,6 +79,11 @@ public:
   // never walk past the prefix (RocksDB: iterate bounds, so deleted keys of neighbouring
   // ranges are never scanned).
   virtual kj::Own<MetaIterator> newPrefixIterator(BytesPtr prefix) { return newIterator(); }
+
+  // Engine statistics for monitoring, by name (see kStoreStats in master_metrics.cc for
+  // the names used: RocksDB integer properties such as "rocksdb.estimate-num-keys").
+  // nullptr when the engine does not know the property (the memory store knows none).
+  virtual kj::Maybe<uint64_t> intProperty(kj::StringPtr name) { return nullptr; }
 
   // Applies `batch` atomically. When it returns, the batch is durable (WAL fsync'd).
   // Throws kj::Exception on failure, in which case nothing of the batch was applied.

@@ -127,6 +127,12 @@ public:
     check(db->Write(options, &wb), "write");
   }
 
+  kj::Maybe<uint64_t> intProperty(kj::StringPtr name) override {
+    uint64_t value = 0;
+    if (!db->GetIntProperty(rocksdb::Slice(name.cStr(), name.size()), &value)) return nullptr;
+    return value;
+  }
+
 private:
   std::unique_ptr<rocksdb::DB> db;
 };

@@ -1,0 +1,43 @@
+// Filesystem::exportMetrics: the dfs-mount's /metrics series.
+#include "client/fs/filesystem.h"
+
+namespace dfs {
+
+void Filesystem::exportMetrics(MetricsRegistry& registry) {
+  RpcStats masterStats;
+  masterStats.calls = &registry.counter("dfs_client_rpc_total", "RPCs made, by peer.",
+                                        {{"peer", "master"}});
+  masterStats.failures = &registry.counter("dfs_client_rpc_failures_total",
+                                           "RPCs that failed (error or deadline), by peer.",
+                                           {{"peer", "master"}});
+  masterStats.seconds = &registry.histogram("dfs_client_rpc_seconds",
+                                            "RPC round trip in seconds, by peer.",
+                                            {{"peer", "master"}});
+  master.setStats(masterStats);
+  RpcStats chunkStats;
+  chunkStats.calls = &registry.counter("dfs_client_rpc_total", "RPCs made, by peer.",
+                                       {{"peer", "chunk"}});
+  chunkStats.failures = &registry.counter("dfs_client_rpc_failures_total",
+                                          "RPCs that failed (error or deadline), by peer.",
+                                          {{"peer", "chunk"}});
+  chunkStats.seconds = &registry.histogram("dfs_client_rpc_seconds",
+                                           "RPC round trip in seconds, by peer.",
+                                           {{"peer", "chunk"}});
+  chunks.setStats(chunkStats);
+
+  Filesystem* fs = this;  // registry callbacks run on this loop while the mount lives
+  registry.counterFn("dfs_client_read_bytes_total", "Bytes returned to read() calls.", {},
+                     [fs]() { return fs->counters.bytesRead; });
+  registry.counterFn("dfs_client_write_bytes_total", "Bytes accepted from write() calls.", {},
+                     [fs]() { return fs->counters.bytesWritten; });
+  registry.counterFn("dfs_client_cache_hits_total", "Block cache segment hits.", {},
+                     [fs]() { return fs->cache.hits(); });
+  registry.counterFn("dfs_client_cache_misses_total", "Block cache segment misses.", {},
+                     [fs]() { return fs->cache.misses(); });
+  registry.gaugeFn("dfs_client_cache_bytes", "Bytes held by the block cache.", {},
+                   [fs]() { return static_cast<double>(fs->cache.sizeBytes()); });
+  registry.gaugeFn("dfs_client_open_files", "Files open through this mount.", {},
+                   [fs]() { return static_cast<double>(fs->openFiles.size()); });
+}
+
+}  // namespace dfs
