@@ -6,6 +6,7 @@
 
 #include <kj/debug.h>
 #include <stdlib.h>
+#include <string.h>
 #include <map>
 #include <memory>
 #include <random>
