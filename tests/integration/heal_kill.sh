@@ -62,4 +62,10 @@ got=$(sha256sum <"$MNT/big" | cut -d' ' -f1)
 assert_eq "$ref_sum" "$got" "sha256 after rejoin"
 cmp "$DFS_ROOT/keep-ref" "$MNT/keep" || fail "small file wrong after rejoin"
 [[ ! -e "$MNT/doomed" ]] || fail "deleted file is back"
+
+# Raising the volume's replica count applies to the blocks already written.
+dfsctl volume set default --replicas 3 >/dev/null || fail "volume set --replicas 3 failed"
+wait_replication_settled 180
+blocks=$(status_query repl blocks)
+assert_eq $(( blocks * 3 )) "$(status_query copies)" "copies after raising replicas to 3 ($blocks blocks)"
 log "PASS"

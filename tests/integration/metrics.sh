@@ -106,7 +106,9 @@ assert_eq "200 ok" "$(prom status "$MASTER_METRICS_PORT" /healthz)" "master /hea
 assert_eq "200 ok" "$(prom status "${CS_METRICS_PORTS[0]}" /healthz)" "chunkserver /healthz"
 assert_eq "404 " "$(prom status "$MASTER_METRICS_PORT" /nope)" "unknown path"
 if command -v curl >/dev/null; then
-  curl -fsS "http://127.0.0.1:$MASTER_METRICS_PORT/metrics" | grep -q '^# TYPE dfs_master_rpc_total counter$' \
+  # Read the whole body first: `grep -q` quitting early would SIGPIPE curl under pipefail.
+  body=$(curl -fsS "http://127.0.0.1:$MASTER_METRICS_PORT/metrics") || fail "curl /metrics failed"
+  grep -q '^# TYPE dfs_master_rpc_total counter$' <<<"$body" \
     || fail "curl /metrics lacks dfs_master_rpc_total"
 fi
 

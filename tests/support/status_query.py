@@ -5,6 +5,7 @@
   repl KEY                   replication[KEY] (underReplicated, missing, scanCycles, ...)
   node ADDRESS KEY           KEY of the node listening at ADDRESS (host:port)
   skew                       max - min of usedBytes/capacityBytes over healthy nodes
+  copies                     total copies the master places on live nodes
   all-listed-match           1 if every live node's stored block count equals the
                              number of blocks the master places there, else 0
 Prints nothing and exits 1 when the input is not a status document.
@@ -35,6 +36,9 @@ def main():
         ratios = [n["usedBytes"] / n["capacityBytes"] for n in nodes
                   if n.get("state") == "healthy" and n.get("capacityBytes", 0) > 0]
         print("%.4f" % (max(ratios) - min(ratios) if ratios else 0.0))
+    elif q[0] == "copies":
+        print(sum(n.get("listedBlocks", 0) for n in nodes
+                  if n.get("state") not in ("dead", "removed")))
     elif q[0] == "all-listed-match":
         live = [n for n in nodes if n.get("state") not in ("dead", "removed")]
         bad = [n for n in live if n.get("blocks") != n.get("listedBlocks")]
