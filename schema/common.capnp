@@ -42,6 +42,14 @@ struct Extent {
   replicas @5 :List(NodeAddress); # live chunk servers holding the block, best first
 }
 
+enum Consistency {
+  # What a mount promises (docs/ARCHITECTURE.md, "Consistency levels"). The first value
+  # is the default of volumes that never set one.
+  quorum @0;     # a majority of replicas ack; committed at close/fsync; close-to-open
+  strong @1;     # every write acked by all replicas and committed before write() returns
+  eventual @2;   # one replica acks, the master completes the rest; write-back; cache TTLs
+}
+
 struct VolumeInfo {
   name @0 :Text;
   id @1 :UInt64;
@@ -51,6 +59,7 @@ struct VolumeInfo {
   usedBytes @5 :UInt64;          # logical bytes in files (sum of sizes)
   inodes @6 :UInt64;             # number of inodes
   quotaBytes @7 :UInt64;         # 0 = no quota (thin volume limited by the cluster)
+  consistency @8 :Consistency;   # default level of mounts that do not choose one
 }
 
 enum NodeHealth {
@@ -126,4 +135,5 @@ struct MountInfo {
   clientName @1 :Text;   # host and pid of the client
   volume @2 :Text;
   connectedNs @3 :Int64;
+  consistency @4 :Consistency;   # the level this mount runs at
 }

@@ -14,9 +14,13 @@ using Chunk = import "chunk.capnp";
 interface Master {
   # Bootstrap interface of dfs-master.
 
-  mount @0 (volume :Text, clientName :Text) -> (err :Int32, session :Session, volume :Common.VolumeInfo);
+  mount @0 (volume :Text, clientName :Text, chooseConsistency :Bool,
+            consistency :Common.Consistency)
+      -> (err :Int32, session :Session, volume :Common.VolumeInfo,
+          consistency :Common.Consistency);
   # Opens a session on a volume (ENOENT if it does not exist). The session lives as long
-  # as the client holds the capability.
+  # as the client holds the capability. The mount runs at `consistency` if it chose one,
+  # else at the volume's default; the result says which (dfsctl status shows it).
 
   admin @1 () -> (admin :Admin);
 
@@ -162,8 +166,10 @@ interface Admin {
   # not register again). Refused (EBUSY) while the node holds the only live copy of some
   # block, unless force. ENOENT for an unknown node.
 
-  setVolume @4 (name :Text, setReplicas :Bool, replicas :UInt32) -> (err :Int32, volume :Common.VolumeInfo);
-  # Changes a volume's policies; a new replica count applies to existing blocks too.
+  setVolume @4 (name :Text, setReplicas :Bool, replicas :UInt32, setConsistency :Bool,
+                consistency :Common.Consistency) -> (err :Int32, volume :Common.VolumeInfo);
+  # Changes a volume's policies; a new replica count applies to existing blocks too; a
+  # new default consistency applies to later mounts.
 }
 
 enum NodeAction {

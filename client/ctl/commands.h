@@ -14,7 +14,8 @@ int volumeListCommand(const CtlOptions& options);
 // if fewer (at least 1).
 int volumeCreateCommand(const CtlOptions& options, kj::StringPtr name, uint32_t replicas);
 // `volume set NAME --replicas N`
-int volumeSetCommand(const CtlOptions& options, kj::StringPtr name, uint32_t replicas);
+int volumeSetCommand(const CtlOptions& options, kj::StringPtr name, uint32_t replicas,
+                     kj::Maybe<wire::Consistency> consistency);
 
 // `node list`
 int nodeListCommand(const CtlOptions& options);

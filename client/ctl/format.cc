@@ -306,6 +306,26 @@ void writeReplication(JsonWriter& w, wire::ReplicationStatus::Reader r) {
   w.endObject();
 }
 
+kj::StringPtr consistencyName(wire::Consistency c) {
+  switch (c) {
+    case wire::Consistency::STRONG: return "strong";
+    case wire::Consistency::QUORUM: return "quorum";
+    case wire::Consistency::EVENTUAL: return "eventual";
+  }
+  return "unknown";
+}
+
+bool parseConsistency(kj::StringPtr text, wire::Consistency& out) {
+  for (auto c : {wire::Consistency::STRONG, wire::Consistency::QUORUM,
+                 wire::Consistency::EVENTUAL}) {
+    if (text == consistencyName(c)) {
+      out = c;
+      return true;
+    }
+  }
+  return false;
+}
+
 void writeVolume(JsonWriter& w, wire::VolumeInfo::Reader v) {
   w.beginObject();
   w.key("name"); w.value(v.getName());
@@ -316,6 +336,7 @@ void writeVolume(JsonWriter& w, wire::VolumeInfo::Reader v) {
   w.key("usedBytes"); w.value(uint64_t(v.getUsedBytes()));
   w.key("inodes"); w.value(uint64_t(v.getInodes()));
   w.key("quotaBytes"); w.value(uint64_t(v.getQuotaBytes()));
+  w.key("consistency"); w.value(consistencyName(v.getConsistency()));
   w.endObject();
 }
 
@@ -325,14 +346,16 @@ void writeMount(JsonWriter& w, wire::MountInfo::Reader m) {
   w.key("clientName"); w.value(m.getClientName());
   w.key("volume"); w.value(m.getVolume());
   w.key("connectedNs"); w.value(int64_t(m.getConnectedNs()));
+  w.key("consistency"); w.value(consistencyName(m.getConsistency()));
   w.endObject();
 }
 
 kj::String volumeTable(capnp::List<wire::VolumeInfo>::Reader volumes) {
-  Table t(kj::arr(kj::str("NAME"), kj::str("ID"), kj::str("REPLICAS"), kj::str("USED"),
-                  kj::str("INODES"), kj::str("QUOTA"), kj::str("CREATED")));
+  Table t(kj::arr(kj::str("NAME"), kj::str("ID"), kj::str("REPLICAS"), kj::str("CONSISTENCY"),
+                  kj::str("USED"), kj::str("INODES"), kj::str("QUOTA"), kj::str("CREATED")));
   for (auto v : volumes) {
     t.addRow(kj::arr(kj::str(v.getName()), kj::str(v.getId()), kj::str(v.getReplicas()),
+                     kj::str(consistencyName(v.getConsistency())),
                      humanSize(v.getUsedBytes()), kj::str(v.getInodes()),
                      v.getQuotaBytes() == 0 ? kj::str("-") : humanSize(v.getQuotaBytes()),
                      utcTime(v.getCreatedNs())));

@@ -18,6 +18,9 @@ kj::String utcTime(int64_t ns);
 kj::StringPtr healthName(wire::NodeHealth h);
 // "joining", "healthy", "suspect", "dead", "draining", "removed"
 kj::StringPtr stateName(wire::NodeState s);
+kj::StringPtr consistencyName(wire::Consistency c);
+// "strong", "quorum" or "eventual" -> `out`; false for anything else.
+bool parseConsistency(kj::StringPtr text, wire::Consistency& out);
 // "0 B/s", "1.5 MiB/s"
 kj::String humanRate(uint64_t bytesPerSec);
 // "850 µs", "2.5 ms", "1.2 s"

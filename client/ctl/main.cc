@@ -1,5 +1,6 @@
 // dfsctl: parses the command line and dispatches to one command file per command.
 #include "client/ctl/commands.h"
+#include "client/ctl/format.h"
 #include "common/base/limits.h"
 #include "common/rpc/rpc.h"
 
@@ -38,6 +39,7 @@ private:
   CtlOptions options;
   kj::String volumeName;
   uint64_t replicas = 0;
+  kj::Maybe<wire::Consistency> consistency;
   uint64_t nodeId = 0;
   bool force = false;
 
@@ -119,14 +121,18 @@ private:
                            "Change volume <name>. A new replica count applies to existing "
                            "blocks too: the master copies or trims them to match.")
         .addOptionWithArg({"replicas"}, KJ_BIND_METHOD(*this, setReplicas), "<n>",
-                          "Replicas per block (required).")
+                          "Replicas per block.")
+        .addOptionWithArg({"consistency"}, KJ_BIND_METHOD(*this, setConsistency), "<level>",
+                          "Default consistency of later mounts: strong, quorum or eventual.")
         .addOption({"json"}, KJ_BIND_METHOD(*this, setJson), kJsonHelp)
         .expectArg("<name>", KJ_BIND_METHOD(*this, setVolumeName))
         .callAfterParsing([this]() -> kj::MainBuilder::Validity {
-          if (replicas == 0) return kj::str("--replicas <n> is required");
+          if (replicas == 0 && consistency == nullptr) {
+            return kj::str("nothing to change: give --replicas <n> and/or --consistency <level>");
+          }
           auto ok = requireMaster();
           if (ok.getError() != nullptr) return ok;
-          exitWith(volumeSetCommand(options, volumeName, uint32_t(replicas)));
+          exitWith(volumeSetCommand(options, volumeName, uint32_t(replicas), consistency));
         })
         .build();
   }
@@ -209,6 +215,12 @@ private:
     return true;
   }
 
+  kj::MainBuilder::Validity setConsistency(kj::StringPtr v) {
+    wire::Consistency c;
+    if (!parseConsistency(v, c)) return kj::str("bad --consistency (strong|quorum|eventual): ", v);
+    consistency = c;
+    return true;
+  }
   kj::MainBuilder::Validity setReplicas(kj::StringPtr v) {
     if (!parseUnsigned(v, replicas, 999999999) || replicas < 1 || replicas > kMaxReplicas) {
       return kj::str("bad --replicas (want 1..", kMaxReplicas, "): ", v);

@@ -69,12 +69,13 @@ kj::String renderText(wire::Admin::StatusResults::Reader r) {
     free += n.getFreeBytes();
   }
   Table mounts(kj::arr(kj::str("SESSION"), kj::str("CLIENT"), kj::str("VOLUME"),
-                       kj::str("CONNECTED SINCE"), kj::str("FOR")));
+                       kj::str("CONSISTENCY"), kj::str("CONNECTED SINCE"), kj::str("FOR")));
   int64_t now = nowNs();
   for (auto m : r.getMounts()) {
     int64_t age = now - m.getConnectedNs();
     mounts.addRow(kj::arr(kj::str(m.getSessionId()), kj::str(m.getClientName()),
-                          kj::str(m.getVolume()), utcTime(m.getConnectedNs()),
+                          kj::str(m.getVolume()), kj::str(consistencyName(m.getConsistency())),
+                          utcTime(m.getConnectedNs()),
                           humanDurationMs(age > 0 ? uint64_t(age) / 1000000 : 0)));
   }
   return kj::str(

@@ -80,12 +80,17 @@ int volumeCreateCommand(const CtlOptions& options, kj::StringPtr name, uint32_t 
   });
 }
 
-int volumeSetCommand(const CtlOptions& options, kj::StringPtr name, uint32_t replicas) {
-  return runWithAdmin(options, [&options, name, replicas](wire::Admin::Client admin) {
+int volumeSetCommand(const CtlOptions& options, kj::StringPtr name, uint32_t replicas,
+                     kj::Maybe<wire::Consistency> consistency) {
+  return runWithAdmin(options, [&options, name, replicas, consistency](wire::Admin::Client admin) {
     auto req = admin.setVolumeRequest();
     req.setName(name);
-    req.setSetReplicas(true);
+    req.setSetReplicas(replicas != 0);
     req.setReplicas(replicas);
+    KJ_IF_MAYBE(c, consistency) {
+      req.setSetConsistency(true);
+      req.setConsistency(*c);
+    }
     return req.send().then(
         [&options, name](capnp::Response<wire::Admin::SetVolumeResults> resp) {
           int err = resp.getErr();
@@ -104,7 +109,8 @@ int volumeSetCommand(const CtlOptions& options, kj::StringPtr name, uint32_t rep
             fputs(w.finish().cStr(), stdout);
           } else {
             printf("volume %s: %u replicas per block (existing blocks are re-replicated or "
-                   "trimmed to match)\n", v.getName().cStr(), v.getReplicas());
+                   "trimmed to match), default consistency %s (for later mounts)\n",
+                   v.getName().cStr(), v.getReplicas(), consistencyName(v.getConsistency()).cStr());
           }
           return 0;
         });

@@ -53,8 +53,10 @@ kj::Maybe<kj::String> applyOption(kj::StringPtr opt, MountOptions& out) {
     out.rpcTimeout = static_cast<int64_t>(s * 1000) * kj::MILLISECONDS;
   } else if (key == "attr_timeout") {
     if (!parseSeconds(value, out.attrTimeout)) return kj::str("bad attr_timeout: ", value);
+    out.attrTimeoutSet = true;
   } else if (key == "entry_timeout") {
     if (!parseSeconds(value, out.entryTimeout)) return kj::str("bad entry_timeout: ", value);
+    out.entryTimeoutSet = true;
   } else if (key == "cache_size") {
     if (!parseBytes(value, out.cacheBytes)) return kj::str("bad cache_size: ", value);
   } else if (key == "metrics_listen") {
@@ -68,10 +70,15 @@ kj::Maybe<kj::String> applyOption(kj::StringPtr opt, MountOptions& out) {
   } else if (key == "debug") {
     out.debug = true;
   } else if (key == "consistency") {
-    if (value != "strong" && value != "quorum" && value != "eventual") {
+    if (value == "strong") {
+      out.consistency = wire::Consistency::STRONG;
+    } else if (value == "quorum") {
+      out.consistency = wire::Consistency::QUORUM;
+    } else if (value == "eventual") {
+      out.consistency = wire::Consistency::EVENTUAL;
+    } else {
       return kj::str("bad consistency (strong|quorum|eventual): ", value);
     }
-    // Only one behaviour exists today (all replicas ack, commit at flush/fsync/close).
   } else if (key == "allow_other" || key == "allow_root" || key == "default_permissions" ||
              key == "ro" || key == "rw" || key == "noatime" || key == "relatime" ||
              key == "nosuid" || key == "suid" || key == "nodev" || key == "dev" ||
@@ -90,12 +97,17 @@ kj::StringPtr mountUsage() {
   return "usage: dfs-mount MASTER[:PORT][/VOLUME] MOUNTPOINT [-o opt[,opt...]] [-f]\n"
          "options:\n"
          "  rpc_timeout=SECONDS   deadline of every RPC (default 10); then EIO\n"
-         "  attr_timeout=SECONDS  kernel attribute cache time (default 0)\n"
-         "  entry_timeout=SECONDS kernel name cache time (default 0)\n"
+         "  attr_timeout=SECONDS  kernel attribute cache time (default 0; eventual: 1)\n"
+         "  entry_timeout=SECONDS kernel name cache time (default 0; eventual: 1)\n"
          "  cache_size=BYTES[K|M|G] memory block cache (default 256M)\n"
          "  metrics_listen=HOST:PORT  serve /metrics and /healthz over HTTP (port 0 = any)\n"
          "  metrics_port_file=PATH  write the bound metrics port to PATH\n"
-         "  consistency=strong|quorum|eventual\n"
+         "  consistency=strong|quorum|eventual  (default: the volume's)\n"
+         "      strong: write() returns once every replica has the data and the master\n"
+         "        committed it; other mounts see it at once (no kernel data cache)\n"
+         "      quorum: a majority of replicas ack; committed at close/fsync; close-to-open\n"
+         "      eventual: one replica acks, the master makes the others; write-back;\n"
+         "        other mounts see changes after the cache times (attr/entry_timeout)\n"
          "  allow_other, default_permissions, ro, noatime, debug, ...\n"
          "  -f                    stay in the foreground\n"_kj;
 }

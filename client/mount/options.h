@@ -1,6 +1,8 @@
 // Command-line options of dfs-mount: MASTER[:PORT][/VOLUME] MOUNTPOINT [-o opts] [-f].
 #pragma once
 
+#include <common.capnp.h>
+
 #include <kj/string.h>
 #include <kj/vector.h>
 #include <kj/time.h>
@@ -16,6 +18,9 @@ struct MountOptions {
   kj::Duration rpcTimeout = 10 * kj::SECONDS;  // deadline of each RPC
   double attrTimeout = 0.0;                     // kernel attr cache, seconds
   double entryTimeout = 0.0;                    // kernel dentry cache, seconds
+  bool attrTimeoutSet = false;                  // given by the user (else the level's default)
+  bool entryTimeoutSet = false;
+  kj::Maybe<wire::Consistency> consistency;     // -o consistency=; else the volume's default
   uint64_t cacheBytes = 256ull << 20;           // in-memory block cache
   kj::String metricsListen;                     // serve /metrics here (HOST:PORT); empty: off
   kj::String metricsPortFile;                   // write the bound metrics port here

@@ -9,9 +9,10 @@ namespace dfs {
 constexpr unsigned kDefaultMasterPort = 9400;
 
 MasterLink::MasterLink(kj::AsyncIoProvider& io, kj::Timer& timer, kj::String address,
-                       kj::String volume, kj::String clientName, kj::Duration timeout)
+                       kj::String volume, kj::String clientName, kj::Duration timeout,
+                       kj::Maybe<wire::Consistency> consistency)
     : io(io), timer(timer), masterAddress(kj::mv(address)), volume(kj::mv(volume)),
-      clientName(kj::mv(clientName)), timeout(timeout) {}
+      clientName(kj::mv(clientName)), timeout(timeout), level(consistency) {}
 
 kj::Promise<void> MasterLink::connectNow() {
   uint64_t gen;
@@ -48,6 +49,10 @@ kj::Promise<void> MasterLink::connect() {
         auto req = master.mountRequest();
         req.setVolume(volume);
         req.setClientName(clientName);
+        KJ_IF_MAYBE(l, level) {
+          req.setChooseConsistency(true);
+          req.setConsistency(*l);
+        }
         return req.send().then(
             [this, gen, conn = kj::mv(conn)](capnp::Response<wire::Master::MountResults> r) mutable {
               if (r.getErr() != 0) {
@@ -56,6 +61,7 @@ kj::Promise<void> MasterLink::connect() {
               }
               if (gen != generation) return;  // reset meanwhile
               root = r.getVolume().getRootIno();
+              level = r.getConsistency();
               session = r.getSession();
               connection = kj::mv(conn);
               KJ_LOG(INFO, "connected to master", masterAddress, volume);

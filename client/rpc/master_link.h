@@ -13,8 +13,11 @@ namespace dfs {
 
 class MasterLink {
 public:
+  // `consistency`: the level this mount asks for; null = the volume's default. The level
+  // the first mount answers with is kept for the life of the link (reconnects ask for it).
   MasterLink(kj::AsyncIoProvider& io, kj::Timer& timer, kj::String address, kj::String volume,
-             kj::String clientName, kj::Duration timeout);
+             kj::String clientName, kj::Duration timeout,
+             kj::Maybe<wire::Consistency> consistency = nullptr);
 
   // Calls fn(session) -> Promise<T> with the deadline. Connection failures and deadline
   // overruns throw DISCONNECTED (the caller maps them to EIO) and reset the connection.
@@ -38,6 +41,8 @@ public:
   kj::Promise<void> connectNow();
 
   uint64_t rootIno() const { return root; }
+  // The mount's consistency level (valid once connectNow() succeeded).
+  wire::Consistency consistency() const { return level.orDefault(wire::Consistency::QUORUM); }
   kj::StringPtr address() const { return masterAddress; }
   kj::Duration deadline() const { return timeout; }
   // Where call counts, failures and latencies go (nothing is recorded by default).
@@ -55,6 +60,7 @@ private:
   kj::String clientName;
   kj::Duration timeout;
 
+  kj::Maybe<wire::Consistency> level;
   uint64_t generation = 0;
   uint64_t root = 0;
   kj::Maybe<kj::Own<RpcConnection>> connection;

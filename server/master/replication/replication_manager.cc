@@ -372,6 +372,11 @@ void ReplicationManager::finishCopy(const Task& task, uint64_t src, uint64_t dst
   if (queue.empty() && inFlight == 0) kick();  // rescan to confirm (or find more work)
 }
 
+void ReplicationManager::checkSoon(BlockId block, uint32_t copies) {
+  enqueue(Task{copies, 0, block, Kind::REPAIR});
+  pump();
+}
+
 void ReplicationManager::corruptCopy(uint64_t nodeId, BlockId block) {
   counters.corruptCopies++;
   KJ_IF_MAYBE(rec, loadBlock(store, block)) {

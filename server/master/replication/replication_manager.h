@@ -74,6 +74,10 @@ public:
   // Something changed that may need repair: start a scan soon.
   void kick();
 
+  // `block` was just committed with `copies` copies, fewer than its target: queue its
+  // completion now (the copy re-checks the record, so a spurious call costs nothing).
+  void checkSoon(BlockId block, uint32_t copies);
+
   // Node `nodeId` found its copy of `block` corrupt and removed it: forget that copy
   // (the block becomes under-replicated and is repaired from a good copy).
   void corruptCopy(uint64_t nodeId, BlockId block);

@@ -15,8 +15,12 @@ kj::Promise<void> MasterImpl::mount(MountContext context) {
   KJ_REQUIRE(p.getClientName().size() <= 256, "clientName too long");
   auto results = context.getResults();
   KJ_IF_MAYBE(volume, core.volumes.find(p.getVolume())) {
+    auto level = p.getChooseConsistency() ? p.getConsistency() : volume->consistency;
+    KJ_REQUIRE(static_cast<uint16_t>(level) <= static_cast<uint16_t>(wire::Consistency::EVENTUAL),
+               "mount: unknown consistency level");
     core.volumes.toWire(*volume, results.initVolume());
-    results.setSession(kj::heap<SessionImpl>(core, kj::mv(*volume), p.getClientName()));
+    results.setConsistency(level);
+    results.setSession(kj::heap<SessionImpl>(core, kj::mv(*volume), p.getClientName(), level));
     results.setErr(0);
   } else {
     results.setErr(ENOENT);
@@ -67,6 +71,7 @@ kj::Promise<void> AdminImpl::status(StatusContext context) {
     m.setClientName(entry.second.clientName);
     m.setVolume(entry.second.volume);
     m.setConnectedNs(entry.second.connectedNs);
+    m.setConsistency(entry.second.consistency);
   }
   return kj::READY_NOW;
 }
@@ -146,6 +151,14 @@ kj::Promise<void> AdminImpl::setVolume(SetVolumeContext context) {
     }
     KJ_LOG(INFO, "volume replicas changed", volume.name, volume.replicas);
     core.replication.kick();
+  }
+  if (p.getSetConsistency()) {
+    int err = core.volumes.setConsistency(p.getName(), p.getConsistency(), volume);
+    if (err != 0) {
+      results.setErr(err);
+      return kj::READY_NOW;
+    }
+    KJ_LOG(INFO, "volume default consistency changed", volume.name);
   }
   results.setErr(0);
   core.volumes.toWire(volume, results.initVolume());

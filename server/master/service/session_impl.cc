@@ -10,11 +10,12 @@
 
 namespace dfs {
 
-SessionImpl::SessionImpl(MasterCore& core, Volume volumeIn, kj::StringPtr clientName)
+SessionImpl::SessionImpl(MasterCore& core, Volume volumeIn, kj::StringPtr clientName,
+                         wire::Consistency consistency)
     : core(core), volume(kj::mv(volumeIn)),
       ns(core.store, core.clock, volume.id, volume.rootIno, core.config.gcGraceNs,
          &core.openFiles),
-      sessionId(core.sessions.add(clientName, volume.name, core.clock.nowNs())) {}
+      sessionId(core.sessions.add(clientName, volume.name, core.clock.nowNs(), consistency)) {}
 
 SessionImpl::~SessionImpl() noexcept(false) {
   core.sessions.remove(sessionId);
@@ -296,9 +297,21 @@ kj::Promise<void> SessionImpl::commit(CommitContext context) {
                     e.getBlockOffset(), e.getBlockSize()},
         kj::mv(nodes)});
   }
+  auto committed = pieces.finish();
   Inode node;
-  int err = ns.commit(p.getIno(), pieces.finish(), p.getMinSize(), node);
+  int err = ns.commit(p.getIno(), committed, p.getMinSize(), node);
   reply(context.getResults(), err, node);
+  if (err == 0) {
+    // Blocks written with fewer copies than the volume wants (quorum or eventual mounts,
+    // or servers down) are completed by the master now rather than at its next scan.
+    uint32_t want = volume.replicas;
+    KJ_IF_MAYBE(v, core.volumes.find(volume.name)) { want = v->replicas; }
+    for (auto& piece : committed) {
+      if (piece.nodes.size() < want) {
+        core.replication.checkSoon(piece.piece.block, static_cast<uint32_t>(piece.nodes.size()));
+      }
+    }
+  }
   return kj::READY_NOW;
 }
 

@@ -12,7 +12,8 @@ class SessionImpl final : public wire::Session::Server {
 public:
   // Registers the mount in core.sessions; the destructor (the client dropped the
   // capability or the connection) removes it.
-  SessionImpl(MasterCore& core, Volume volume, kj::StringPtr clientName);
+  SessionImpl(MasterCore& core, Volume volume, kj::StringPtr clientName,
+              wire::Consistency consistency);
   ~SessionImpl() noexcept(false);
 
   // requestId is accepted but not yet remembered: at-most-once retry dedup is future work.

@@ -31,6 +31,7 @@ static Volume fromRecord(meta::VolumeRecord::Reader rec) {
   v.replicas = info.getReplicas();
   v.createdNs = info.getCreatedNs();
   v.quotaBytes = info.getQuotaBytes();
+  v.consistency = info.getConsistency();
   return v;
 }
 
@@ -65,14 +66,13 @@ int Volumes::create(kj::StringPtr name, uint32_t replicas, Volume& out) {
   return 0;
 }
 
-int Volumes::setReplicas(kj::StringPtr name, uint32_t replicas, Volume& out) {
-  if (replicas == 0 || replicas > kMaxReplicas) return EINVAL;
+int Volumes::update(kj::StringPtr name, kj::Function<void(wire::VolumeInfo::Builder)> change,
+                    Volume& out) {
   if (validateVolumeName(name) != 0) return ENOENT;
   KJ_IF_MAYBE(rec, getRecord<meta::VolumeRecord>(store, keys::volume(name))) {
     capnp::MallocMessageBuilder msg;
     msg.setRoot(rec->get());
-    auto info = msg.getRoot<meta::VolumeRecord>().getInfo();
-    info.setReplicas(replicas);
+    change(msg.getRoot<meta::VolumeRecord>().getInfo());
     WriteBatch batch;
     batch.put(keys::volume(name), encodeRecord<meta::VolumeRecord>(msg));
     store.write(batch);
@@ -80,6 +80,20 @@ int Volumes::setReplicas(kj::StringPtr name, uint32_t replicas, Volume& out) {
     return 0;
   }
   return ENOENT;
+}
+
+int Volumes::setReplicas(kj::StringPtr name, uint32_t replicas, Volume& out) {
+  if (replicas == 0 || replicas > kMaxReplicas) return EINVAL;
+  return update(name, [replicas](wire::VolumeInfo::Builder info) { info.setReplicas(replicas); },
+                out);
+}
+
+int Volumes::setConsistency(kj::StringPtr name, wire::Consistency level, Volume& out) {
+  if (static_cast<uint16_t>(level) > static_cast<uint16_t>(wire::Consistency::EVENTUAL)) {
+    return EINVAL;
+  }
+  return update(name, [level](wire::VolumeInfo::Builder info) { info.setConsistency(level); },
+                out);
 }
 
 void Volumes::ensureDefault(uint32_t replicas) {
@@ -116,6 +130,7 @@ void Volumes::toWire(const Volume& v, wire::VolumeInfo::Builder info) {
   info.setReplicas(v.replicas);
   info.setCreatedNs(v.createdNs);
   info.setQuotaBytes(v.quotaBytes);
+  info.setConsistency(v.consistency);
   info.setUsedBytes(getCounter(store, volumeBytesCounter(v.id)));
   info.setInodes(getCounter(store, volumeInodesCounter(v.id)));
 }

@@ -4,6 +4,7 @@
 #include "server/master/store/meta_store.h"
 #include "common/base/clock.h"
 #include <common.capnp.h>
+#include <kj/function.h>
 
 namespace dfs {
 
@@ -14,6 +15,7 @@ struct Volume {
   uint32_t replicas = 0;
   int64_t createdNs = 0;
   uint64_t quotaBytes = 0;
+  wire::Consistency consistency = wire::Consistency::QUORUM;  // default of its mounts
 };
 
 // 0 if `name` is a valid volume name: 1..64 chars of [A-Za-z0-9._-], not "." or "..";
@@ -31,6 +33,8 @@ public:
 
   // Sets the replica count of volume `name` (1..kMaxReplicas). ENOENT, EINVAL.
   int setReplicas(kj::StringPtr name, uint32_t replicas, Volume& out);
+  // Sets the default consistency of volume `name`'s mounts. ENOENT, EINVAL.
+  int setConsistency(kj::StringPtr name, wire::Consistency level, Volume& out);
 
   // Creates "default" with `replicas` if it does not exist yet (first start).
   void ensureDefault(uint32_t replicas);
@@ -42,6 +46,10 @@ public:
   void toWire(const Volume& v, wire::VolumeInfo::Builder info);
 
 private:
+  // Reads volume `name`'s record, lets `change` edit it, writes it back. ENOENT if absent.
+  int update(kj::StringPtr name, kj::Function<void(wire::VolumeInfo::Builder)> change,
+             Volume& out);
+
   MetaStore& store;
   Clock& clock;
 };
