@@ -9,6 +9,8 @@ PACKAGES=(
   capnproto libcapnp-dev libfuse3-dev librocksdb-dev libzstd-dev libssl-dev
   # tests and coverage
   libgtest-dev libgmock-dev gcovr fio attr acl python3 rsync netcat-openbsd procps coreutils
+  # tests/integration/real_programs.sh (git is above)
+  tar make gcc diffutils findutils
   # runtime
   fuse3
 )

@@ -14,6 +14,9 @@ void opInit(void* userdata, struct fuse_conn_info* conn) {
   conn->max_readahead = 1 << 20;
   conn->want &= ~(FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
   conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+  // libfuse asks for atomic O_TRUNC by default: open() would then have to truncate itself.
+  // Without it the kernel truncates through setattr (size 0, mtime/ctime now) before open.
+  conn->want &= ~FUSE_CAP_ATOMIC_O_TRUNC;
   if (conn->capable & FUSE_CAP_ASYNC_READ) conn->want |= FUSE_CAP_ASYNC_READ;
 }
 

@@ -21,6 +21,7 @@ kj::Maybe<kj::Exception> FileData::takeError() {
     pendingPieces = 0;
     buffer.clear();
     bufferPieces.clear();
+    uncommittedEnd = 0;
     return kj::mv(out);
   }
   return nullptr;
@@ -138,6 +139,7 @@ kj::Promise<void> FileData::commitLocked() {
           if (r.getErr() != 0) {
             pending.clear();
             pendingPieces = 0;
+            if (!dirty()) uncommittedEnd = 0;
             return KJ_EXCEPTION(FAILED, "commit refused by the master", strerror(r.getErr()));
           }
           // Only what this commit covered is done; writes made meanwhile stay pending.
@@ -148,6 +150,9 @@ kj::Promise<void> FileData::commitLocked() {
             else rest.add(kj::mv(pending[i]));
           }
           pending = kj::mv(rest);
+          // Everything is committed: the size the master reports is the whole truth again
+          // (a later truncate must not be undone by the end of writes made before it).
+          if (!dirty()) uncommittedEnd = 0;
           return kj::READY_NOW;
         });
   });

@@ -75,7 +75,7 @@ private:
   kj::Vector<kj::byte> buffer;       // the block being filled, in write order
   kj::Vector<Piece> bufferPieces;    // where each write landed in `buffer`
   size_t pendingPieces = 0;          // pieces of all Pending blocks
-  uint64_t uncommittedEnd = 0;
+  uint64_t uncommittedEnd = 0;       // end of the writes made since the file was last clean
   kj::Vector<kj::Own<Pending>> pending;
   kj::Maybe<kj::Exception> uploadError;
 

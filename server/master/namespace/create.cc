@@ -15,6 +15,13 @@ int Namespace::create(uint64_t parent, BytesPtr name, uint32_t mode, uint64_t rd
   err = t.dir(parent, dir);
   if (err != 0) return err;
   if (t.dirent(parent, name) != nullptr) return EEXIST;
+  if (dir->mode & S_ISGID) {
+    // BSD group semantics of a set-group-ID directory (as Linux's inode_init_owner): new
+    // entries take the directory's group, and new subdirectories keep the bit. (The VFS
+    // already stripped S_ISGID from files that a caller outside the group may not keep.)
+    gid = dir->gid;
+    if (S_ISDIR(mode)) mode |= S_ISGID;
+  }
   Inode& node = t.newInode(mode, uid, gid);
   node.rdev = rdev;
   if (S_ISDIR(mode)) {

@@ -152,6 +152,28 @@ TYPED_TEST(CreateTest, SetAttrModeOwnerTimes) {
   EXPECT_EQ(ns.setAttr(missing, out), ENOENT);
 }
 
+TYPED_TEST(CreateTest, SetGidDirectoryPassesGroupAndBitOn) {
+  auto& ns = *this->ns;
+  Inode d;
+  ASSERT_EQ(ns.mkdir(this->root, b("d"), 02775, 0, 77, d), 0);
+  EXPECT_EQ(d.mode, static_cast<uint32_t>(S_IFDIR | 02775));
+  Inode out;
+  ASSERT_EQ(ns.mkdir(d.ino, b("sub"), 0755, 5, 6, out), 0);
+  EXPECT_EQ(out.mode, static_cast<uint32_t>(S_IFDIR | 02755));  // S_ISGID inherited
+  EXPECT_EQ(out.uid, 5u);
+  EXPECT_EQ(out.gid, 77u);
+  ASSERT_EQ(ns.mknod(d.ino, b("f"), S_IFREG | 0644, 0, 5, 6, true, out), 0);
+  EXPECT_EQ(out.mode, static_cast<uint32_t>(S_IFREG | 0644));   // files do not get the bit
+  EXPECT_EQ(out.gid, 77u);
+  ASSERT_EQ(ns.symlink(d.ino, b("l"), b("target"), 5, 6, out), 0);
+  EXPECT_EQ(out.gid, 77u);
+  // Without S_ISGID the caller's group is used.
+  ASSERT_EQ(ns.mkdir(this->root, b("plain"), 0755, 5, 6, out), 0);
+  EXPECT_EQ(out.gid, 6u);
+  ASSERT_EQ(ns.mknod(out.ino, b("f"), S_IFREG | 0644, 0, 5, 6, true, out), 0);
+  EXPECT_EQ(out.gid, 6u);
+}
+
 TYPED_TEST(CreateTest, OtherVolumeIsInvisible) {
   Volume other;
   ASSERT_EQ(this->volumes->create("other", 1, other), 0);
