@@ -104,9 +104,10 @@ interface Session {
   # Extents overlapping [offset, offset+length), in file order; gaps are holes.
 
   allocateBlocks @14 (count :UInt32, excludeNodes :List(UInt64))
-      -> (err :Int32, blocks :List(BlockPlacement));
-  # New block ids, each placed on `replicas` distinct live chunk servers (never on
-  # excludeNodes). ENOSPC when too few servers are live.
+      -> (err :Int32, blocks :List(BlockPlacement), replicas :UInt32);
+  # New block ids, each placed on up to `replicas` (the volume's target count) distinct
+  # live chunk servers (never on excludeNodes); fewer when fewer are live, which a strong
+  # mount refuses. ENOSPC when no server is live.
 
   commit @15 (ino :UInt64, extents :List(CommitExtent), minSize :UInt64, requestId :UInt64)
       -> (err :Int32, attr :Common.Attr);

@@ -37,7 +37,7 @@ void Filesystem::create(fuse_req_t req, fuse_ino_t parent, const char* nameC, mo
                  auto& f = retainOpen(attr.getIno());
                  f.data->invalidateExtents();
                  info.fh = attr.getIno();
-                 info.keep_cache = 0;
+                 setCacheFlags(info);
                  struct fuse_entry_param e = makeEntry(attr);
                  if (fuse_reply_create(req, &e, &info) != 0) {
                    // The kernel gave up on the request: undo the open.
@@ -55,7 +55,7 @@ void Filesystem::open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi)
     auto& f = retainOpen(i);
     f.data->invalidateExtents();  // close-to-open: see what others committed
     info.fh = i;
-    info.keep_cache = 0;
+    setCacheFlags(info);
     if (fuse_reply_open(req, &info) != 0) background.add(releaseOpen(i));
   }));
 }
@@ -64,6 +64,8 @@ void Filesystem::read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                       struct fuse_file_info* fi) {
   uint64_t i = toMaster(ino);
   KJ_IF_MAYBE(f, findOpen(i)) {
+    // Strong: every read sees what other mounts committed up to now.
+    if (strongMount()) f->data->invalidateExtents();
     run(req, f->data->read(off, size).then([this, req](kj::Array<kj::byte> data) {
       counters.bytesRead += data.size();
       fuse_reply_buf(req, reinterpret_cast<const char*>(data.begin()), data.size());
@@ -79,12 +81,41 @@ void Filesystem::write(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t s
   KJ_IF_MAYBE(f, findOpen(i)) {
     // libfuse reuses `buf` after we return: copy it now.
     auto data = kj::heapArray<kj::byte>(reinterpret_cast<const kj::byte*>(buf), size);
-    run(req, f->data->write(off, kj::mv(data)).then([this, req, size]() {
+    FileData* fileData = f->data.get();
+    auto written = fileData->write(off, kj::mv(data));
+    // Strong: the write returns only once every replica has it and the master committed it.
+    if (strongMount()) written = written.then([fileData]() { return fileData->flush(); });
+    run(req, written.then([this, req, size]() {
       counters.bytesWritten += size;
       fuse_reply_write(req, size);
     }));
   } else {
     fuse_reply_err(req, EBADF);
+  }
+}
+
+bool Filesystem::strongMount() const {
+  return master.consistency() == wire::Consistency::STRONG;
+}
+
+void Filesystem::setCacheFlags(struct fuse_file_info& info) const {
+  if (strongMount()) {
+    // No kernel data cache: every read comes here and sees the latest commit.
+    info.direct_io = 1;
+    info.keep_cache = 0;
+  } else {
+    // Keep cached pages across opens; the kernel drops them when a fresh lookup/getattr
+    // shows another size or mtime (FUSE_CAP_AUTO_INVAL_DATA). Quorum mounts use attr
+    // timeout 0, so every open sees other mounts' closed changes (close-to-open).
+    info.keep_cache = 1;
+  }
+}
+
+void Filesystem::applyConsistency(const MountOptions& options) {
+  if (master.consistency() == wire::Consistency::EVENTUAL) {
+    // Eventual: other mounts' changes show after these cache times.
+    if (!options.attrTimeoutSet) attrTimeout = kEventualCacheSeconds;
+    if (!options.entryTimeoutSet) entryTimeout = kEventualCacheSeconds;
   }
 }
 

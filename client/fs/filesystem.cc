@@ -13,7 +13,7 @@ Filesystem::Filesystem(kj::AsyncIoProvider& io, kj::Timer& timer, const MountOpt
       attrTimeout(options.attrTimeout),
       entryTimeout(options.entryTimeout),
       master(io, timer, kj::str(options.masterAddress), kj::str(options.volume),
-             kj::mv(clientName), options.rpcTimeout),
+             kj::mv(clientName), options.rpcTimeout, options.consistency),
       chunks(io, timer, options.rpcTimeout),
       cache(options.cacheBytes),
       fetcher(chunks, cache),

@@ -61,6 +61,13 @@ public:
   // Waits for background work (uploads of released files) to finish.
   kj::Promise<void> drain();
 
+  // Sets the cache times and kernel cache policy of the mount's consistency level (known
+  // once masterLink().connectNow() succeeded); options the user gave win.
+  void applyConsistency(const MountOptions& options);
+
+  // Default attr/entry cache time of eventual mounts, seconds.
+  static constexpr double kEventualCacheSeconds = 1.0;
+
   // Registers the mount's series (RPC counts and latency to master and chunk servers,
   // bytes read and written, block cache hits) in `registry`, which must outlive this.
   void exportMetrics(MetricsRegistry& registry);
@@ -106,6 +113,10 @@ private:
   void replyAttr(fuse_req_t req, wire::Attr::Reader attr);
   // Grows a reported size by data written here but not yet committed.
   uint64_t visibleSize(uint64_t ino, uint64_t committed) const;
+
+  bool strongMount() const;
+  // keep_cache / direct_io of an open file, by consistency level.
+  void setCacheFlags(struct fuse_file_info& info) const;
 
   kj::Maybe<OpenFile&> findOpen(uint64_t ino);
   OpenFile& retainOpen(uint64_t ino);

@@ -18,6 +18,9 @@ void opInit(void* userdata, struct fuse_conn_info* conn) {
   // Without it the kernel truncates through setattr (size 0, mtime/ctime now) before open.
   conn->want &= ~FUSE_CAP_ATOMIC_O_TRUNC;
   if (conn->capable & FUSE_CAP_ASYNC_READ) conn->want |= FUSE_CAP_ASYNC_READ;
+  // Cached pages are dropped when attributes show another size or mtime (files are opened
+  // with keep_cache, see Filesystem::setCacheFlags).
+  if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA) conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
 }
 
 void opLookup(fuse_req_t r, fuse_ino_t p, const char* n) { fs(r).lookup(r, p, n); }

@@ -65,6 +65,22 @@ kj::Promise<UploadedBlock> place(DataContext& ctx, kj::ArrayPtr<const kj::byte> 
           replicas.add(Replica{rep.getNodeId(), kj::str(rep.getAddress())});
         }
         auto reps = replicas.finish();
+        // How many copies this mount's level needs before the block counts as written.
+        auto level = ctx.master.consistency();
+        size_t want = kj::max(size_t(1), size_t(r.getReplicas()));
+        size_t need = level == wire::Consistency::STRONG   ? want
+                      : level == wire::Consistency::QUORUM ? want / 2 + 1
+                                                           : 1;
+        if (reps.size() < need) {
+          return KJ_EXCEPTION(DISCONNECTED, "fewer live chunk servers than this mount's "
+                              "consistency level needs", reps.size(), need);
+        }
+        // Eventual: one copy from here; the master makes the others.
+        if (level == wire::Consistency::EVENTUAL) {
+          auto first = kj::heapArrayBuilder<Replica>(1);
+          first.add(Replica{reps[0].nodeId, kj::str(reps[0].address)});
+          reps = first.finish();
+        }
         auto writes = kj::heapArrayBuilder<kj::Promise<kj::Maybe<kj::String>>>(reps.size());
         for (auto& rep : reps) {
           writes.add(writeReplica(ctx, rep.address, id, data)
@@ -74,7 +90,7 @@ kj::Promise<UploadedBlock> place(DataContext& ctx, kj::ArrayPtr<const kj::byte> 
                                }));
         }
         return kj::joinPromises(writes.finish())
-            .then([&ctx, data, id, reps = kj::mv(reps), exclude = kj::mv(exclude), attempt](
+            .then([&ctx, data, id, reps = kj::mv(reps), exclude = kj::mv(exclude), attempt, need](
                       kj::Array<kj::Maybe<kj::String>> results) mutable
                   -> kj::Promise<UploadedBlock> {
               UploadedBlock done;
@@ -90,7 +106,11 @@ kj::Promise<UploadedBlock> place(DataContext& ctx, kj::ArrayPtr<const kj::byte> 
                   done.nodes.add(reps[i].nodeId);
                 }
               }
-              if (done.nodes.size() == reps.size()) return kj::mv(done);
+              // Every placed copy, or at least what the level needs (the master completes
+              // the rest from a copy that is there).
+              if (done.nodes.size() == reps.size() || done.nodes.size() >= need) {
+                return kj::mv(done);
+              }
               if (attempt + 1 >= kMaxPlacements) {
                 return KJ_EXCEPTION(DISCONNECTED, "block upload failed", lastError);
               }

@@ -80,6 +80,7 @@ int runMount(const dfs::MountOptions& options, int notifyFd) {
                              options.volume, "': ", *e));
     return 1;
   }
+  fs.applyConsistency(options);
 
   auto optString = fuseOptionString(options);
   kj::Vector<const char*> fuseArgv;

@@ -5,6 +5,7 @@
   repl KEY                   replication[KEY] (underReplicated, missing, scanCycles, ...)
   node ADDRESS KEY           KEY of the node listening at ADDRESS (host:port)
   skew                       max - min of usedBytes/capacityBytes over healthy nodes
+  mounts-consistency         the mounts' consistency levels, space-separated, in session order
   copies                     total copies the master places on live nodes
   all-listed-match           1 if every live node's stored block count equals the
                              number of blocks the master places there, else 0
@@ -36,6 +37,8 @@ def main():
         ratios = [n["usedBytes"] / n["capacityBytes"] for n in nodes
                   if n.get("state") == "healthy" and n.get("capacityBytes", 0) > 0]
         print("%.4f" % (max(ratios) - min(ratios) if ratios else 0.0))
+    elif q[0] == "mounts-consistency":
+        print(" ".join(m.get("consistency", "") for m in doc.get("mounts", [])))
     elif q[0] == "copies":
         print(sum(n.get("listedBlocks", 0) for n in nodes
                   if n.get("state") not in ("dead", "removed")))

@@ -268,6 +268,7 @@ kj::Promise<void> SessionImpl::allocateBlocks(AllocateBlocksContext context) {
   }
   auto results = context.getResults();
   results.setErr(0);
+  results.setReplicas(want);
   auto list = results.initBlocks(placed.size());
   for (uint i = 0; i < placed.size(); ++i) {
     placed[i].first.toWire(list[i].initBlock());

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Integration (issue 6): each consistency level keeps its row of the contract
+# (docs/ARCHITECTURE.md, "Consistency levels"), proven with two mounts and killed servers,
+# including what a level does not promise.
+#   strong:   another mount sees size and bytes of a write() at once, without close; with
+#             fewer live servers than replicas writes fail with EIO.
+#   quorum:   another mount sees the data after close (not before); writes keep working
+#             with one of three servers down.
+#   eventual: another mount may see old data within its cache time and sees the new data
+#             after it; one copy is written and the master completes the others even if the
+#             writing client dies.
+# shellcheck source=../support/cluster.sh
+source "$(dirname "$0")/../support/cluster.sh"
+
+dfs_init
+MASTER_ARGS=(--default-replicas 3 --suspect-timeout-ms 1000 --dead-timeout-ms 2500
+             --replication-scan-ms 1000 --report-grace-ms 1000)
+CS_ARGS=(--heartbeat-ms 300)
+start_cluster 3
+HOLD="python3 $(dirname "$0")/../support/hold_write.py"
+A=$DFS_ROOT/a
+B=$DFS_ROOT/b
+
+hold() {  # hold MNT NAME SIZE SEED: writes in the background and keeps the file open
+  rm -f "$DFS_ROOT/ready" "$DFS_ROOT/release"
+  $HOLD "$1/$2" "$3" "$4" "$DFS_ROOT/ready" "$DFS_ROOT/release" >"$DFS_ROOT/hold.out" &
+  HOLD_PID=$!
+  wait_for_file "$DFS_ROOT/ready" 60
+}
+release() { touch "$DFS_ROOT/release"; wait "$HOLD_PID"; }
+ref() { $HOLD --bytes "$1" "$2" "$DFS_ROOT/ref-$2"; echo "$DFS_ROOT/ref-$2"; }
+mount_level() { mount_volume "$1" "consistency=$2${3:+,$3}"; }
+mount_levels() {  # the consistency of every mount, as dfsctl status lists them
+  status_query mounts-consistency
+}
+
+# ---------------- strong ----------------
+mount_level "$A" strong
+mount_level "$B" strong
+echo old >"$A/s"
+exec 7<"$B/s"                                   # B holds the file open from before
+hold "$A" s 1000000 1
+assert_eq 1000000 "$(stat -c %s "$B/s")" "strong: size seen by the other mount before close"
+cmp "$(ref 1000000 1)" "$B/s" || fail "strong: other mount reads other bytes before close"
+# The descriptor opened before the write reads the new bytes too (no stale page cache).
+python3 -c "import os,sys; d=os.read(7, 4); sys.exit(0 if d == open('$DFS_ROOT/ref-1','rb').read(4) else 1)" \
+  || fail "strong: an open descriptor of the other mount read stale bytes"
+exec 7<&-
+release
+assert_eq "strong strong" "$(mount_levels)" "levels in dfsctl status"
+log "strong: size and bytes visible to the other mount before close"
+
+kill_chunkserver 2
+wait_until 30 "server 2 dead" 'test "$(status_query node "$(cs_addr 2)" state)" == dead'
+t0=$(now_ms)
+rc=0
+hold "$A" s2 300000 2 || true
+wait "$HOLD_PID" || rc=$?
+touch "$DFS_ROOT/release"
+assert_eq 5 "$rc" "strong write with 2 of 3 servers (exit status of the writer)"
+assert_eq EIO "$(cat "$DFS_ROOT/hold.out")" "strong write error"
+log "strong: write failed with EIO after $(( $(now_ms) - t0 )) ms with 2 of 3 servers"
+unmount_volume "$A"
+unmount_volume "$B"
+
+# ---------------- quorum (server 2 still down) ----------------
+mount_level "$A" quorum
+mount_level "$B" quorum
+hold "$A" q 3000000 3
+# Not promised before close, and not done: the other mount still sees the empty file.
+assert_eq 0 "$(stat -c %s "$B/q")" "quorum: size seen by the other mount before close"
+release
+cmp "$(ref 3000000 3)" "$B/q" || fail "quorum: other mount reads other bytes after close"
+log "quorum: data visible to the other mount after close, not before"
+head -c 20000000 /dev/urandom >"$DFS_ROOT/ref-q2"
+cp "$DFS_ROOT/ref-q2" "$A/q2" || fail "quorum write with one of three servers down failed"
+cmp "$DFS_ROOT/ref-q2" "$B/q2" || fail "quorum: file written with a server down reads back wrong"
+wait_until 30 "blocks counted under-replicated while server 2 is down" \
+  'test "$(status_query repl underReplicated)" -gt 0'
+start_chunkserver 2
+wait_until 60 "server 2 rejoined" 'test "$(status_query node "$(cs_addr 2)" state)" == healthy'
+wait_replication_settled 120
+log "quorum: writes worked with one of three servers down; copies completed after it came back"
+unmount_volume "$A"
+unmount_volume "$B"
+
+# ---------------- eventual ----------------
+dfsctl volume set default --consistency eventual >/dev/null
+mount_volume "$A"                                 # the volume's default now
+mount_level "$B" eventual "attr_timeout=6,entry_timeout=6"
+assert_eq "eventual eventual" "$(mount_levels)" "levels (A from the volume default)"
+echo "version 1" >"$A/e"
+assert_eq "version 1" "$(cat "$B/e")" "eventual: first look (now in the other mount's caches)"
+t0=$(now_ms)
+echo "version 2 is longer" >"$A/e"
+seen=$(stat -c %s "$B/e")
+if (( $(now_ms) - t0 < 5000 )); then
+  # Allowed (and what the cache does): old attributes within the other mount's cache time.
+  assert_eq 10 "$seen" "eventual: the other mount within its cache time"
+fi
+sleep 6.5
+assert_eq 20 "$(stat -c %s "$B/e")" "eventual: size after the cache time"
+assert_eq "version 2 is longer" "$(cat "$B/e")" "eventual: bytes after the cache time"
+log "eventual: old data within the cache time, new data after it"
+
+# One copy from the client; the master completes the rest even if the client dies.
+scans=$(status_query repl scanCycles)
+head -c 12000000 /dev/urandom >"$DFS_ROOT/ref-e2"
+cp "$DFS_ROOT/ref-e2" "$A/e2"
+for pid in $(_find_mount_pid "$A"); do kill -KILL "$pid"; done
+fusermount3 -uz "$A" 2>/dev/null || true
+wait_replication_settled 120
+assert_eq $(( $(status_query repl blocks) * 3 )) "$(status_query copies)" "copies per block after eventual writes"
+cmp "$DFS_ROOT/ref-e2" "$B/e2" || fail "eventual: data wrong after the writing client died"
+log "eventual: the master completed every copy after the writer was killed (scans $scans -> $(status_query repl scanCycles))"
+log "PASS"
