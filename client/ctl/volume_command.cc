@@ -26,6 +26,16 @@ kj::Promise<uint32_t> chooseReplicas(wire::Admin::Client admin, uint32_t request
       });
 }
 
+// Prints {"volume": {...}} (the result of create and set).
+void printVolumeJson(wire::VolumeInfo::Reader v) {
+  JsonWriter w;
+  w.beginObject();
+  w.key("volume");
+  writeVolume(w, v);
+  w.endObject();
+  fputs(w.finish().cStr(), stdout);
+}
+
 }  // namespace
 
 int volumeListCommand(const CtlOptions& options) {
@@ -65,12 +75,7 @@ int volumeCreateCommand(const CtlOptions& options, kj::StringPtr name, uint32_t 
           }
           auto v = resp.getVolume();
           if (options.json) {
-            JsonWriter w;
-            w.beginObject();
-            w.key("volume");
-            writeVolume(w, v);
-            w.endObject();
-            fputs(w.finish().cStr(), stdout);
+            printVolumeJson(v);
           } else {
             printf("created volume %s (id %llu, %u replicas)\n", v.getName().cStr(),
                    (unsigned long long)v.getId(), v.getReplicas());
@@ -101,12 +106,7 @@ int volumeSetCommand(const CtlOptions& options, kj::StringPtr name, uint32_t rep
           }
           auto v = resp.getVolume();
           if (options.json) {
-            JsonWriter w;
-            w.beginObject();
-            w.key("volume");
-            writeVolume(w, v);
-            w.endObject();
-            fputs(w.finish().cStr(), stdout);
+            printVolumeJson(v);
           } else {
             printf("volume %s: %u replicas per block (existing blocks are re-replicated or "
                    "trimmed to match), default consistency %s (for later mounts)\n",

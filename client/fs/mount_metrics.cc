@@ -3,27 +3,25 @@
 
 namespace dfs {
 
+namespace {
+
+// The call counter, failure counter and latency histogram of RPCs to one kind of peer.
+RpcStats rpcStats(MetricsRegistry& registry, kj::StringPtr peer) {
+  RpcStats stats;
+  stats.calls = &registry.counter("dfs_client_rpc_total", "RPCs made, by peer.", {{"peer", peer}});
+  stats.failures = &registry.counter("dfs_client_rpc_failures_total",
+                                     "RPCs that failed (error or deadline), by peer.",
+                                     {{"peer", peer}});
+  stats.seconds = &registry.histogram("dfs_client_rpc_seconds",
+                                      "RPC round trip in seconds, by peer.", {{"peer", peer}});
+  return stats;
+}
+
+}  // namespace
+
 void Filesystem::exportMetrics(MetricsRegistry& registry) {
-  RpcStats masterStats;
-  masterStats.calls = &registry.counter("dfs_client_rpc_total", "RPCs made, by peer.",
-                                        {{"peer", "master"}});
-  masterStats.failures = &registry.counter("dfs_client_rpc_failures_total",
-                                           "RPCs that failed (error or deadline), by peer.",
-                                           {{"peer", "master"}});
-  masterStats.seconds = &registry.histogram("dfs_client_rpc_seconds",
-                                            "RPC round trip in seconds, by peer.",
-                                            {{"peer", "master"}});
-  master.setStats(masterStats);
-  RpcStats chunkStats;
-  chunkStats.calls = &registry.counter("dfs_client_rpc_total", "RPCs made, by peer.",
-                                       {{"peer", "chunk"}});
-  chunkStats.failures = &registry.counter("dfs_client_rpc_failures_total",
-                                          "RPCs that failed (error or deadline), by peer.",
-                                          {{"peer", "chunk"}});
-  chunkStats.seconds = &registry.histogram("dfs_client_rpc_seconds",
-                                           "RPC round trip in seconds, by peer.",
-                                           {{"peer", "chunk"}});
-  chunks.setStats(chunkStats);
+  master.setStats(rpcStats(registry, "master"));
+  chunks.setStats(rpcStats(registry, "chunk"));
 
   Filesystem* fs = this;  // registry callbacks run on this loop while the mount lives
   registry.counterFn("dfs_client_read_bytes_total", "Bytes returned to read() calls.", {},
