@@ -73,9 +73,14 @@ def fsbench_table(paths, wanted_base):
     print_rows(rows)
     print('(ratios > 1: %s is faster; for seconds the ratio is peer/%s)' % (base, base))
     full = 'seq rand meta small'
+    sets = {l: ' '.join(only.get(l, full).split()) for l in labels}
+    common = max(set(sets.values()),  # the most frequent set; the full one on a tie
+                 key=lambda v: (sum(1 for x in sets.values() if x == v), v == full))
+    if common != full:
+        print('(fsbench workloads: %s)' % common)
     for l in labels:
-        if only.get(l, full).split() != full.split():
-            print('(%s: fsbench restricted to %r; "-" = not run)' % (l, only[l]))
+        if sets[l] != common:
+            print('(%s: fsbench workloads restricted to %r; "-" = not run)' % (l, sets[l]))
 
 
 def mdtest_table(paths, wanted_base):
