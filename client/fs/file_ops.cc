@@ -112,10 +112,20 @@ void Filesystem::setCacheFlags(struct fuse_file_info& info) const {
 }
 
 void Filesystem::applyConsistency(const MountOptions& options) {
-  if (master.consistency() == wire::Consistency::EVENTUAL) {
-    // Eventual: other mounts' changes show after these cache times.
-    if (!options.attrTimeoutSet) attrTimeout = kEventualCacheSeconds;
-    if (!options.entryTimeoutSet) entryTimeout = kEventualCacheSeconds;
+  switch (master.consistency()) {
+    case wire::Consistency::EVENTUAL:
+      // Other mounts' changes show after these cache times.
+      if (!options.attrTimeoutSet) attrTimeout = kCacheSeconds;
+      if (!options.entryTimeoutSet) entryTimeout = kCacheSeconds;
+      break;
+    case wire::Consistency::QUORUM:
+      // Names are looked up again at every path walk (entry timeout 0), and each lookup
+      // brings fresh attributes, so open() and stat(path) see every close of another
+      // mount; cached attributes only serve fstat() and the getattr that follows a lookup.
+      if (!options.attrTimeoutSet) attrTimeout = kCacheSeconds;
+      break;
+    case wire::Consistency::STRONG:
+      break;  // nothing cached: every stat asks the master
   }
 }
 

@@ -65,8 +65,9 @@ public:
   // once masterLink().connectNow() succeeded); options the user gave win.
   void applyConsistency(const MountOptions& options);
 
-  // Default attr/entry cache time of eventual mounts, seconds.
-  static constexpr double kEventualCacheSeconds = 1.0;
+  // Default cache time, seconds: attributes on quorum mounts, attributes and names on
+  // eventual mounts.
+  static constexpr double kCacheSeconds = 1.0;
 
   // Registers the mount's series (RPC counts and latency to master and chunk servers,
   // bytes read and written, block cache hits) in `registry`, which must outlive this.
