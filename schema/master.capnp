@@ -122,6 +122,12 @@ interface Session {
   # last release, or until the session ends.
   release @18 (ino :UInt64) -> ();
   # Ends one open() of `ino` by this session (unknown inos are ignored).
+
+  sync @19 () -> ();
+  # Makes every change the master acknowledged so far durable against a crash of its
+  # machine (fsync of the metadata log). The client calls it for fsync()/fsyncdir() and
+  # after each write of a strong mount; other changes become durable within the master's
+  # --metadata-sync interval.
 }
 
 struct CommitExtent {

@@ -84,7 +84,11 @@ void Filesystem::write(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t s
     FileData* fileData = f->data.get();
     auto written = fileData->write(off, kj::mv(data));
     // Strong: the write returns only once every replica has it and the master committed it.
-    if (strongMount()) written = written.then([fileData]() { return fileData->flush(); });
+    if (strongMount()) {
+      written = written.then([fileData]() { return fileData->flush(); }).then([this]() {
+        return syncMaster();
+      });
+    }
     run(req, written.then([this, req, size]() {
       counters.bytesWritten += size;
       fuse_reply_write(req, size);
@@ -147,7 +151,19 @@ void Filesystem::flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi
 }
 
 void Filesystem::fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info* fi) {
-  run(req, flushIfOpen(toMaster(ino)).then([req]() { fuse_reply_err(req, 0); }));
+  run(req, flushIfOpen(toMaster(ino)).then([this]() { return syncMaster(); }).then([req]() {
+    fuse_reply_err(req, 0);
+  }));
+}
+
+void Filesystem::fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
+                          struct fuse_file_info* fi) {
+  run(req, syncMaster().then([req]() { fuse_reply_err(req, 0); }));
+}
+
+kj::Promise<void> Filesystem::syncMaster() {
+  return master.call([](wire::Session::Client& s) { return s.syncRequest().send(); })
+      .ignoreResult();
 }
 
 void Filesystem::release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi) {

@@ -51,6 +51,7 @@ public:
              struct fuse_file_info* fi);
   void flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi);
   void fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info* fi);
+  void fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info* fi);
   void release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi);
 
   // Directory operations (fs/dir_ops.cc).
@@ -116,6 +117,8 @@ private:
   uint64_t visibleSize(uint64_t ino, uint64_t committed) const;
 
   bool strongMount() const;
+  // Makes every metadata change of the master durable (fsync, fsyncdir, strong writes).
+  kj::Promise<void> syncMaster();
   // keep_cache / direct_io of an open file, by consistency level.
   void setCacheFlags(struct fuse_file_info& info) const;
 

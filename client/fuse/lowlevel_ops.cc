@@ -64,7 +64,9 @@ void opReaddir(fuse_req_t r, fuse_ino_t i, size_t s, off_t o, struct fuse_file_i
 void opReleasedir(fuse_req_t r, fuse_ino_t i, struct fuse_file_info* fi) {
   fs(r).releasedir(r, i, fi);
 }
-void opFsyncdir(fuse_req_t r, fuse_ino_t, int, struct fuse_file_info*) { fuse_reply_err(r, 0); }
+void opFsyncdir(fuse_req_t r, fuse_ino_t i, int d, struct fuse_file_info* fi) {
+  fs(r).fsyncdir(r, i, d, fi);
+}
 void opStatfs(fuse_req_t r, fuse_ino_t i) { fs(r).statfs(r, i); }
 void opCreate(fuse_req_t r, fuse_ino_t p, const char* n, mode_t m, struct fuse_file_info* fi) {
   fs(r).create(r, p, n, m, fi);

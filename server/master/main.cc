@@ -54,6 +54,12 @@ public:
                           "Heartbeat silence before a node is dead (default 10000).")
         .addOptionWithArg({"gc-grace-ms"}, KJ_BIND_METHOD(*this, setGrace), "<ms>",
                           "Delay before an unreferenced block is deleted (default 30000).")
+        .addOptionWithArg({"metadata-sync"}, KJ_BIND_METHOD(*this, setMetadataSync),
+                          "<always|ms>",
+                          "When metadata changes are fsynced: 'always' (before every reply) "
+                          "or every <ms> milliseconds (default 100). Changes always survive a "
+                          "crash of the master process; the interval bounds what a crash of "
+                          "the machine can lose. fsync() and strong mounts sync at once.")
         .addOptionWithArg({"report-grace-ms"}, KJ_BIND_METHOD(*this, setReportGrace), "<ms>",
                           "Age before a reported copy the master does not need is deleted "
                           "(default 600000).")
@@ -89,6 +95,7 @@ private:
   kj::String metricsPortFile;
   MasterConfig config;
   uint64_t suspectMs = 3000, deadMs = 10000;
+  bool syncEveryWrite = false;
 
   kj::MainBuilder::Validity setListen(kj::StringPtr arg) {
     kj::String host;
@@ -137,6 +144,17 @@ private:
     return valid;
   }
 
+  kj::MainBuilder::Validity setMetadataSync(kj::StringPtr arg) {
+    if (arg == "always") {
+      syncEveryWrite = true;
+      return true;
+    }
+    uint64_t v;
+    auto valid = parseUint(arg, 1, 60'000, v);
+    syncEveryWrite = false;
+    config.syncInterval = v * kj::MILLISECONDS;
+    return valid;
+  }
   kj::MainBuilder::Validity setReportGrace(kj::StringPtr arg) {
     uint64_t v;
     auto valid = parseUint(arg, 0, 30ull * 86'400'000, v);
@@ -188,7 +206,7 @@ private:
     }
     kj::Own<MetaStore> store;
     KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() {
-      store = openRocksStore(kj::str(dataDir, "/meta"));
+      store = openRocksStore(kj::str(dataDir, "/meta"), syncEveryWrite);
     })) {
       context.exitError(kj::str("dfs-master: cannot open metadata store in ", dataDir,
                                 "/meta: ", e->getDescription()));
@@ -236,6 +254,7 @@ private:
         .exclusiveJoin(kj::mv(metricsServing))
         .wait(io.waitScope);
     context.warning("dfs-master: shutting down");
+    store->sync();
     return true;
   }
 };

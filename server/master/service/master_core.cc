@@ -21,6 +21,16 @@ MasterCore::MasterCore(MetaStore& store, Clock& clock, kj::Timer& timer, MasterC
 void MasterCore::startBackground() {
   tasks.add(gc.run(timer, config.gcInterval));
   tasks.add(replication.run());
+  tasks.add(syncLoop());
+}
+
+kj::Promise<void> MasterCore::syncLoop() {
+  return timer.afterDelay(config.syncInterval).then([this]() {
+    KJ_IF_MAYBE(e, kj::runCatchingExceptions([this]() { store.sync(); })) {
+      KJ_LOG(ERROR, "metadata sync failed", *e);
+    }
+    return syncLoop();
+  });
 }
 
 void MasterCore::taskFailed(kj::Exception&& exception) {

@@ -20,6 +20,8 @@ struct MasterConfig {
   int64_t gcGraceNs = 30'000'000'000LL;
   kj::Duration gcInterval = 2 * kj::SECONDS;
   ReplicationConfig replication;
+  // How often the store's unsynced writes are fsynced (when it does not sync every write).
+  kj::Duration syncInterval = 100 * kj::MILLISECONDS;
   // Reported copies the master does not need are deleted once this old (younger ones
   // may belong to a write whose commit is still coming).
   int64_t reportGraceNs = 600'000'000'000LL;
@@ -51,6 +53,7 @@ public:
 
 private:
   kj::TaskSet tasks;
+  kj::Promise<void> syncLoop();
   void taskFailed(kj::Exception&& exception) override;
 };
 

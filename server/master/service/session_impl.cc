@@ -316,6 +316,12 @@ kj::Promise<void> SessionImpl::commit(CommitContext context) {
   return kj::READY_NOW;
 }
 
+kj::Promise<void> SessionImpl::sync(SyncContext context) {
+  RpcScope rpcScope(core.rpcMetrics, RpcMethod::SYNC);
+  core.store.sync();
+  return kj::READY_NOW;
+}
+
 kj::Promise<void> SessionImpl::ping(PingContext context) {
   RpcScope rpcScope(core.rpcMetrics, RpcMethod::PING);
   return kj::READY_NOW;

@@ -36,6 +36,7 @@ public:
   kj::Promise<void> ping(PingContext context) override;
   kj::Promise<void> open(OpenContext context) override;
   kj::Promise<void> release(ReleaseContext context) override;
+  kj::Promise<void> sync(SyncContext context) override;
 
 private:
   MasterCore& core;

@@ -85,9 +85,15 @@ public:
   // nullptr when the engine does not know the property (the memory store knows none).
   virtual kj::Maybe<uint64_t> intProperty(kj::StringPtr name) { return nullptr; }
 
-  // Applies `batch` atomically. When it returns, the batch is durable (WAL fsync'd).
-  // Throws kj::Exception on failure, in which case nothing of the batch was applied.
+  // Applies `batch` atomically. When it returns, the batch survives a crash of this
+  // process; it survives a crash of the machine once it is synced: at once for a store
+  // that syncs every write (the default), else at the next sync(). Throws kj::Exception
+  // on failure, in which case nothing of the batch was applied.
   virtual void write(const WriteBatch& batch) = 0;
+
+  // Makes every batch written so far durable against a machine crash (WAL fsync). Cheap
+  // when nothing is unsynced; a no-op for stores that sync every write or live in memory.
+  virtual void sync() {}
 };
 
 }  // namespace dfs

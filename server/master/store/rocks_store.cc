@@ -96,7 +96,8 @@ private:
 
 class RocksStore final : public MetaStore {
 public:
-  explicit RocksStore(std::unique_ptr<rocksdb::DB> db) : db(kj::mv(db)) {}
+  RocksStore(std::unique_ptr<rocksdb::DB> db, bool syncEveryWrite)
+      : db(kj::mv(db)), syncEveryWrite(syncEveryWrite) {}
 
   kj::Maybe<Bytes> get(BytesPtr key) override {
     rocksdb::PinnableSlice value;
@@ -123,8 +124,15 @@ public:
       }
     }
     rocksdb::WriteOptions options;
-    options.sync = true;
+    options.sync = syncEveryWrite;
     check(db->Write(options, &wb), "write");
+    if (!syncEveryWrite) unsynced = true;
+  }
+
+  void sync() override {
+    if (!unsynced) return;
+    check(db->SyncWAL(), "sync WAL");
+    unsynced = false;
   }
 
   kj::Maybe<uint64_t> intProperty(kj::StringPtr name) override {
@@ -135,11 +143,13 @@ public:
 
 private:
   std::unique_ptr<rocksdb::DB> db;
+  bool syncEveryWrite;
+  bool unsynced = false;  // written since the last sync()
 };
 
 }  // namespace
 
-kj::Own<MetaStore> openRocksStore(kj::StringPtr dir) {
+kj::Own<MetaStore> openRocksStore(kj::StringPtr dir, bool syncEveryWrite) {
   if (mkdir(dir.cStr(), 0755) != 0 && errno != EEXIST) {
     KJ_FAIL_SYSCALL("mkdir", errno, dir);
   }
@@ -155,7 +165,7 @@ kj::Own<MetaStore> openRocksStore(kj::StringPtr dir) {
     auto reason = status.ToString();
     KJ_FAIL_REQUIRE("cannot open metadata store", dir, reason);
   }
-  return kj::heap<RocksStore>(std::unique_ptr<rocksdb::DB>(raw));
+  return kj::heap<RocksStore>(std::unique_ptr<rocksdb::DB>(raw), syncEveryWrite);
 }
 
 }  // namespace dfs

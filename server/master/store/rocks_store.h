@@ -6,9 +6,11 @@
 namespace dfs {
 
 // Opens (creating `dir` and the database in it if missing) a RocksDB MetaStore in
-// directory `dir`. Every write is synced to the WAL before write() returns; the block
-// cache is bounded (64 MiB). Throws a kj::Exception naming `dir` and RocksDB's reason if
-// the database cannot be opened (e.g. it is locked by another process).
-kj::Own<MetaStore> openRocksStore(kj::StringPtr dir);
+// directory `dir`. With syncEveryWrite every write is fsynced in the WAL before write()
+// returns; without, writes reach the OS at once (they survive a crash of the process) and
+// sync() fsyncs them. The block cache is bounded (64 MiB). Throws a kj::Exception naming
+// `dir` and RocksDB's reason if the database cannot be opened (e.g. locked by another
+// process).
+kj::Own<MetaStore> openRocksStore(kj::StringPtr dir, bool syncEveryWrite = true);
 
 }  // namespace dfs

@@ -48,6 +48,19 @@ TYPED_TEST(MetaStoreTest, GetPutDelete) {
   EXPECT_EQ(getOr(store, "empty"), "");
 }
 
+TYPED_TEST(MetaStoreTest, SyncKeepsWhatWasWritten) {
+  WriteBatch batch;
+  batch.put(bytesOf("k"), bytesOf("v"));
+  this->store->write(batch);
+  this->store->sync();
+  this->store->sync();  // nothing new: still fine
+  EXPECT_TRUE(this->store->get(bytesOf("k")) != nullptr);
+  if (TypeParam::kPersistent) {
+    this->reopen();
+    EXPECT_TRUE(this->store->get(bytesOf("k")) != nullptr);
+  }
+}
+
 TYPED_TEST(MetaStoreTest, BinaryKeysWithZeroAndHighBytes) {
   auto& store = *this->store;
   std::string k1("a\0b", 3), k2("a\0", 2), k3("a\xff", 2);

@@ -20,6 +20,7 @@ struct MemoryStoreFactory {
 
 struct RocksStoreFactory {
   static constexpr bool kPersistent = true;
+  bool syncEveryWrite = true;
   std::string dir;
   RocksStoreFactory() {
     char tmpl[] = "/tmp/dfs-store-test-XXXXXX";
@@ -30,7 +31,12 @@ struct RocksStoreFactory {
   ~RocksStoreFactory() {
     std::filesystem::remove_all(std::filesystem::path(dir).parent_path());
   }
-  kj::Own<MetaStore> open() { return openRocksStore(kj::StringPtr(dir.c_str())); }
+  kj::Own<MetaStore> open() { return openRocksStore(kj::StringPtr(dir.c_str()), syncEveryWrite); }
+};
+
+// RocksDB with writes synced by sync() (dfs-master --metadata-sync=MS), not each write.
+struct RocksPeriodicSyncFactory : public RocksStoreFactory {
+  RocksPeriodicSyncFactory() { syncEveryWrite = false; }
 };
 
 template <typename Factory>
@@ -48,7 +54,8 @@ protected:
   }
 };
 
-using StoreTypes = ::testing::Types<MemoryStoreFactory, RocksStoreFactory>;
+using StoreTypes =
+    ::testing::Types<MemoryStoreFactory, RocksStoreFactory, RocksPeriodicSyncFactory>;
 
 // Bytes from a string literal / std::string.
 inline BytesPtr b(const std::string& s) {
