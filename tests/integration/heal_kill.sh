@@ -66,6 +66,7 @@ cmp "$DFS_ROOT/keep-ref" "$MNT/keep" || fail "small file wrong after rejoin"
 # Raising the volume's replica count applies to the blocks already written.
 dfsctl volume set default --replicas 3 >/dev/null || fail "volume set --replicas 3 failed"
 wait_replication_settled 180
-blocks=$(status_query repl blocks)
-assert_eq $(( blocks * 3 )) "$(status_query copies)" "copies after raising replicas to 3 ($blocks blocks)"
+wait_until 60 "3 copies of every block after raising replicas" \
+  'test $(( $(status_query repl blocks) * 3 )) -eq "$(status_query copies)"'
+log "$(status_query repl blocks) blocks, $(status_query copies) copies"
 log "PASS"
