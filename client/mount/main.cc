@@ -15,6 +15,7 @@
 #include "client/fs/filesystem.h"
 #include "client/fuse/fuse_loop.h"
 #include "client/mount/options.h"
+#include "common/base/heap_tuning.h"
 #include "common/base/port_file.h"
 #include "common/metrics/http_endpoint.h"
 
@@ -143,6 +144,7 @@ int runMount(const dfs::MountOptions& options, int notifyFd) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  dfs::keepBlockBuffersInHeap();
   dfs::MountOptions options;
   KJ_IF_MAYBE(err, dfs::parseMountOptions(argc, argv, options)) {
     fprintf(stderr, "dfs-mount: %s\n%s", err->cStr(), dfs::mountUsage().cStr());

@@ -12,6 +12,7 @@
 #include <kj/debug.h>
 #include <kj/main.h>
 #include "common/base/parse.h"
+#include "common/base/heap_tuning.h"
 #include "common/base/port_file.h"
 
 #include <signal.h>
@@ -22,7 +23,9 @@ namespace {
 
 class ChunkServerMain {
 public:
-  explicit ChunkServerMain(kj::ProcessContext& context) : context(context) {}
+  explicit ChunkServerMain(kj::ProcessContext& context) : context(context) {
+    keepBlockBuffersInHeap();
+  }
 
   kj::MainFunc getMain() {
     return kj::MainBuilder(context, "dfs-chunkserver 0.1",
