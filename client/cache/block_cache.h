@@ -36,6 +36,8 @@ public:
 
   // The cached segment, marked most recently used; null if absent.
   kj::Maybe<kj::Own<SharedBytes>> get(const SegmentKey& key);
+  // Whether the segment is cached (not counted as a hit or miss, recency unchanged).
+  bool contains(const SegmentKey& key) const { return index.count(key) > 0; }
   // Inserts (or replaces) a segment and evicts least recently used ones past capacity.
   void put(const SegmentKey& key, kj::Own<SharedBytes> bytes);
 

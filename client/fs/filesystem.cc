@@ -6,6 +6,25 @@
 #include <cstring>
 
 namespace dfs {
+namespace {
+
+kj::Maybe<kj::Own<DiskCache>> openDiskCache(const MountOptions& options) {
+  if (options.cacheDir.size() == 0) return nullptr;
+  return kj::heap<DiskCache>(options.cacheDir, options.cacheDirBytes);
+}
+
+kj::Maybe<DiskCache&> ref(kj::Maybe<kj::Own<DiskCache>>& disk) {
+  KJ_IF_MAYBE(d, disk) return **d;
+  return nullptr;
+}
+
+// Readahead windows stay well below the memory cache, so prefetched segments are still
+// there when the reads reach them.
+uint64_t readaheadMax(const MountOptions& options) {
+  return options.readahead ? kj::min(kReadaheadMaxWindow, options.cacheBytes / 4) : 0;
+}
+
+}  // namespace
 
 Filesystem::Filesystem(kj::AsyncIoProvider& io, kj::Timer& timer, const MountOptions& options,
                        kj::String clientName)
@@ -16,8 +35,9 @@ Filesystem::Filesystem(kj::AsyncIoProvider& io, kj::Timer& timer, const MountOpt
              kj::mv(clientName), options.rpcTimeout, options.consistency),
       chunks(io, timer, options.rpcTimeout),
       cache(options.cacheBytes),
-      fetcher(chunks, cache),
-      ctx{master, chunks, cache, fetcher, timer},
+      diskCache(openDiskCache(options)),
+      fetcher(chunks, cache, ref(diskCache)),
+      ctx{master, chunks, cache, fetcher, timer, readaheadMax(options)},
       tasks(*this),
       background(*this) {}
 
@@ -46,7 +66,12 @@ kj::Promise<void> Filesystem::drain() {
       KJ_LOG(ERROR, "could not save data at unmount", e.getDescription());
     }));
   }
-  return kj::joinPromises(flushes.releaseAsArray()).then([this]() { return background.onEmpty(); });
+  return kj::joinPromises(flushes.releaseAsArray())
+      .then([this]() { return background.onEmpty(); })
+      .then([this]() -> kj::Promise<void> {
+        KJ_IF_MAYBE(d, diskCache) return (*d)->idle();
+        return kj::READY_NOW;
+      });
 }
 
 uint64_t Filesystem::toMaster(fuse_ino_t ino) const {

@@ -10,6 +10,7 @@
 #include <kj/map.h>
 #include <unordered_map>
 #include "client/cache/block_cache.h"
+#include "client/cache/disk_cache.h"
 #include "client/io/file_data.h"
 #include "client/io/segment_fetcher.h"
 #include "client/mount/options.h"
@@ -59,7 +60,7 @@ public:
   void readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info* fi);
   void releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi);
 
-  // Waits for background work (uploads of released files) to finish.
+  // Waits for background work (uploads of released files, disk cache writes) to finish.
   kj::Promise<void> drain();
 
   // Sets the cache times and kernel cache policy of the mount's consistency level (known
@@ -71,7 +72,7 @@ public:
   static constexpr double kCacheSeconds = 1.0;
 
   // Registers the mount's series (RPC counts and latency to master and chunk servers,
-  // bytes read and written, block cache hits) in `registry`, which must outlive this.
+  // bytes read and written, block and disk cache, readahead) in `registry`, which must outlive this.
   void exportMetrics(MetricsRegistry& registry);
 
 private:
@@ -141,6 +142,7 @@ private:
   MasterLink master;
   ChunkPool chunks;
   BlockCache cache;
+  kj::Maybe<kj::Own<DiskCache>> diskCache;  // -o cache_dir; outlives the fetcher
   SegmentFetcher fetcher;
   DataContext ctx;
   std::unordered_map<uint64_t, kj::Own<OpenFile>> openFiles;

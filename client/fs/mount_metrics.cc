@@ -34,6 +34,33 @@ void Filesystem::exportMetrics(MetricsRegistry& registry) {
                      [fs]() { return fs->cache.misses(); });
   registry.gaugeFn("dfs_client_cache_bytes", "Bytes held by the block cache.", {},
                    [fs]() { return static_cast<double>(fs->cache.sizeBytes()); });
+  registry.counterFn("dfs_client_readahead_segments_total",
+                     "Segments prefetched ahead of sequential reads.", {},
+                     [fs]() { return fs->fetcher.prefetched(); });
+  registry.counterFn("dfs_client_readahead_hits_total",
+                     "Reads served by a prefetched segment (cached or in flight).", {},
+                     [fs]() { return fs->fetcher.prefetchHits(); });
+  KJ_IF_MAYBE(d, diskCache) {
+    DiskCache* disk = *d;
+    registry.counterFn("dfs_client_disk_cache_hits_total", "Disk cache segment hits.", {},
+                       [disk]() { return disk->stats().hits; });
+    registry.counterFn("dfs_client_disk_cache_misses_total", "Disk cache segment misses.", {},
+                       [disk]() { return disk->stats().misses; });
+    registry.counterFn("dfs_client_disk_cache_read_bytes_total",
+                       "Bytes read from the disk cache.", {},
+                       [disk]() { return disk->stats().bytesRead; });
+    registry.counterFn("dfs_client_disk_cache_written_bytes_total",
+                       "Bytes written to the disk cache.", {},
+                       [disk]() { return disk->stats().bytesWritten; });
+    registry.counterFn("dfs_client_disk_cache_evictions_total",
+                       "Disk cache files evicted for space.", {},
+                       [disk]() { return disk->stats().evictions; });
+    registry.counterFn("dfs_client_disk_cache_errors_total",
+                       "Corrupt disk cache files, failed writes, unusable directory.", {},
+                       [disk]() { return disk->stats().errors; });
+    registry.gaugeFn("dfs_client_disk_cache_bytes", "Bytes of files in the disk cache.", {},
+                     [disk]() { return static_cast<double>(disk->stats().usedBytes); });
+  }
   registry.gaugeFn("dfs_client_open_files", "Files open through this mount.", {},
                    [fs]() { return static_cast<double>(fs->openFiles.size()); });
 }

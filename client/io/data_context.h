@@ -16,6 +16,7 @@ struct DataContext {
   BlockCache& cache;
   SegmentFetcher& fetcher;
   kj::Timer& timer;
+  uint64_t readaheadMax = 0;  // largest readahead window per open file; 0 = off
 };
 
 // Reads are served from the cache in segments of this many bytes of a block.

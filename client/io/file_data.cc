@@ -197,7 +197,10 @@ kj::Promise<void> FileData::ensureWindow(uint64_t offset, uint64_t size) {
 }
 
 kj::Promise<kj::Array<kj::byte>> FileData::readClean(uint64_t offset, uint64_t size) {
-  return ensureWindow(offset, size).then([this, offset, size]() {
+  // The extent window also covers what readahead asks for, so prefetching needs no RPC.
+  auto ahead = readahead.onRead(offset, size);
+  uint64_t need = ahead.empty() ? size : kj::max(offset + size, ahead.end) - offset;
+  return ensureWindow(offset, need).then([this, offset, size, ahead]() {
     auto& w = KJ_ASSERT_NONNULL(window);
     uint64_t end = kj::min(offset + size, w.fileSize);
     if (offset >= end) return kj::Promise<kj::Array<kj::byte>>(kj::heapArray<kj::byte>(0));
@@ -226,9 +229,32 @@ kj::Promise<kj::Array<kj::byte>> FileData::readClean(uint64_t offset, uint64_t s
                         }));
       }
     }
+    if (!ahead.empty()) prefetch(ahead.begin, ahead.end);
     return kj::joinPromises(fetches.releaseAsArray())
         .then([result = kj::mv(result)]() mutable { return kj::mv(result); });
   });
+}
+
+void FileData::prefetch(uint64_t begin, uint64_t end) {
+  auto& w = KJ_ASSERT_NONNULL(window);
+  end = kj::min(end, kj::min(w.end, w.fileSize));
+  for (auto& e : w.extents) {
+    uint64_t s = kj::max(begin, e.fileOffset);
+    uint64_t t = kj::min(end, e.fileOffset + e.length);
+    if (s >= t) continue;
+    uint64_t bStart = e.blockOffset + (s - e.fileOffset);
+    uint64_t bEnd = bStart + (t - s);
+    for (uint64_t seg = bStart / kSegmentSize; seg * kSegmentSize < bEnd; seg++) {
+      auto reps = kj::heapArrayBuilder<kj::String>(e.replicas.size());
+      for (auto& r : e.replicas) reps.add(kj::str(r));
+      if (!ctx.fetcher.prefetch(e.block, e.blockSize, seg, reps.finish())) {
+        // Too much in flight: a later read asks for the rest again.
+        uint64_t at = e.fileOffset + (kj::max(seg * kSegmentSize, bStart) - e.blockOffset);
+        readahead.stoppedAt(at);
+        return;
+      }
+    }
+  }
 }
 
 }  // namespace dfs

@@ -4,7 +4,8 @@
 // buffers are uploaded in the background (a few in flight) and committed to the master
 // (pieces in write order; later ones win) on flush/fsync/close, every kCommitEveryBlocks
 // blocks, or when the pieces would not fit in one commit. Reads resolve the
-// extent map (cached per open, close-to-open) and fetch block segments through the cache.
+// extent map (cached per open, close-to-open) and fetch block segments through the cache;
+// sequential reads also prefetch the segments ahead of them (Readahead) in the background.
 #pragma once
 
 #include <kj/async.h>
@@ -12,12 +13,14 @@
 #include "client/io/async_serializer.h"
 #include "client/io/block_upload.h"
 #include "client/io/data_context.h"
+#include "client/io/readahead.h"
 
 namespace dfs {
 
 class FileData {
 public:
-  FileData(DataContext& ctx, uint64_t ino) : ctx(ctx), ino(ino) {}
+  FileData(DataContext& ctx, uint64_t ino)
+      : ctx(ctx), ino(ino), readahead(ctx.readaheadMax) {}
   ~FileData() noexcept(false);
   KJ_DISALLOW_COPY(FileData);
 
@@ -66,6 +69,8 @@ private:
   void seal();
   kj::Promise<void> ensureWindow(uint64_t offset, uint64_t size);
   kj::Promise<kj::Array<kj::byte>> readClean(uint64_t offset, uint64_t size);
+  // Starts background fetches of the segments of [begin, end) (within the extent window).
+  void prefetch(uint64_t begin, uint64_t end);
   kj::Maybe<kj::Exception> takeError();
 
   DataContext& ctx;
@@ -80,6 +85,7 @@ private:
   kj::Maybe<kj::Exception> uploadError;
 
   kj::Maybe<Window> window;
+  Readahead readahead;
 };
 
 }  // namespace dfs

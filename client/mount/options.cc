@@ -59,6 +59,17 @@ kj::Maybe<kj::String> applyOption(kj::StringPtr opt, MountOptions& out) {
     out.entryTimeoutSet = true;
   } else if (key == "cache_size") {
     if (!parseBytes(value, out.cacheBytes)) return kj::str("bad cache_size: ", value);
+  } else if (key == "cache_dir") {
+    if (value.size() == 0) return kj::str("bad cache_dir: empty");
+    out.cacheDir = kj::str(value);
+  } else if (key == "cache_dir_size") {
+    if (!parseBytes(value, out.cacheDirBytes) || out.cacheDirBytes == 0) {
+      return kj::str("bad cache_dir_size: ", value);
+    }
+  } else if (key == "readahead") {
+    out.readahead = true;
+  } else if (key == "noreadahead") {
+    out.readahead = false;
   } else if (key == "metrics_listen") {
     kj::String host;
     unsigned port;
@@ -97,9 +108,13 @@ kj::StringPtr mountUsage() {
   return "usage: dfs-mount MASTER[:PORT][/VOLUME] MOUNTPOINT [-o opt[,opt...]] [-f]\n"
          "options:\n"
          "  rpc_timeout=SECONDS   deadline of every RPC (default 10); then EIO\n"
-         "  attr_timeout=SECONDS  kernel attribute cache time (default 0; eventual: 1)\n"
-         "  entry_timeout=SECONDS kernel name cache time (default 0; eventual: 1)\n"
+         "  attr_timeout=SECONDS  kernel attribute cache time (strong 0, else 1)\n"
+         "  entry_timeout=SECONDS kernel name cache time (eventual 1, else 0)\n"
          "  cache_size=BYTES[K|M|G] memory block cache (default 256M)\n"
+         "  cache_dir=PATH        also keep fetched block segments as files under PATH\n"
+         "      (checksummed; reused across remounts; default: no disk cache)\n"
+         "  cache_dir_size=BYTES[K|M|G] bound of cache_dir, LRU eviction (default 1G)\n"
+         "  noreadahead           no prefetching ahead of sequential reads\n"
          "  metrics_listen=HOST:PORT  serve /metrics and /healthz over HTTP (port 0 = any)\n"
          "  metrics_port_file=PATH  write the bound metrics port to PATH\n"
          "  consistency=strong|quorum|eventual  (default: the volume's)\n"

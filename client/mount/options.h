@@ -22,6 +22,9 @@ struct MountOptions {
   bool entryTimeoutSet = false;
   kj::Maybe<wire::Consistency> consistency;     // -o consistency=; else the volume's default
   uint64_t cacheBytes = 256ull << 20;           // in-memory block cache
+  kj::String cacheDir;                          // on-disk segment cache; empty: none
+  uint64_t cacheDirBytes = 1ull << 30;          // bound of cacheDir
+  bool readahead = true;                        // prefetch ahead of sequential reads
   kj::String metricsListen;                     // serve /metrics here (HOST:PORT); empty: off
   kj::String metricsPortFile;                   // write the bound metrics port here
   kj::Vector<kj::String> fuseOptions;           // passed through to libfuse / the kernel

@@ -34,6 +34,19 @@ TEST(MountOptions, PortVolumeAndOptions) {
   EXPECT_EQ(o.fuseOptions[0], "ro");
 }
 
+TEST(MountOptions, DiskCacheAndReadahead) {
+  MountOptions o;
+  EXPECT_EQ(o.cacheDir, "");
+  EXPECT_TRUE(o.readahead);
+  ASSERT_TRUE(parse({"h", "/m", "-o", "cache_dir=/var/cache/dfs,cache_dir_size=2G,noreadahead"}, o) == nullptr);
+  EXPECT_EQ(o.cacheDir, "/var/cache/dfs");
+  EXPECT_EQ(o.cacheDirBytes, 2ull << 30);
+  EXPECT_FALSE(o.readahead);
+  EXPECT_TRUE(parse({"h", "/m", "-o", "cache_dir="}, o) != nullptr);
+  EXPECT_TRUE(parse({"h", "/m", "-o", "cache_dir_size=0"}, o) != nullptr);
+  EXPECT_TRUE(parse({"h", "/m", "-o", "cache_dir_size=12X"}, o) != nullptr);
+}
+
 TEST(MountOptions, RejectsBadInput) {
   MountOptions o;
   EXPECT_TRUE(parse({}, o) != nullptr);
