@@ -208,27 +208,18 @@ kj::Promise<kj::Array<kj::byte>> FileData::readClean(uint64_t offset, uint64_t s
     memset(result.begin(), 0, result.size());
     kj::byte* out = result.begin();
     kj::Vector<kj::Promise<void>> fetches;
-    for (auto& e : w.extents) {
-      uint64_t s = kj::max(offset, e.fileOffset);
-      uint64_t t = kj::min(end, e.fileOffset + e.length);
-      if (s >= t) continue;
-      uint64_t bStart = e.blockOffset + (s - e.fileOffset);
-      uint64_t bEnd = bStart + (t - s);
-      for (uint64_t seg = bStart / kSegmentSize; seg * kSegmentSize < bEnd; seg++) {
-        uint64_t segStart = seg * kSegmentSize;
-        uint64_t from = kj::max(bStart, segStart);
-        uint64_t to = kj::min(bEnd, segStart + kSegmentSize);
-        kj::byte* dest = out + (s - offset) + (from - bStart);
-        auto reps = kj::heapArrayBuilder<kj::String>(e.replicas.size());
-        for (auto& r : e.replicas) reps.add(kj::str(r));
-        fetches.add(ctx.fetcher.fetch(e.block, e.blockSize, seg, reps.finish())
-                        .then([dest, from, to, segStart](kj::Own<SharedBytes> bytes) {
-                          auto b = bytes->get();
-                          KJ_REQUIRE(to - segStart <= b.size(), "segment shorter than expected");
-                          memcpy(dest, b.begin() + (from - segStart), to - from);
-                        }));
-      }
-    }
+    forEachSegment(w, offset, end, [&](const CachedExtent& e, const SegmentSpan& span) {
+      uint64_t segStart = span.segment * kSegmentSize;
+      uint64_t from = span.from, to = span.to;
+      kj::byte* dest = out + (span.fileOffset - offset);
+      fetches.add(ctx.fetcher.fetch(e.block, e.blockSize, span.segment, copyReplicas(e))
+                      .then([dest, from, to, segStart](kj::Own<SharedBytes> bytes) {
+                        auto b = bytes->get();
+                        KJ_REQUIRE(to - segStart <= b.size(), "segment shorter than expected");
+                        memcpy(dest, b.begin() + (from - segStart), to - from);
+                      }));
+      return true;
+    });
     if (!ahead.empty()) prefetch(ahead.begin, ahead.end);
     return kj::joinPromises(fetches.releaseAsArray())
         .then([result = kj::mv(result)]() mutable { return kj::mv(result); });
@@ -238,6 +229,23 @@ kj::Promise<kj::Array<kj::byte>> FileData::readClean(uint64_t offset, uint64_t s
 void FileData::prefetch(uint64_t begin, uint64_t end) {
   auto& w = KJ_ASSERT_NONNULL(window);
   end = kj::min(end, kj::min(w.end, w.fileSize));
+  forEachSegment(w, begin, end, [&](const CachedExtent& e, const SegmentSpan& span) {
+    if (ctx.fetcher.prefetch(e.block, e.blockSize, span.segment, copyReplicas(e))) return true;
+    // Too much in flight: a later read asks for the rest again.
+    readahead.stoppedAt(span.fileOffset);
+    return false;
+  });
+}
+
+kj::Array<kj::String> FileData::copyReplicas(const CachedExtent& e) {
+  auto reps = kj::heapArrayBuilder<kj::String>(e.replicas.size());
+  for (auto& r : e.replicas) reps.add(kj::str(r));
+  return reps.finish();
+}
+
+void FileData::forEachSegment(
+    const Window& w, uint64_t begin, uint64_t end,
+    kj::FunctionParam<bool(const CachedExtent&, const SegmentSpan&)> visit) {
   for (auto& e : w.extents) {
     uint64_t s = kj::max(begin, e.fileOffset);
     uint64_t t = kj::min(end, e.fileOffset + e.length);
@@ -245,14 +253,9 @@ void FileData::prefetch(uint64_t begin, uint64_t end) {
     uint64_t bStart = e.blockOffset + (s - e.fileOffset);
     uint64_t bEnd = bStart + (t - s);
     for (uint64_t seg = bStart / kSegmentSize; seg * kSegmentSize < bEnd; seg++) {
-      auto reps = kj::heapArrayBuilder<kj::String>(e.replicas.size());
-      for (auto& r : e.replicas) reps.add(kj::str(r));
-      if (!ctx.fetcher.prefetch(e.block, e.blockSize, seg, reps.finish())) {
-        // Too much in flight: a later read asks for the rest again.
-        uint64_t at = e.fileOffset + (kj::max(seg * kSegmentSize, bStart) - e.blockOffset);
-        readahead.stoppedAt(at);
-        return;
-      }
+      uint64_t from = kj::max(bStart, seg * kSegmentSize);
+      uint64_t to = kj::min(bEnd, (seg + 1) * kSegmentSize);
+      if (!visit(e, SegmentSpan{seg, from, to, e.fileOffset + (from - e.blockOffset)})) return;
     }
   }
 }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <kj/async.h>
+#include <kj/function.h>
 #include <kj/vector.h>
 #include "client/io/async_serializer.h"
 #include "client/io/block_upload.h"
@@ -71,6 +72,18 @@ private:
   kj::Promise<kj::Array<kj::byte>> readClean(uint64_t offset, uint64_t size);
   // Starts background fetches of the segments of [begin, end) (within the extent window).
   void prefetch(uint64_t begin, uint64_t end);
+
+  // The part of one block segment that a file range covers.
+  struct SegmentSpan {
+    uint64_t segment;     // index of the segment in its block
+    uint64_t from, to;    // covered byte range within the block
+    uint64_t fileOffset;  // file offset of `from`
+  };
+  // Calls visit(extent, span) for every segment of `w`'s extents that overlaps file range
+  // [begin, end), in file order, until visit returns false.
+  static void forEachSegment(const Window& w, uint64_t begin, uint64_t end,
+                             kj::FunctionParam<bool(const CachedExtent&, const SegmentSpan&)> visit);
+  static kj::Array<kj::String> copyReplicas(const CachedExtent& e);
   kj::Maybe<kj::Exception> takeError();
 
   DataContext& ctx;
