@@ -121,6 +121,23 @@ uint32_t ReplicationManager::targetOf(const Cycle& c, const BlockInfo& info) con
   return it == c.targets.end() ? defaultReplicas : it->second;
 }
 
+uint32_t ReplicationManager::currentTarget(uint64_t volumeId) {
+  for (auto& v : volumes.list()) {
+    if (v.id == volumeId) return v.replicas;
+  }
+  return defaultReplicas;
+}
+
+uint32_t ReplicationManager::goodCopies(const BlockInfo& info) {
+  uint32_t good = 0;
+  for (auto n : info.nodes) {
+    KJ_IF_MAYBE(node, nodes.find(n)) {
+      if (nodes.readable(*node) && !node->draining) ++good;
+    }
+  }
+  return good;
+}
+
 bool ReplicationManager::visit(Cycle& c, BlockId id, BlockInfo& info) {
   bool changed = false;
   uint32_t live = 0, good = 0;
@@ -285,17 +302,7 @@ bool ReplicationManager::tryStart(const Task& task) {
       return done();
     }
   } else {
-    uint32_t good = 0;
-    for (auto n : info.nodes) {
-      KJ_IF_MAYBE(node, nodes.find(n)) {
-        if (nodes.readable(*node) && !node->draining) ++good;
-      }
-    }
-    uint32_t want = defaultReplicas;
-    for (auto& v : volumes.list()) {
-      if (v.id == info.volumeId) want = v.replicas;
-    }
-    if (good >= want) return done();
+    if (goodCopies(info) >= currentTarget(info.volumeId)) return done();
   }
   NodeState* source = usableSource(info, task.from);
   if (source == nullptr) return false;

@@ -145,7 +145,9 @@ private:
   void beginCycle(Cycle& c);
   bool visit(Cycle& c, BlockId id, BlockInfo& info);
   void endCycle(Cycle& c);
-  uint32_t targetOf(const Cycle& c, const BlockInfo& info) const;
+  uint32_t targetOf(const Cycle& c, const BlockInfo& info) const;  // the cycle's snapshot
+  uint32_t currentTarget(uint64_t volumeId);        // the volume's count right now
+  uint32_t goodCopies(const BlockInfo& info);       // copies on live, non-draining nodes
   void enqueue(Task task);
   void pump();
   bool tryStart(const Task& task);

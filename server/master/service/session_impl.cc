@@ -251,8 +251,7 @@ kj::Promise<void> SessionImpl::allocateBlocks(AllocateBlocksContext context) {
   kj::Vector<uint64_t> exclude;
   for (auto id : excludeList) exclude.add(id);
 
-  uint32_t want = volume.replicas;  // as of now: an admin may have changed it
-  KJ_IF_MAYBE(v, core.volumes.find(volume.name)) { want = v->replicas; }
+  uint32_t want = currentReplicas();
   kj::Vector<std::pair<BlockId, kj::Array<uint64_t>>> placed;
   for (uint32_t i = 0; i < count; ++i) {
     auto nodes = core.placement.place(want, exclude, kMaxBlockSize);
@@ -305,8 +304,7 @@ kj::Promise<void> SessionImpl::commit(CommitContext context) {
   if (err == 0) {
     // Blocks written with fewer copies than the volume wants (quorum or eventual mounts,
     // or servers down) are completed by the master now rather than at its next scan.
-    uint32_t want = volume.replicas;
-    KJ_IF_MAYBE(v, core.volumes.find(volume.name)) { want = v->replicas; }
+    uint32_t want = currentReplicas();
     for (auto& piece : committed) {
       if (piece.nodes.size() < want) {
         core.replication.checkSoon(piece.piece.block, static_cast<uint32_t>(piece.nodes.size()));
@@ -314,6 +312,11 @@ kj::Promise<void> SessionImpl::commit(CommitContext context) {
     }
   }
   return kj::READY_NOW;
+}
+
+uint32_t SessionImpl::currentReplicas() {
+  KJ_IF_MAYBE(v, core.volumes.find(volume.name)) { return v->replicas; }
+  return volume.replicas;
 }
 
 kj::Promise<void> SessionImpl::sync(SyncContext context) {

@@ -45,6 +45,8 @@ private:
   uint64_t sessionId;
   std::unordered_map<uint64_t, uint32_t> opens;  // this session's opens, released at its end
   void registerOpen(uint64_t ino);
+  // The volume's replica count now (an admin may have changed it since the mount).
+  uint32_t currentReplicas();
   void releaseOne(uint64_t ino);
 };
 
