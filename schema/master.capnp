@@ -15,12 +15,16 @@ interface Master {
   # Bootstrap interface of dfs-master.
 
   mount @0 (volume :Text, clientName :Text, chooseConsistency :Bool,
-            consistency :Common.Consistency)
+            consistency :Common.Consistency, cacheClient :CacheClient)
       -> (err :Int32, session :Session, volume :Common.VolumeInfo,
-          consistency :Common.Consistency);
+          consistency :Common.Consistency, invalidates :Bool);
   # Opens a session on a volume (ENOENT if it does not exist). The session lives as long
   # as the client holds the capability. The mount runs at `consistency` if it chose one,
   # else at the volume's default; the result says which (dfsctl status shows it).
+  # `invalidates`: the master will call `cacheClient` (if given) whenever names or
+  # attributes this session was handed change through another session, and waits for
+  # the reply (at most --invalidate-timeout-ms) before acknowledging that change; the
+  # mount may then cache names and attributes long. Quorum mounts only.
 
   admin @1 () -> (admin :Admin);
 
@@ -128,6 +132,19 @@ interface Session {
   # machine (fsync of the metadata log). The client calls it for fsync()/fsyncdir() and
   # after each write of a strong mount; other changes become durable within the master's
   # --metadata-sync interval.
+}
+
+interface CacheClient {
+  # A mount's kernel caches, as the master sees them (see Master.mount).
+  invalidate @0 (attrs :List(UInt64), data :List(UInt64), entries :List(EntryName)) -> ();
+  # Drop the cached attributes of `attrs`, the cached attributes and file pages of
+  # `data` (their contents changed), and the cached names (positive or negative)
+  # `entries`. Returns once the kernel dropped them.
+}
+
+struct EntryName {
+  parent @0 :UInt64;
+  name @1 :Data;
 }
 
 struct CommitExtent {

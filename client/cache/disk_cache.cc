@@ -12,11 +12,6 @@ void DiskCache::ErrorHandler::taskFailed(kj::Exception&& e) {
 DiskCache::DiskCache(kj::StringPtr dirPath, uint64_t capacityBytes)
     : dir(kj::str(dirPath)), capacity(capacityBytes) {
   stores = kj::heap<kj::TaskSet>(errorHandler);
-  thread = kj::heap<kj::Thread>([this]() { runWorker(); });
-  executor = worker.when([](const kj::Maybe<Worker>& w) { return w != nullptr; },
-                         [](kj::Maybe<Worker>& w) -> const kj::Executor* {
-                           return KJ_ASSERT_NONNULL(w).executor.get();
-                         });
   struct Opened {
     kj::Maybe<kj::Exception> error;
     kj::Array<SegmentKey> keys;
@@ -47,18 +42,7 @@ DiskCache::DiskCache(kj::StringPtr dirPath, uint64_t capacityBytes)
 DiskCache::~DiskCache() noexcept(false) {
   stores = nullptr;  // cancels queued stores (waits for one that is being written)
   opened = nullptr;
-  executor->executeSync([this]() { KJ_ASSERT_NONNULL(*worker.lockExclusive()).stop->fulfill(); });
-  thread = nullptr;  // joins
-}
-
-void DiskCache::runWorker() {
-  kj::EventLoop loop;
-  kj::WaitScope waitScope(loop);
-  auto paf = kj::newPromiseAndFulfiller<void>();
-  *worker.lockExclusive() = Worker{kj::getCurrentThreadExecutor().addRef(), kj::mv(paf.fulfiller)};
-  paf.promise.wait(waitScope);
-  files = nullptr;
-  KJ_ASSERT_NONNULL(*worker.lockExclusive()).stop = nullptr;
+  executor->executeSync([this]() { files = nullptr; });  // closed on the worker thread
 }
 
 kj::Array<SegmentKey> DiskCache::publish() {

@@ -5,11 +5,11 @@
 
 #include <kj/async.h>
 #include <kj/mutex.h>
-#include <kj/thread.h>
 #include <atomic>
 #include <unordered_set>
 #include "client/cache/block_cache.h"
 #include "client/cache/segment_files.h"
+#include "common/base/worker_thread.h"
 
 namespace dfs {
 
@@ -45,11 +45,6 @@ public:
   static constexpr size_t kMaxQueuedStores = 256;
 
 private:
-  struct Worker {
-    kj::Own<const kj::Executor> executor;
-    kj::Own<kj::PromiseFulfiller<void>> stop;  // worker thread only
-  };
-  void runWorker();
   // Worker thread: after an operation, publishes its figures and the dropped keys.
   kj::Array<SegmentKey> publish();
   void writeFailed();
@@ -58,8 +53,8 @@ private:
   kj::String dir;
   uint64_t capacity;
   kj::Maybe<kj::Own<SegmentFiles>> files;  // worker thread only
-  kj::MutexGuarded<kj::Maybe<Worker>> worker;
-  const kj::Executor* executor = nullptr;
+  WorkerThread worker;
+  const kj::Executor* executor = &worker.executor();
 
   // Event-loop side.
   std::unordered_set<SegmentKey, SegmentKeyHash> known;  // keys believed on disk
@@ -73,7 +68,6 @@ private:
   class ErrorHandler final : public kj::TaskSet::ErrorHandler {
     void taskFailed(kj::Exception&& e) override;
   } errorHandler;
-  kj::Own<kj::Thread> thread;
   kj::Maybe<kj::ForkedPromise<void>> opened;
   kj::Own<kj::TaskSet> stores;
 };

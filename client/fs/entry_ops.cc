@@ -25,7 +25,11 @@ void Filesystem::lookup(fuse_req_t req, fuse_ino_t parent, const char* nameC) {
                  r.setName(name);
                  return r.send();
                })
-               .then(entryReply(req)));
+               .then([this, req](capnp::Response<wire::Session::LookupResults> r) {
+                 if (r.getErr() == ENOENT) return replyMissing(req);
+                 if (r.getErr() != 0) return (void)fuse_reply_err(req, r.getErr());
+                 replyEntry(req, r.getAttr());
+               }));
 }
 
 void Filesystem::getattr(fuse_req_t req, fuse_ino_t ino) {

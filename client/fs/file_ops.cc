@@ -109,8 +109,8 @@ void Filesystem::setCacheFlags(struct fuse_file_info& info) const {
     info.keep_cache = 0;
   } else {
     // Keep cached pages across opens; the kernel drops them when a fresh lookup/getattr
-    // shows another size or mtime (FUSE_CAP_AUTO_INVAL_DATA). Quorum mounts use attr
-    // timeout 0, so every open sees other mounts' closed changes (close-to-open).
+    // shows another size or mtime (FUSE_CAP_AUTO_INVAL_DATA), and the master's
+    // invalidation drops them when another quorum mount commits (close-to-open).
     info.keep_cache = 1;
   }
 }
@@ -123,10 +123,17 @@ void Filesystem::applyConsistency(const MountOptions& options) {
       if (!options.entryTimeoutSet) entryTimeout = kCacheSeconds;
       break;
     case wire::Consistency::QUORUM:
-      // Names are looked up again at every path walk (entry timeout 0), and each lookup
-      // brings fresh attributes, so open() and stat(path) see every close of another
-      // mount; cached attributes only serve fstat() and the getattr that follows a lookup.
-      if (!options.attrTimeoutSet) attrTimeout = kCacheSeconds;
+      if (master.invalidates()) {
+        // The master drops what another mount changes from this kernel's caches before
+        // that change is acknowledged, so names and attributes can be kept long.
+        if (!options.attrTimeoutSet) attrTimeout = kInvalidatedCacheSeconds;
+        if (!options.entryTimeoutSet) entryTimeout = kInvalidatedCacheSeconds;
+      } else {
+        // Names are looked up again at every path walk (entry timeout 0), and each lookup
+        // brings fresh attributes, so open() and stat(path) see every close of another
+        // mount; cached attributes only serve fstat() and the getattr after a lookup.
+        if (!options.attrTimeoutSet) attrTimeout = kCacheSeconds;
+      }
       break;
     case wire::Consistency::STRONG:
       break;  // nothing cached: every stat asks the master
@@ -147,13 +154,21 @@ kj::Promise<void> Filesystem::openAtMaster(uint64_t ino) {
 }
 
 void Filesystem::flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi) {
-  run(req, flushIfOpen(toMaster(ino)).then([req]() { fuse_reply_err(req, 0); }));
+  run(req, commitOwn(toMaster(ino)).then([req]() { fuse_reply_err(req, 0); }));
 }
 
 void Filesystem::fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info* fi) {
-  run(req, flushIfOpen(toMaster(ino)).then([this]() { return syncMaster(); }).then([req]() {
+  run(req, commitOwn(toMaster(ino)).then([this]() { return syncMaster(); }).then([req]() {
     fuse_reply_err(req, 0);
   }));
+}
+
+kj::Promise<void> Filesystem::commitOwn(uint64_t ino) {
+  KJ_IF_MAYBE(f, findOpen(ino)) {
+    if (!f->data->dirty()) return kj::READY_NOW;
+    return f->data->flush().then([this, ino]() { return refreshOwnAttrs(ino); });
+  }
+  return kj::READY_NOW;
 }
 
 void Filesystem::fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,

@@ -39,7 +39,9 @@ Filesystem::Filesystem(kj::AsyncIoProvider& io, kj::Timer& timer, const MountOpt
       fetcher(chunks, cache, ref(diskCache)),
       ctx{master, chunks, cache, fetcher, timer, readaheadMax(options)},
       tasks(*this),
-      background(*this) {}
+      background(*this) {
+  master.setCacheClient(makeCacheCallbacks());
+}
 
 Filesystem::~Filesystem() noexcept(false) {}
 

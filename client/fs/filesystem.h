@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include "client/cache/block_cache.h"
 #include "client/cache/disk_cache.h"
+#include "client/fuse/kernel_notifier.h"
 #include "client/io/file_data.h"
 #include "client/io/segment_fetcher.h"
 #include "client/mount/options.h"
@@ -67,9 +68,18 @@ public:
   // once masterLink().connectNow() succeeded); options the user gave win.
   void applyConsistency(const MountOptions& options);
 
-  // Default cache time, seconds: attributes on quorum mounts, attributes and names on
-  // eventual mounts.
+  // Default cache time, seconds, of attributes and names on eventual mounts (and on
+  // quorum mounts of a master that does not invalidate).
   static constexpr double kCacheSeconds = 1.0;
+  // The same on quorum mounts the master invalidates (fs/cache_callbacks.cc): a bound for
+  // what is missed while the connection to the master is down.
+  static constexpr double kInvalidatedCacheSeconds = 10.0;
+
+  // The FUSE session whose kernel caches invalidations drop (null: none; reset it before
+  // the session is destroyed).
+  void attachKernel(struct fuse_session* session) { notifier.attach(session); }
+  // The callback the master calls to invalidate this mount's caches.
+  kj::Own<wire::CacheClient::Server> makeCacheCallbacks();
 
   // Registers the mount's series (RPC counts and latency to master and chunk servers,
   // bytes read and written, block and disk cache, readahead) in `registry`, which must outlive this.
@@ -94,6 +104,13 @@ private:
   };
 
   void taskFailed(kj::Exception&& exception) override;
+
+  class CacheCallbacks;  // the master's CacheClient (fs/cache_callbacks.cc)
+  kj::Promise<void> invalidateFromMaster(wire::CacheClient::InvalidateParams::Reader what);
+  // After this mount committed data of `ino`: the kernel re-reads its attributes (the
+  // master moved mtime), before the flush or fsync that committed returns.
+  kj::Promise<void> refreshOwnAttrs(uint64_t ino);
+  void replyMissing(fuse_req_t req);  // a lookup that found nothing (negative entry)
 
   // Runs `work`; if it throws, replies EIO to `req` (the work must reply otherwise).
   void run(fuse_req_t req, kj::Promise<void> work);
@@ -127,6 +144,9 @@ private:
   OpenFile& retainOpen(uint64_t ino);
   kj::Promise<void> releaseOpen(uint64_t ino);
   kj::Promise<void> flushIfOpen(uint64_t ino);
+  // flushIfOpen for flush/fsync: if anything was committed, the kernel's cached
+  // attributes of the file are dropped before the call returns (mtime moved).
+  kj::Promise<void> commitOwn(uint64_t ino);
   // Registers one open of `ino` at the master (paired with a release in releaseOpen).
   kj::Promise<void> openAtMaster(uint64_t ino);
 
@@ -136,6 +156,7 @@ private:
   };
 
   kj::Timer& timer;
+  KernelNotifier notifier;
   Counters counters;
   double attrTimeout;
   double entryTimeout;

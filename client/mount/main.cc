@@ -101,6 +101,7 @@ int runMount(const dfs::MountOptions& options, int notifyFd) {
     report(notifyFd, kj::str("cannot mount on ", options.mountpoint));
     return 1;
   }
+  fs.attachKernel(session);
   bool daemon = notifyFd >= 0;
   report(notifyFd, "");
   if (daemon) detachStdio();
@@ -136,6 +137,7 @@ int runMount(const dfs::MountOptions& options, int notifyFd) {
   timer.afterDelay(fs.masterLink().deadline() * 2)
       .exclusiveJoin(fs.drain())
       .wait(waitScope);
+  fs.attachKernel(nullptr);
   fuse_session_unmount(session);
   fuse_session_destroy(session);
   return 0;

@@ -53,6 +53,7 @@ kj::Promise<void> MasterLink::connect() {
           req.setChooseConsistency(true);
           req.setConsistency(*l);
         }
+        KJ_IF_MAYBE(c, cacheClient) req.setCacheClient(*c);
         return req.send().then(
             [this, gen, conn = kj::mv(conn)](capnp::Response<wire::Master::MountResults> r) mutable {
               if (r.getErr() != 0) {
@@ -62,6 +63,7 @@ kj::Promise<void> MasterLink::connect() {
               if (gen != generation) return;  // reset meanwhile
               root = r.getVolume().getRootIno();
               level = r.getConsistency();
+              masterInvalidates = r.getInvalidates();
               session = r.getSession();
               connection = kj::mv(conn);
               KJ_LOG(INFO, "connected to master", masterAddress, volume);

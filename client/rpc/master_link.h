@@ -45,6 +45,12 @@ public:
   wire::Consistency consistency() const { return level.orDefault(wire::Consistency::QUORUM); }
   kj::StringPtr address() const { return masterAddress; }
   kj::Duration deadline() const { return timeout; }
+  // The mount's cache callback, offered to the master at every (re)mount; set before the
+  // first call.
+  void setCacheClient(wire::CacheClient::Client client) { cacheClient = kj::mv(client); }
+  // True if the master accepted the callback for the current session: it invalidates
+  // what this mount caches when other mounts change it (quorum mounts).
+  bool invalidates() const { return masterInvalidates; }
   // Where call counts, failures and latencies go (nothing is recorded by default).
   void setStats(RpcStats s) { stats = s; }
 
@@ -61,6 +67,8 @@ private:
   kj::Duration timeout;
 
   kj::Maybe<wire::Consistency> level;
+  kj::Maybe<wire::CacheClient::Client> cacheClient;
+  bool masterInvalidates = false;
   uint64_t generation = 0;
   uint64_t root = 0;
   kj::Maybe<kj::Own<RpcConnection>> connection;

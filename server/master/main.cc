@@ -60,6 +60,11 @@ public:
                           "or every <ms> milliseconds (default 100). Changes always survive a "
                           "crash of the master process; the interval bounds what a crash of "
                           "the machine can lose. fsync() and strong mounts sync at once.")
+        .addOptionWithArg({"invalidate-timeout-ms"}, KJ_BIND_METHOD(*this, setInvalidate),
+                          "<ms>",
+                          "How long a change waits for other quorum mounts to drop their "
+                          "cached copy of what it changed (default 1000); a mount that lets "
+                          "it pass is not waited for again until it answers.")
         .addOptionWithArg({"report-grace-ms"}, KJ_BIND_METHOD(*this, setReportGrace), "<ms>",
                           "Age before a reported copy the master does not need is deleted "
                           "(default 600000).")
@@ -153,6 +158,12 @@ private:
     auto valid = parseUint(arg, 1, 60'000, v);
     syncEveryWrite = false;
     config.syncInterval = v * kj::MILLISECONDS;
+    return valid;
+  }
+  kj::MainBuilder::Validity setInvalidate(kj::StringPtr arg) {
+    uint64_t v;
+    auto valid = parseUint(arg, 1, 600'000, v);
+    config.invalidateTimeout = v * kj::MILLISECONDS;
     return valid;
   }
   kj::MainBuilder::Validity setReportGrace(kj::StringPtr arg) {

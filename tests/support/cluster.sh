@@ -369,3 +369,17 @@ wait_replication_settled() {  # wait_replication_settled TIMEOUT_S: every block 
   wait_until "$1" "every block back at its replica count" "_replication_settled_since ${start:-0}"
   log "replication settled: $(status_query repl repairedBlocks) copies made so far"
 }
+
+master_metric() {  # master_metric 'NAME{labels}': value of one master series (needs DFS_METRICS=1)
+  python3 - "$MASTER_METRICS_PORT" "$1" <<'PY'
+import sys, urllib.request
+port, series = sys.argv[1], sys.argv[2]
+body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+for line in body.splitlines():
+    if line.startswith(series + " "):
+        print(int(float(line.split()[-1])))
+        break
+else:
+    print(0)
+PY
+}

@@ -8,6 +8,7 @@ namespace dfs {
 MasterCore::MasterCore(MetaStore& store, Clock& clock, kj::Timer& timer, MasterConfig config)
     : store(store), clock(clock), timer(timer), config(config), volumes(store, clock),
       nodes(store, clock, timer, config.nodeTimeouts), placement(nodes),
+      cacheWatch(timer, config.invalidateTimeout),
       gc(store, clock, nodes),
       replication(store, timer, nodes, placement, volumes, config.defaultReplicas,
                   config.replication),

@@ -7,6 +7,7 @@
 #include "server/master/placement/placement.h"
 #include "server/master/replication/block_reports.h"
 #include "server/master/replication/replication_manager.h"
+#include "server/master/service/cache_watch.h"
 #include "server/master/service/session_registry.h"
 #include "server/master/volumes/volumes.h"
 
@@ -25,6 +26,8 @@ struct MasterConfig {
   // Reported copies the master does not need are deleted once this old (younger ones
   // may belong to a write whose commit is still coming).
   int64_t reportGraceNs = 600'000'000'000LL;
+  // How long a change waits for other mounts to drop what their kernels cached of it.
+  kj::Duration invalidateTimeout = 1 * kj::SECONDS;
 };
 
 class MasterCore final : private kj::TaskSet::ErrorHandler {
@@ -45,6 +48,7 @@ public:
   NodeRegistry nodes;
   Placement placement;
   SessionRegistry sessions;
+  CacheWatch cacheWatch;  // what quorum mounts cache; invalidations on change
   OpenFiles openFiles;  // files held open by any session (orphans live while open)
   BlockGc gc;
   ReplicationManager replication;

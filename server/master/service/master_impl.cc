@@ -20,7 +20,15 @@ kj::Promise<void> MasterImpl::mount(MountContext context) {
                "mount: unknown consistency level");
     core.volumes.toWire(*volume, results.initVolume());
     results.setConsistency(level);
-    results.setSession(kj::heap<SessionImpl>(core, kj::mv(*volume), p.getClientName(), level));
+    // Quorum mounts cache names and attributes until the master invalidates them; strong
+    // mounts cache nothing and eventual mounts rely on their cache times.
+    kj::Maybe<wire::CacheClient::Client> cacheClient;
+    if (level == wire::Consistency::QUORUM && p.hasCacheClient()) {
+      cacheClient = p.getCacheClient();
+      results.setInvalidates(true);
+    }
+    results.setSession(kj::heap<SessionImpl>(core, kj::mv(*volume), p.getClientName(), level,
+                                             kj::mv(cacheClient)));
     results.setErr(0);
   } else {
     results.setErr(ENOENT);

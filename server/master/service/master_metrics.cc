@@ -142,6 +142,21 @@ MasterMetrics::MasterMetrics(MetricsRegistry& registry, MasterCore& core) : rpc(
                      for (auto& entry : c->nodes.all()) n += entry.second.pendingDeletes.size();
                      return n;
                    });
+  registry.gaugeFn("dfs_master_cache_watchers",
+                   "Mounts whose cached names and attributes the master invalidates.", {},
+                   [c]() { return static_cast<double>(c->cacheWatch.watchers()); });
+  registry.counterFn("dfs_master_invalidate_calls_total",
+                     "Invalidate calls sent to mounts (after another mount's change).", {},
+                     [c]() { return c->cacheWatch.counters().calls; });
+  registry.counterFn("dfs_master_invalidate_items_total",
+                     "Inodes and names listed in invalidate calls.", {},
+                     [c]() { return c->cacheWatch.counters().items; });
+  registry.counterFn("dfs_master_invalidate_timeouts_total",
+                     "Invalidate calls a change stopped waiting for.", {},
+                     [c]() { return c->cacheWatch.counters().timeouts; });
+  registry.counterFn("dfs_master_invalidate_failures_total",
+                     "Invalidate calls that failed (mount gone).", {},
+                     [c]() { return c->cacheWatch.counters().failures; });
   registry.counterFn("dfs_master_gc_passes_total", "Block GC passes run.", {},
                      [c]() { return c->gc.passCount(); });
   registry.counterFn("dfs_master_gc_blocks_deleted_total",

@@ -11,11 +11,14 @@
 namespace dfs {
 
 SessionImpl::SessionImpl(MasterCore& core, Volume volumeIn, kj::StringPtr clientName,
-                         wire::Consistency consistency)
+                         wire::Consistency consistency,
+                         kj::Maybe<wire::CacheClient::Client> cacheClient)
     : core(core), volume(kj::mv(volumeIn)),
       ns(core.store, core.clock, volume.id, volume.rootIno, core.config.gcGraceNs,
          &core.openFiles),
-      sessionId(core.sessions.add(clientName, volume.name, core.clock.nowNs(), consistency)) {}
+      sessionId(core.sessions.add(clientName, volume.name, core.clock.nowNs(), consistency)) {
+  KJ_IF_MAYBE(c, cacheClient) { watcher = core.cacheWatch.add(sessionId, kj::mv(*c)); }
+}
 
 SessionImpl::~SessionImpl() noexcept(false) {
   core.sessions.remove(sessionId);
@@ -32,7 +35,10 @@ kj::Promise<void> SessionImpl::open(OpenContext context) {
   uint64_t ino = context.getParams().getIno();
   Inode node;
   int err = ns.getAttr(ino, node);
-  if (err == 0) registerOpen(ino);
+  if (err == 0) {
+    registerOpen(ino);
+    seen(ino);
+  }
   auto results = context.getResults();
   results.setErr(err);
   if (err == 0) node.toWire(results.initAttr());
@@ -48,6 +54,25 @@ kj::Promise<void> SessionImpl::release(ReleaseContext context) {
 void SessionImpl::registerOpen(uint64_t ino) {
   ++opens[ino];
   core.openFiles.open(ino);
+}
+
+void SessionImpl::seen(uint64_t ino) {
+  KJ_IF_MAYBE(w, watcher) (*w)->attrs(ino);
+}
+
+void SessionImpl::seenNames(uint64_t dir) {
+  KJ_IF_MAYBE(w, watcher) (*w)->names(dir);
+}
+
+kj::Promise<void> SessionImpl::changed(const CacheChange& change) {
+  return core.cacheWatch.changed(sessionId, change);
+}
+
+uint64_t SessionImpl::inoOf(uint64_t parent, BytesPtr name) {
+  // Only another mount's cache could need it.
+  if (core.cacheWatch.watchers() <= (watcher == nullptr ? 0u : 1u)) return 0;
+  Inode node;
+  return ns.lookup(parent, name, node) == 0 ? node.ino : 0;
 }
 
 void SessionImpl::releaseOne(uint64_t ino) {
@@ -69,6 +94,8 @@ kj::Promise<void> SessionImpl::lookup(LookupContext context) {
   auto p = context.getParams();
   Inode node;
   int err = ns.lookup(p.getParent(), p.getName(), node);
+  seenNames(p.getParent());
+  if (err == 0) seen(node.ino);
   reply(context.getResults(), err, node);
   return kj::READY_NOW;
 }
@@ -77,6 +104,7 @@ kj::Promise<void> SessionImpl::getAttr(GetAttrContext context) {
   RpcScope rpcScope(core.rpcMetrics, RpcMethod::GET_ATTR);
   Inode node;
   int err = ns.getAttr(context.getParams().getIno(), node);
+  if (err == 0) seen(node.ino);
   reply(context.getResults(), err, node);
   return kj::READY_NOW;
 }
@@ -99,7 +127,12 @@ kj::Promise<void> SessionImpl::setAttr(SetAttrContext context) {
   Inode node;
   int err = ns.setAttr(args, node);
   reply(context.getResults(), err, node);
-  return kj::READY_NOW;
+  if (err != 0) return kj::READY_NOW;
+  seen(node.ino);
+  CacheChange change;
+  if (args.size != nullptr) change.contents(node.ino);
+  else change.attr(node.ino);
+  return changed(change);
 }
 
 kj::Promise<void> SessionImpl::mknod(MknodContext context) {
@@ -110,7 +143,7 @@ kj::Promise<void> SessionImpl::mknod(MknodContext context) {
                      p.getGid(), p.getExclusive(), node);
   if (err == 0 && p.getOpen()) registerOpen(node.ino);
   reply(context.getResults(), err, node);
-  return kj::READY_NOW;
+  return created(p.getParent(), p.getName(), err, node);
 }
 
 kj::Promise<void> SessionImpl::mkdir(MkdirContext context) {
@@ -119,7 +152,7 @@ kj::Promise<void> SessionImpl::mkdir(MkdirContext context) {
   Inode node;
   int err = ns.mkdir(p.getParent(), p.getName(), p.getMode(), p.getUid(), p.getGid(), node);
   reply(context.getResults(), err, node);
-  return kj::READY_NOW;
+  return created(p.getParent(), p.getName(), err, node);
 }
 
 kj::Promise<void> SessionImpl::symlink(SymlinkContext context) {
@@ -128,7 +161,7 @@ kj::Promise<void> SessionImpl::symlink(SymlinkContext context) {
   Inode node;
   int err = ns.symlink(p.getParent(), p.getName(), p.getTarget(), p.getUid(), p.getGid(), node);
   reply(context.getResults(), err, node);
-  return kj::READY_NOW;
+  return created(p.getParent(), p.getName(), err, node);
 }
 
 kj::Promise<void> SessionImpl::readlink(ReadlinkContext context) {
@@ -147,29 +180,41 @@ kj::Promise<void> SessionImpl::link(LinkContext context) {
   Inode node;
   int err = ns.link(p.getIno(), p.getNewParent(), p.getNewName(), node);
   reply(context.getResults(), err, node);
-  return kj::READY_NOW;
+  return created(p.getNewParent(), p.getNewName(), err, node);
 }
 
 kj::Promise<void> SessionImpl::unlink(UnlinkContext context) {
   RpcScope rpcScope(core.rpcMetrics, RpcMethod::UNLINK);
   auto p = context.getParams();
-  context.getResults().setErr(ns.unlink(p.getParent(), p.getName()));
-  return kj::READY_NOW;
+  uint64_t ino = inoOf(p.getParent(), p.getName());
+  int err = ns.unlink(p.getParent(), p.getName());
+  context.getResults().setErr(err);
+  return removed(p.getParent(), p.getName(), err, ino);
 }
 
 kj::Promise<void> SessionImpl::rmdir(RmdirContext context) {
   RpcScope rpcScope(core.rpcMetrics, RpcMethod::RMDIR);
   auto p = context.getParams();
-  context.getResults().setErr(ns.rmdir(p.getParent(), p.getName()));
-  return kj::READY_NOW;
+  uint64_t ino = inoOf(p.getParent(), p.getName());
+  int err = ns.rmdir(p.getParent(), p.getName());
+  context.getResults().setErr(err);
+  return removed(p.getParent(), p.getName(), err, ino);
 }
 
 kj::Promise<void> SessionImpl::rename(RenameContext context) {
   RpcScope rpcScope(core.rpcMetrics, RpcMethod::RENAME);
   auto p = context.getParams();
-  context.getResults().setErr(
-      ns.rename(p.getParent(), p.getName(), p.getNewParent(), p.getNewName(), p.getFlags()));
-  return kj::READY_NOW;
+  uint64_t source = inoOf(p.getParent(), p.getName());
+  uint64_t target = inoOf(p.getNewParent(), p.getNewName());
+  int err = ns.rename(p.getParent(), p.getName(), p.getNewParent(), p.getNewName(), p.getFlags());
+  context.getResults().setErr(err);
+  if (err != 0) return kj::READY_NOW;
+  CacheChange change;
+  change.entry(p.getParent(), p.getName()).entry(p.getNewParent(), p.getNewName());
+  change.attr(p.getParent()).attr(p.getNewParent());
+  if (source != 0) change.attr(source);
+  if (target != 0) change.attr(target);
+  return changed(change);
 }
 
 kj::Promise<void> SessionImpl::readdir(ReaddirContext context) {
@@ -218,6 +263,7 @@ kj::Promise<void> SessionImpl::getExtents(GetExtentsContext context) {
   auto results = context.getResults();
   results.setErr(err);
   if (err != 0) return kj::READY_NOW;
+  seen(node.ino);
   node.toWire(results.initAttr());
   auto list = results.initExtents(pieces.size());
   for (uint i = 0; i < pieces.size(); ++i) {
@@ -301,7 +347,9 @@ kj::Promise<void> SessionImpl::commit(CommitContext context) {
   Inode node;
   int err = ns.commit(p.getIno(), committed, p.getMinSize(), node);
   reply(context.getResults(), err, node);
-  if (err == 0) {
+  if (err != 0) return kj::READY_NOW;
+  seen(node.ino);
+  {
     // Blocks written with fewer copies than the volume wants (quorum or eventual mounts,
     // or servers down) are completed by the master now rather than at its next scan.
     uint32_t want = currentReplicas();
@@ -311,7 +359,23 @@ kj::Promise<void> SessionImpl::commit(CommitContext context) {
       }
     }
   }
-  return kj::READY_NOW;
+  return changed(CacheChange().contents(node.ino));
+}
+
+kj::Promise<void> SessionImpl::created(uint64_t parent, BytesPtr name, int err,
+                                       const Inode& node) {
+  if (err != 0) return kj::READY_NOW;
+  seen(node.ino);
+  seenNames(parent);  // the kernel caches the new name
+  return changed(CacheChange().entry(parent, name).attr(parent).attr(node.ino));
+}
+
+kj::Promise<void> SessionImpl::removed(uint64_t parent, BytesPtr name, int err, uint64_t ino) {
+  if (err != 0) return kj::READY_NOW;
+  CacheChange change;
+  change.entry(parent, name).attr(parent);
+  if (ino != 0) change.attr(ino);
+  return changed(change);
 }
 
 uint32_t SessionImpl::currentReplicas() {

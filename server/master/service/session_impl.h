@@ -12,8 +12,11 @@ class SessionImpl final : public wire::Session::Server {
 public:
   // Registers the mount in core.sessions; the destructor (the client dropped the
   // capability or the connection) removes it.
+  // With a cacheClient (quorum mounts), the session's cached names and attributes are
+  // tracked and invalidated when other sessions change them (CacheWatch).
   SessionImpl(MasterCore& core, Volume volume, kj::StringPtr clientName,
-              wire::Consistency consistency);
+              wire::Consistency consistency,
+              kj::Maybe<wire::CacheClient::Client> cacheClient = nullptr);
   ~SessionImpl() noexcept(false);
 
   // requestId is accepted but not yet remembered: at-most-once retry dedup is future work.
@@ -48,6 +51,19 @@ private:
   // The volume's replica count now (an admin may have changed it since the mount).
   uint32_t currentReplicas();
   void releaseOne(uint64_t ino);
+
+  kj::Maybe<kj::Own<CacheWatch::Watcher>> watcher;
+  // Records that this session was handed `ino`'s attributes / names of `dir`.
+  void seen(uint64_t ino);
+  void seenNames(uint64_t dir);
+  // Invalidates `change` in the other sessions' caches; resolves when they dropped it.
+  kj::Promise<void> changed(const CacheChange& change);
+  // After a name was created (mknod, mkdir, symlink, link) or removed (unlink, rmdir):
+  // records and invalidates what it changed.
+  kj::Promise<void> created(uint64_t parent, BytesPtr name, int err, const Inode& node);
+  kj::Promise<void> removed(uint64_t parent, BytesPtr name, int err, uint64_t ino);
+  // The inode `name` in `parent` refers to now (0 if none, or if no other mount caches).
+  uint64_t inoOf(uint64_t parent, BytesPtr name);
 };
 
 }  // namespace dfs

@@ -1,6 +1,5 @@
 // In-process RPC test of the master's services: a full client cycle and malformed input.
-#include "server/master/service/master_impl.h"
-#include "server/master/store/memory_store.h"
+#include "tests/unit/master/service_fixture.h"
 #include "common/base/limits.h"
 #include <capnp/rpc-twoparty.h>
 #include <gtest/gtest.h>
@@ -13,49 +12,7 @@
 namespace dfs {
 namespace {
 
-capnp::Data::Reader data(kj::StringPtr s) { return s.asBytes(); }
-
-class ServiceRpcTest : public ::testing::Test {
-protected:
-  ServiceRpcTest()
-      : waitScope(loop), timer(kj::origin<kj::TimePoint>()), store(newMemoryStore()),
-        core(*store, clock, timer, MasterConfig{}), pipe(kj::newTwoWayPipe()),
-        server(*pipe.ends[0], kj::heap<MasterImpl>(core), capnp::rpc::twoparty::Side::SERVER),
-        client(*pipe.ends[1]), master(client.bootstrap().castAs<wire::Master>()) {}
-  ~ServiceRpcTest() noexcept override {}
-
-  wire::Session::Client mountDefault() {
-    auto req = master.mountRequest();
-    req.setVolume("default");
-    req.setClientName("test");
-    auto resp = req.send().wait(waitScope);
-    EXPECT_EQ(resp.getErr(), 0);
-    EXPECT_EQ(resp.getVolume().getReplicas(), 2u);
-    rootIno = resp.getVolume().getRootIno();
-    return resp.getSession();
-  }
-
-  wire::NodeSession::Client registerNode(kj::StringPtr address) {
-    auto req = master.registerNodeRequest();
-    req.setAddress(address);
-    req.setCapacityBytes(1ull << 40);
-    auto resp = req.send().wait(waitScope);
-    EXPECT_NE(resp.getNodeId(), 0u);
-    return resp.getNode();
-  }
-
-  kj::EventLoop loop;
-  kj::WaitScope waitScope;
-  kj::TimerImpl timer;
-  ManualClock clock;
-  kj::Own<MetaStore> store;
-  MasterCore core;
-  kj::TwoWayPipe pipe;
-  capnp::TwoPartyClient server;
-  capnp::TwoPartyClient client;
-  wire::Master::Client master;
-  uint64_t rootIno = 0;
-};
+class ServiceRpcTest : public ServiceFixture {};
 
 TEST_F(ServiceRpcTest, MountUnknownVolume) {
   auto req = master.mountRequest();

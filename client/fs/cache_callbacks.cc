@@ -1,0 +1,57 @@
+// Filesystem: the master's invalidations (CacheClient) and what this mount drops itself.
+#include "filesystem.h"
+
+#include <kj/debug.h>
+#include <cerrno>
+#include <cstring>
+
+namespace dfs {
+
+class Filesystem::CacheCallbacks final : public wire::CacheClient::Server {
+public:
+  explicit CacheCallbacks(Filesystem& fs) : fs(fs) {}
+
+  kj::Promise<void> invalidate(InvalidateContext context) override {
+    return fs.invalidateFromMaster(context.getParams());
+  }
+
+private:
+  Filesystem& fs;
+};
+
+kj::Own<wire::CacheClient::Server> Filesystem::makeCacheCallbacks() {
+  return kj::heap<CacheCallbacks>(*this);
+}
+
+kj::Promise<void> Filesystem::invalidateFromMaster(
+    wire::CacheClient::InvalidateParams::Reader what) {
+  KernelInvalidation out;
+  for (uint64_t ino : what.getAttrs()) out.attrs.add(toFuse(ino));
+  for (uint64_t ino : what.getData()) {
+    // Another mount committed new contents: this mount's extent map of it is stale too.
+    KJ_IF_MAYBE(f, findOpen(ino)) f->data->invalidateExtents();
+    out.data.add(toFuse(ino));
+  }
+  for (auto e : what.getEntries()) {
+    out.entries.add(toFuse(e.getParent()), kj::heapArray<kj::byte>(e.getName()));
+  }
+  return notifier.invalidate(kj::mv(out));
+}
+
+kj::Promise<void> Filesystem::refreshOwnAttrs(uint64_t ino) {
+  if (attrTimeout == 0) return kj::READY_NOW;
+  KernelInvalidation out;
+  out.attrs.add(toFuse(ino));
+  return notifier.invalidate(kj::mv(out));
+}
+
+void Filesystem::replyMissing(fuse_req_t req) {
+  if (entryTimeout == 0) return (void)fuse_reply_err(req, ENOENT);
+  // ino 0 with an entry timeout: the kernel remembers that the name does not exist.
+  struct fuse_entry_param e;
+  memset(&e, 0, sizeof(e));
+  e.entry_timeout = entryTimeout;
+  fuse_reply_entry(req, &e);
+}
+
+}  // namespace dfs

@@ -1,0 +1,92 @@
+// CacheWatch: per-session records of cached inodes/directories and the invalidate calls.
+#include "server/master/service/cache_watch.h"
+
+#include <kj/debug.h>
+
+namespace dfs {
+
+CacheChange& CacheChange::entry(uint64_t parent, BytesPtr name) {
+  entries.add(parent, kj::heapArray<kj::byte>(name));
+  return *this;
+}
+
+CacheWatch::Watcher::~Watcher() { watch.all.erase(sessionId); }
+
+kj::Own<CacheWatch::Watcher> CacheWatch::add(uint64_t sessionId,
+                                            wire::CacheClient::Client client) {
+  auto w = kj::heap<Watcher>(*this, sessionId, kj::mv(client));
+  all[sessionId] = w.get();
+  return w;
+}
+
+kj::Promise<void> CacheWatch::changed(uint64_t origin, const CacheChange& change) {
+  if (change.empty() || all.empty()) return kj::READY_NOW;
+  kj::Vector<kj::Promise<void>> waits;
+  for (auto& [id, w] : all) {
+    if (id == origin) continue;
+    kj::Vector<uint64_t> attrs, data;
+    kj::Vector<const std::pair<uint64_t, Bytes>*> entries;
+    for (uint64_t ino : change.attrs) {
+      if (w->inodes.erase(ino) > 0) attrs.add(ino);
+    }
+    for (uint64_t ino : change.data) {
+      if (w->inodes.erase(ino) > 0) data.add(ino);
+    }
+    for (auto& e : change.entries) {
+      if (w->dirs.count(e.first) > 0) entries.add(&e);
+    }
+    if (attrs.size() + data.size() + entries.size() == 0) continue;
+    waits.add(send(*w, kj::mv(attrs), kj::mv(data), kj::mv(entries)));
+  }
+  if (waits.size() == 0) return kj::READY_NOW;
+  return kj::joinPromises(waits.releaseAsArray());
+}
+
+kj::Promise<void> CacheWatch::send(Watcher& w, kj::Vector<uint64_t> attrs,
+                                   kj::Vector<uint64_t> data,
+                                   kj::Vector<const std::pair<uint64_t, Bytes>*> entries) {
+  auto req = w.client.invalidateRequest();
+  auto a = req.initAttrs(attrs.size());
+  for (size_t i = 0; i < attrs.size(); ++i) a.set(i, attrs[i]);
+  auto d = req.initData(data.size());
+  for (size_t i = 0; i < data.size(); ++i) d.set(i, data[i]);
+  auto list = req.initEntries(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    list[i].setParent(entries[i]->first);
+    list[i].setName(entries[i]->second);
+  }
+  count.calls++;
+  count.items += attrs.size() + data.size() + entries.size();
+  bool wait = !w.lagging;
+  w.unanswered++;
+  uint64_t sessionId = w.sessionId;
+  // The watcher may be gone when the reply comes (its session ended): look it up again.
+  auto answered = [this, sessionId]() {
+    auto it = all.find(sessionId);
+    if (it == all.end()) return;
+    if (--it->second->unanswered == 0) it->second->lagging = false;
+  };
+  auto reply = req.send().ignoreResult().then(
+      [answered]() { answered(); },
+      [this, answered](kj::Exception&&) {
+        count.failures++;
+        answered();
+      });
+  if (!wait) {
+    tasks.add(kj::mv(reply));  // nobody waits; the reply still clears `lagging`
+    return kj::READY_NOW;
+  }
+  auto forked = reply.fork();
+  tasks.add(forked.addBranch());  // outlives a timeout, for the same reason
+  return forked.addBranch().exclusiveJoin(timer.afterDelay(timeout).then([this, sessionId]() {
+    count.timeouts++;
+    auto it = all.find(sessionId);
+    if (it != all.end()) it->second->lagging = true;
+  }));
+}
+
+void CacheWatch::taskFailed(kj::Exception&& e) {
+  KJ_LOG(WARNING, "cache invalidation task failed", e);
+}
+
+}  // namespace dfs

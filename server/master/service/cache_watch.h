@@ -1,0 +1,92 @@
+// CacheWatch: which names and attributes each mount's kernel may be caching, and the
+// invalidations the master sends (and waits for) when another mount changes them.
+//
+// A session that mounted with a CacheClient gets a Watcher. Every reply that hands the
+// session an inode's attributes records the inode; every lookup in a directory records
+// the directory (the kernel caches its names, found or not). When a session changes the
+// namespace or a file, changed() tells every *other* watcher that recorded an affected
+// inode or directory, and resolves when they all replied or the timeout passed. An
+// inode's record is dropped once invalidated (the next fetch records it again); a
+// directory stays recorded for the life of the session.
+#pragma once
+
+#include <kj/async.h>
+#include <kj/timer.h>
+#include <master.capnp.h>
+#include <cstdint>
+#include <map>
+#include <unordered_set>
+#include <vector>
+#include "server/master/store/meta_store.h"
+
+namespace dfs {
+
+// What one operation changed.
+struct CacheChange {
+  kj::Vector<uint64_t> attrs;  // attributes changed (mode, owner, times, nlink)
+  kj::Vector<uint64_t> data;   // contents (and so size/mtime) changed
+  kj::Vector<std::pair<uint64_t, Bytes>> entries;  // names added, removed or replaced
+
+  CacheChange& attr(uint64_t ino) { attrs.add(ino); return *this; }
+  CacheChange& contents(uint64_t ino) { data.add(ino); return *this; }
+  CacheChange& entry(uint64_t parent, BytesPtr name);
+  bool empty() const { return attrs.size() == 0 && data.size() == 0 && entries.size() == 0; }
+};
+
+class CacheWatch final : private kj::TaskSet::ErrorHandler {
+public:
+  struct Counters {
+    uint64_t calls = 0;     // invalidate calls sent
+    uint64_t items = 0;     // inodes and names in them
+    uint64_t timeouts = 0;  // calls not answered within the timeout
+    uint64_t failures = 0;  // calls that failed (client gone)
+  };
+
+  class Watcher {
+  public:
+    // Made by CacheWatch::add.
+    Watcher(CacheWatch& watch, uint64_t sessionId, wire::CacheClient::Client client)
+        : watch(watch), sessionId(sessionId), client(kj::mv(client)) {}
+    ~Watcher();
+    KJ_DISALLOW_COPY(Watcher);
+    void attrs(uint64_t ino) { inodes.insert(ino); }
+    void names(uint64_t dir) { dirs.insert(dir); }
+
+  private:
+    friend class CacheWatch;
+    CacheWatch& watch;
+    uint64_t sessionId;
+    wire::CacheClient::Client client;
+    std::unordered_set<uint64_t> inodes;
+    std::unordered_set<uint64_t> dirs;
+    uint32_t unanswered = 0;  // calls in flight; while one timed out, later ones don't wait
+    bool lagging = false;
+  };
+
+  CacheWatch(kj::Timer& timer, kj::Duration timeout)
+      : timer(timer), timeout(timeout), tasks(*this) {}
+  KJ_DISALLOW_COPY(CacheWatch);
+
+  // Registers session `sessionId`; it is unregistered when the Watcher is destroyed.
+  kj::Own<Watcher> add(uint64_t sessionId, wire::CacheClient::Client client);
+
+  // Sends `change` to every watcher other than `origin` that may cache part of it.
+  // Resolves when all replied, failed, or `timeout` passed (a watcher that let one call
+  // time out is not waited for again until it answers). Never fails.
+  kj::Promise<void> changed(uint64_t origin, const CacheChange& change);
+
+  const Counters& counters() const { return count; }
+  size_t watchers() const { return all.size(); }
+
+private:
+  kj::Promise<void> send(Watcher& w, kj::Vector<uint64_t> attrs, kj::Vector<uint64_t> data,
+                         kj::Vector<const std::pair<uint64_t, Bytes>*> entries);
+  void taskFailed(kj::Exception&& e) override;
+  kj::Timer& timer;
+  kj::Duration timeout;
+  std::map<uint64_t, Watcher*> all;
+  Counters count;
+  kj::TaskSet tasks;  // invalidate calls in flight (each ends when answered or failed)
+};
+
+}  // namespace dfs

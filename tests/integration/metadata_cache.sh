@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Integration: quorum mounts cache names and attributes in the kernel, and the master
+# invalidates them when another mount changes them, before that change returns: so two
+# quorum mounts see each other's metadata changes at once (no sleeps below), while
+# repeated stats of unchanged files do not reach the master at all.
+# shellcheck source=../support/cluster.sh
+source "$(dirname "$0")/../support/cluster.sh"
+
+dfs_init
+DFS_METRICS=1
+MASTER_ARGS=(--invalidate-timeout-ms 1000)
+start_cluster 3
+A=$DFS_ROOT/mnt-a
+B=$DFS_ROOT/mnt-b
+mount_volume "$A"   # quorum, the default: long kernel caches, invalidated by the master
+mount_volume "$B"
+assert_eq 2 "$(master_metric dfs_master_cache_watchers)" "mounts registered for invalidation"
+
+lookups() { master_metric 'dfs_master_rpc_total{method="lookup"}'; }
+getattrs() { master_metric 'dfs_master_rpc_total{method="getAttr"}'; }
+
+# --- cached: 2000 stats of one path from B cost (almost) no master calls ---
+mkdir -p "$A/d/e"
+echo hello >"$A/d/e/f"
+stat "$B/d/e/f" >/dev/null
+l0=$(lookups) g0=$(getattrs)
+for _ in $(seq 200); do stat -c %s "$B/d/e/f" "$B/d/e/f" "$B/d/e/f" "$B/d/e/f" "$B/d/e/f" \
+  "$B/d/e/f" "$B/d/e/f" "$B/d/e/f" "$B/d/e/f" "$B/d/e/f" >/dev/null; done
+calls=$(( $(lookups) - l0 + $(getattrs) - g0 ))
+log "2000 stats of a cached path: $calls master lookup/getAttr calls"
+(( calls < 50 )) || fail "stats of an unchanged file reached the master $calls times"
+
+# Missing names are cached too (negative entries).
+l0=$(lookups)
+for _ in $(seq 100); do stat "$B/d/missing" 2>/dev/null && fail "missing name exists"; done
+calls=$(( $(lookups) - l0 ))
+(( calls < 10 )) || fail "lookups of a missing name reached the master $calls times"
+
+# --- every change by A shows in B at once ---
+chmod 600 "$A/d/e/f"
+assert_eq 600 "$(stat -c %a "$B/d/e/f")" "mode after chmod in the other mount"
+touch -d '2001-02-03 04:05:06.123456789' "$A/d/e/f"
+assert_eq "2001-02-03 04:05:06.123456789" "$(TZ=UTC0 stat -c %y "$B/d/e/f" | cut -c1-29)" \
+  "mtime after utimensat in the other mount"
+echo made >"$A/d/missing"
+assert_eq made "$(cat "$B/d/missing")" "a name that was cached as missing, created elsewhere"
+ln "$A/d/missing" "$A/d/e/hard"
+assert_eq 2 "$(stat -c %h "$B/d/missing")" "nlink after link in the other mount"
+rm "$A/d/missing"
+[[ ! -e "$B/d/missing" ]] || fail "a name removed elsewhere is still seen"
+assert_eq 1 "$(stat -c %h "$B/d/e/hard")" "nlink after unlink in the other mount"
+mv "$A/d/e/hard" "$A/d/moved"
+[[ ! -e "$B/d/e/hard" ]] || fail "rename source still seen in the other mount"
+assert_eq made "$(cat "$B/d/moved")" "rename target in the other mount"
+echo other >"$A/d/other"
+cat "$B/d/other" >/dev/null
+mv -f "$A/d/moved" "$A/d/other"
+assert_eq made "$(cat "$B/d/other")" "rename over a name the other mount had cached"
+mkdir "$A/d/sub"
+assert_eq 4 "$(stat -c %h "$B/d")" "directory link count after mkdir elsewhere"
+rmdir "$A/d/sub"
+[[ ! -e "$B/d/sub" ]] || fail "rmdir elsewhere not seen"
+
+# Contents: B has the file's pages cached; A rewrites it; B reads the new bytes after
+# A's close, with no wait.
+head -c 300000 /dev/urandom >"$DFS_ROOT/v1"
+head -c 200000 /dev/urandom >"$DFS_ROOT/v2"
+cp "$DFS_ROOT/v1" "$A/data"
+cmp "$DFS_ROOT/v1" "$B/data" || fail "first version read in the other mount"
+exec 7<"$B/data"   # an open descriptor in B from before the rewrite
+cp "$DFS_ROOT/v2" "$A/data"
+assert_eq 200000 "$(stat -c %s "$B/data")" "size right after the writer's close"
+cmp "$DFS_ROOT/v2" "$B/data" || fail "other mount reads old bytes after the writer's close"
+exec 7<&-
+truncate -s 1000 "$A/data"
+assert_eq 1000 "$(stat -c %s "$B/data")" "size after truncate elsewhere"
+cmp -n 1000 "$DFS_ROOT/v2" "$B/data" || fail "bytes after truncate elsewhere"
+
+# The writer's own mount shows the mtime its commit set (not a cached older one).
+python3 - "$A/data" <<'PY' || fail "writer's mount kept a stale mtime"
+import os, sys, time
+path = sys.argv[1]
+before = os.stat(path).st_mtime_ns
+time.sleep(0.05)
+with open(path, "ab") as f:
+    f.write(b"x")
+after = os.stat(path).st_mtime_ns
+assert after > before, (before, after)
+PY
+assert_eq "$(stat -c %Y.%s "$A/data")" "$(stat -c %Y.%s "$B/data")" "mtime and size agree across mounts"
+
+sent=$(master_metric dfs_master_invalidate_calls_total)
+log "invalidate calls sent: $sent"
+(( sent > 10 )) || fail "the master sent only $sent invalidate calls"
+
+# --- a stopped mount delays changes by at most the timeout, once ---
+stat "$B/d/other" >/dev/null
+pid=$(_find_mount_pid "$B" | head -1)
+kill -STOP "$pid"
+t0=$(now_ms)
+chmod 640 "$A/d/other"
+chmod 604 "$A/d/other"
+touch "$A/d/other"
+took=$(( $(now_ms) - t0 ))
+kill -CONT "$pid"
+log "three changes with the other mount stopped: $took ms"
+(( took < 5000 )) || fail "a stopped mount held up changes for $took ms"
+(( $(master_metric dfs_master_invalidate_timeouts_total) >= 1 )) || fail "no invalidation timed out"
+assert_eq 604 "$(stat -c %a "$B/d/other")" "mode seen by the resumed mount"
+
+# --- unmounting B unregisters it ---
+unmount_volume "$B"
+wait_until 10 "watcher gone after unmount" 'test "$(master_metric dfs_master_cache_watchers)" == 1'
+log "metadata cache: OK"

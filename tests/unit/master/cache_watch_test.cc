@@ -1,0 +1,174 @@
+// CacheWatch through the Session RPCs: which mounts get which invalidations, and how long
+// a change waits for them.
+#include "tests/unit/master/service_fixture.h"
+#include <cerrno>
+#include <set>
+#include <string>
+#include <sys/stat.h>
+
+namespace dfs {
+namespace {
+
+// A mount's CacheClient that records what it was told; `stall` leaves calls unanswered.
+class RecordingClient final : public wire::CacheClient::Server {
+public:
+  struct Log {
+    std::set<uint64_t> attrs, data;
+    std::set<std::pair<uint64_t, std::string>> entries;
+    int calls = 0;
+    bool stall = false;
+    kj::Vector<kj::Own<kj::PromiseFulfiller<void>>> stalled;
+  };
+  explicit RecordingClient(Log& log) : log(log) {}
+  kj::Promise<void> invalidate(InvalidateContext context) override {
+    auto p = context.getParams();
+    log.calls++;
+    for (auto i : p.getAttrs()) log.attrs.insert(i);
+    for (auto i : p.getData()) log.data.insert(i);
+    for (auto e : p.getEntries()) {
+      log.entries.insert({e.getParent(), std::string(e.getName().asChars().begin(),
+                                                     e.getName().size())});
+    }
+    if (!log.stall) return kj::READY_NOW;
+    auto paf = kj::newPromiseAndFulfiller<void>();
+    log.stalled.add(kj::mv(paf.fulfiller));
+    return kj::mv(paf.promise);
+  }
+
+private:
+  Log& log;
+};
+
+class CacheWatchTest : public ServiceFixture {
+protected:
+  wire::Session::Client mountRecording(RecordingClient::Log& log) {
+    return mountDefault(wire::CacheClient::Client(kj::heap<RecordingClient>(log)));
+  }
+  uint64_t create(wire::Session::Client& s, kj::StringPtr name, uint32_t mode = S_IFREG | 0644) {
+    auto req = s.mknodRequest();
+    req.setParent(rootIno);
+    req.setName(data(name));
+    req.setMode(mode);
+    req.setExclusive(true);
+    auto resp = req.send().wait(waitScope);
+    EXPECT_EQ(resp.getErr(), 0);
+    return resp.getAttr().getIno();
+  }
+  int lookup(wire::Session::Client& s, kj::StringPtr name) {
+    auto req = s.lookupRequest();
+    req.setParent(rootIno);
+    req.setName(data(name));
+    return req.send().wait(waitScope).getErr();
+  }
+  void chmod(wire::Session::Client& s, uint64_t ino, uint32_t mode) {
+    auto req = s.setAttrRequest();
+    req.initReq().setIno(ino);
+    req.getReq().setSetMode(true);
+    req.getReq().setMode(mode);
+    EXPECT_EQ(req.send().wait(waitScope).getErr(), 0);
+  }
+};
+
+TEST_F(CacheWatchTest, OnlyOtherMountsThatCachedItAreTold) {
+  RecordingClient::Log a, b, c;
+  auto sa = mountRecording(a);
+  auto sb = mountRecording(b);
+  auto sc = mountRecording(c);
+  EXPECT_EQ(core.cacheWatch.watchers(), 3u);
+
+  EXPECT_EQ(lookup(sb, "f"), ENOENT);  // B caches the missing name; C caches nothing
+  uint64_t f = create(sa, "f");
+  EXPECT_EQ(a.calls, 0);                // never the mount that made the change
+  EXPECT_EQ(c.calls, 0);
+  EXPECT_EQ(b.calls, 1);
+  EXPECT_TRUE(b.entries.count({rootIno, "f"}));
+
+  EXPECT_EQ(lookup(sb, "f"), 0);        // now B holds f's attributes
+  chmod(sa, f, S_IFREG | 0600);
+  EXPECT_TRUE(b.attrs.count(f));
+  int calls = b.calls;
+  chmod(sa, f, S_IFREG | 0640);         // B has not fetched f again: nothing to drop
+  EXPECT_EQ(b.calls, calls);
+
+  EXPECT_EQ(lookup(sb, "f"), 0);
+  auto rm = sa.unlinkRequest();
+  rm.setParent(rootIno);
+  rm.setName(data("f"));
+  EXPECT_EQ(rm.send().wait(waitScope).getErr(), 0);
+  EXPECT_EQ(b.calls, calls + 1);
+  EXPECT_TRUE(b.attrs.count(f));
+  EXPECT_EQ(c.calls, 0);
+}
+
+TEST_F(CacheWatchTest, StrongAndEventualMountsAreNotWatched) {
+  RecordingClient::Log log;
+  for (auto level : {wire::Consistency::STRONG, wire::Consistency::EVENTUAL}) {
+    auto req = master.mountRequest();
+    req.setVolume("default");
+    req.setChooseConsistency(true);
+    req.setConsistency(level);
+    req.setCacheClient(kj::heap<RecordingClient>(log));
+    auto resp = req.send().wait(waitScope);
+    EXPECT_FALSE(resp.getInvalidates());
+  }
+  EXPECT_EQ(core.cacheWatch.watchers(), 0u);
+  RecordingClient::Log q;
+  auto req = master.mountRequest();
+  req.setVolume("default");
+  req.setCacheClient(kj::heap<RecordingClient>(q));
+  EXPECT_TRUE(req.send().wait(waitScope).getInvalidates());  // quorum by default
+}
+
+TEST_F(CacheWatchTest, AStalledMountDelaysOneChangeByTheTimeoutOnly) {
+  RecordingClient::Log a, b;
+  b.stall = true;
+  auto sa = mountRecording(a);
+  auto sb = mountRecording(b);
+  uint64_t f = create(sa, "f");
+  EXPECT_EQ(lookup(sb, "f"), 0);
+
+  auto first = sa.setAttrRequest();
+  first.initReq().setIno(f);
+  first.getReq().setSetMode(true);
+  first.getReq().setMode(S_IFREG | 0600);
+  auto pending = first.send();
+  loop.run();
+  EXPECT_FALSE(pending.poll(waitScope));  // waiting for B
+  timer.advanceTo(timer.now() + 1 * kj::SECONDS);
+  EXPECT_EQ(pending.wait(waitScope).getErr(), 0);
+  EXPECT_EQ(core.cacheWatch.counters().timeouts, 1u);
+
+  EXPECT_EQ(lookup(sb, "f"), 0);
+  auto second = sa.setAttrRequest();  // B is lagging: not waited for
+  second.initReq().setIno(f);
+  second.getReq().setSetMode(true);
+  second.getReq().setMode(S_IFREG | 0644);
+  auto done = second.send();
+  loop.run();
+  EXPECT_TRUE(done.poll(waitScope));
+  EXPECT_EQ(b.calls, 2);
+
+  for (auto& f : b.stalled) f->fulfill();  // B answers: waited for again
+  loop.run();
+  EXPECT_EQ(lookup(sb, "f"), 0);
+  b.stall = false;
+  chmod(sa, f, S_IFREG | 0600);
+  EXPECT_EQ(b.calls, 3);
+}
+
+TEST_F(CacheWatchTest, AMountThatGoesAwayIsForgotten) {
+  RecordingClient::Log a, b;
+  auto sa = mountRecording(a);
+  {
+    auto sb = mountRecording(b);
+    EXPECT_EQ(lookup(sb, "g"), ENOENT);
+    EXPECT_EQ(core.cacheWatch.watchers(), 2u);
+  }
+  loop.run();
+  EXPECT_EQ(core.cacheWatch.watchers(), 1u);
+  create(sa, "g");
+  EXPECT_EQ(b.calls, 0);
+}
+
+}  // namespace
+}  // namespace dfs
