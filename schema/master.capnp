@@ -90,11 +90,14 @@ interface Session {
   readlink @6 (ino :UInt64) -> (err :Int32, target :Data);
   link @7 (ino :UInt64, newParent :UInt64, newName :Data, requestId :UInt64)
       -> (err :Int32, attr :Common.Attr);
-  unlink @8 (parent :UInt64, name :Data, requestId :UInt64) -> (err :Int32);
-  rmdir @9 (parent :UInt64, name :Data, requestId :UInt64) -> (err :Int32);
+  unlink @8 (parent :UInt64, name :Data, requestId :UInt64) -> (err :Int32, ino :UInt64);
+  rmdir @9 (parent :UInt64, name :Data, requestId :UInt64) -> (err :Int32, ino :UInt64);
+  # `ino`: the inode the name referred to (its nlink and ctime moved).
   rename @10 (parent :UInt64, name :Data, newParent :UInt64, newName :Data, flags :UInt32,
-              requestId :UInt64) -> (err :Int32);
-  # flags: RENAME_NOREPLACE (1) / RENAME_EXCHANGE (2) as in renameat2.
+              requestId :UInt64) -> (err :Int32, ino :UInt64, replacedIno :UInt64);
+  # flags: RENAME_NOREPLACE (1) / RENAME_EXCHANGE (2) as in renameat2. `ino`: the inode
+  # moved; `replacedIno`: the one newName referred to before (0 if none).
+  # Clients caching attributes use them to drop those inodes' cached attributes.
 
   readdir @11 (ino :UInt64, after :Data, maxEntries :UInt32)
       -> (err :Int32, entries :List(DirEntry), eof :Bool);

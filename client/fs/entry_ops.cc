@@ -15,23 +15,6 @@ kj::Array<kj::byte> bytesOf(const char* s) {
 
 }  // namespace
 
-void Filesystem::lookup(fuse_req_t req, fuse_ino_t parent, const char* nameC) {
-  auto name = bytesOf(nameC);
-  uint64_t p = toMaster(parent);
-  run(req, master
-               .call([p, name = kj::mv(name)](wire::Session::Client& s) {
-                 auto r = s.lookupRequest();
-                 r.setParent(p);
-                 r.setName(name);
-                 return r.send();
-               })
-               .then([this, req](capnp::Response<wire::Session::LookupResults> r) {
-                 if (r.getErr() == ENOENT) return replyMissing(req);
-                 if (r.getErr() != 0) return (void)fuse_reply_err(req, r.getErr());
-                 replyEntry(req, r.getAttr());
-               }));
-}
-
 void Filesystem::getattr(fuse_req_t req, fuse_ino_t ino) {
   uint64_t i = toMaster(ino);
   run(req, master
@@ -80,6 +63,7 @@ void Filesystem::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int 
                  if (toSet & FUSE_SET_ATTR_SIZE) {
                    KJ_IF_MAYBE(f, findOpen(i)) f->data->invalidateExtents();
                  }
+                 changedHere(i);
                  replyAttr(req, r.getAttr());
                }));
 }
@@ -120,7 +104,7 @@ void Filesystem::mknod(fuse_req_t req, fuse_ino_t parent, const char* nameC, mod
                  r.setRequestId(0);
                  return r.send();
                })
-               .then(entryReply(req)));
+               .then(addedReply(req, p, bytesOf(nameC))));
 }
 
 void Filesystem::mkdir(fuse_req_t req, fuse_ino_t parent, const char* nameC, mode_t mode) {
@@ -140,7 +124,7 @@ void Filesystem::mkdir(fuse_req_t req, fuse_ino_t parent, const char* nameC, mod
                  r.setRequestId(0);
                  return r.send();
                })
-               .then(entryReply(req)));
+               .then(addedReply(req, p, bytesOf(nameC))));
 }
 
 void Filesystem::unlink(fuse_req_t req, fuse_ino_t parent, const char* nameC) {
@@ -154,7 +138,7 @@ void Filesystem::unlink(fuse_req_t req, fuse_ino_t parent, const char* nameC) {
                  r.setRequestId(0);
                  return r.send();
                })
-               .then(errReply(req)));
+               .then(removedReply(req, p, bytesOf(nameC))));
 }
 
 void Filesystem::rmdir(fuse_req_t req, fuse_ino_t parent, const char* nameC) {
@@ -168,7 +152,7 @@ void Filesystem::rmdir(fuse_req_t req, fuse_ino_t parent, const char* nameC) {
                  r.setRequestId(0);
                  return r.send();
                })
-               .then(errReply(req)));
+               .then(removedReply(req, p, bytesOf(nameC))));
 }
 
 void Filesystem::symlink(fuse_req_t req, const char* targetC, fuse_ino_t parent,
@@ -191,7 +175,7 @@ void Filesystem::symlink(fuse_req_t req, const char* targetC, fuse_ino_t parent,
                  r.setRequestId(0);
                  return r.send();
                })
-               .then(entryReply(req)));
+               .then(addedReply(req, p, bytesOf(nameC))));
 }
 
 void Filesystem::rename(fuse_req_t req, fuse_ino_t parent, const char* nameC,
@@ -212,7 +196,17 @@ void Filesystem::rename(fuse_req_t req, fuse_ino_t parent, const char* nameC,
                  r.setRequestId(0);
                  return r.send();
                })
-               .then(errReply(req)));
+               .then([this, req, p, np, flags, n = bytesOf(nameC), nn = bytesOf(newNameC)](
+                         capnp::Response<wire::Session::RenameResults> r) {
+                 if (r.getErr() == 0) {
+                   renamedHere(p, n, np, nn, flags, r.getIno(), r.getReplacedIno());
+                 } else {
+                   // The names may not be what this mount believed: ask the master.
+                   dirCache.nameChanged(p, n);
+                   dirCache.nameChanged(np, nn);
+                 }
+                 fuse_reply_err(req, r.getErr());
+               }));
 }
 
 void Filesystem::link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newParent, const char* nameC) {
@@ -228,7 +222,7 @@ void Filesystem::link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newParent, cons
                  r.setRequestId(0);
                  return r.send();
                })
-               .then(entryReply(req)));
+               .then(addedReply(req, np, bytesOf(nameC))));
 }
 
 void Filesystem::statfs(fuse_req_t req, fuse_ino_t) {

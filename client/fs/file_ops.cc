@@ -12,6 +12,7 @@ namespace dfs {
 void Filesystem::create(fuse_req_t req, fuse_ino_t parent, const char* nameC, mode_t mode,
                         struct fuse_file_info* fi) {
   auto name = kj::heapArray<kj::byte>(reinterpret_cast<const kj::byte*>(nameC), strlen(nameC));
+  auto listed = kj::heapArray<kj::byte>(name.asPtr());  // for the listing cache
   uint64_t p = toMaster(parent);
   const fuse_ctx* c = fuse_req_ctx(req);
   uid_t uid = c->uid;
@@ -31,9 +32,14 @@ void Filesystem::create(fuse_req_t req, fuse_ino_t parent, const char* nameC, mo
                  r.setRequestId(0);
                  return r.send();
                })
-               .then([this, req, info](capnp::Response<wire::Session::MknodResults> r) mutable {
-                 if (r.getErr() != 0) return (void)fuse_reply_err(req, r.getErr());
+               .then([this, req, info, p, name = kj::mv(listed)](
+                         capnp::Response<wire::Session::MknodResults> r) mutable {
+                 if (r.getErr() != 0) {
+                   dirCache.nameChanged(p, name);
+                   return (void)fuse_reply_err(req, r.getErr());
+                 }
                  auto attr = r.getAttr();
+                 addedHere(p, name, attr);
                  auto& f = retainOpen(attr.getIno());
                  f.data->invalidateExtents();
                  info.fh = attr.getIno();
@@ -82,6 +88,7 @@ void Filesystem::write(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t s
     // libfuse reuses `buf` after we return: copy it now.
     auto data = kj::heapArray<kj::byte>(reinterpret_cast<const kj::byte*>(buf), size);
     FileData* fileData = f->data.get();
+    changedHere(i);  // size and mtime move
     auto written = fileData->write(off, kj::mv(data));
     // Strong: the write returns only once every replica has it and the master committed it.
     if (strongMount()) {
@@ -116,6 +123,7 @@ void Filesystem::setCacheFlags(struct fuse_file_info& info) const {
 }
 
 void Filesystem::applyConsistency(const MountOptions& options) {
+  KJ_DEFER(if (!dirCacheOn) dirCache = DirCache(0));  // listings only where invalidated
   switch (master.consistency()) {
     case wire::Consistency::EVENTUAL:
       // Other mounts' changes show after these cache times.
@@ -128,6 +136,7 @@ void Filesystem::applyConsistency(const MountOptions& options) {
         // that change is acknowledged, so names and attributes can be kept long.
         if (!options.attrTimeoutSet) attrTimeout = kInvalidatedCacheSeconds;
         if (!options.entryTimeoutSet) entryTimeout = kInvalidatedCacheSeconds;
+        dirCacheOn = true;
       } else {
         // Names are looked up again at every path walk (entry timeout 0), and each lookup
         // brings fresh attributes, so open() and stat(path) see every close of another
@@ -166,7 +175,10 @@ void Filesystem::fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse
 kj::Promise<void> Filesystem::commitOwn(uint64_t ino) {
   KJ_IF_MAYBE(f, findOpen(ino)) {
     if (!f->data->dirty()) return kj::READY_NOW;
-    return f->data->flush().then([this, ino]() { return refreshOwnAttrs(ino); });
+    return f->data->flush().then([this, ino]() {
+      changedHere(ino);
+      return refreshOwnAttrs(ino);
+    });
   }
   return kj::READY_NOW;
 }

@@ -29,6 +29,7 @@ uint64_t readaheadMax(const MountOptions& options) {
 Filesystem::Filesystem(kj::AsyncIoProvider& io, kj::Timer& timer, const MountOptions& options,
                        kj::String clientName)
     : timer(timer),
+      dirCache(options.dirCacheEntries),
       attrTimeout(options.attrTimeout),
       entryTimeout(options.entryTimeout),
       master(io, timer, kj::str(options.masterAddress), kj::str(options.volume),
@@ -90,16 +91,16 @@ uint64_t Filesystem::visibleSize(uint64_t ino, uint64_t committed) const {
   return kj::max(committed, it->second->data->dirtyEnd());
 }
 
-struct stat Filesystem::toStat(wire::Attr::Reader attr) {
+struct stat Filesystem::toStat(const AttrCopy& attr) {
   struct stat st;
   memset(&st, 0, sizeof(st));
-  st.st_ino = toFuse(attr.getIno());
-  st.st_mode = attr.getMode();
-  st.st_nlink = attr.getNlink();
-  st.st_uid = attr.getUid();
-  st.st_gid = attr.getGid();
-  st.st_rdev = attr.getRdev();
-  st.st_size = S_ISREG(attr.getMode()) ? visibleSize(attr.getIno(), attr.getSize()) : attr.getSize();
+  st.st_ino = toFuse(attr.ino);
+  st.st_mode = attr.mode;
+  st.st_nlink = attr.nlink;
+  st.st_uid = attr.uid;
+  st.st_gid = attr.gid;
+  st.st_rdev = attr.rdev;
+  st.st_size = S_ISREG(attr.mode) ? visibleSize(attr.ino, attr.size) : attr.size;
   st.st_blksize = 1 << 20;
   st.st_blocks = (st.st_size + 511) / 512;
   auto toTs = [](int64_t ns) {
@@ -112,24 +113,24 @@ struct stat Filesystem::toStat(wire::Attr::Reader attr) {
     }
     return ts;
   };
-  st.st_atim = toTs(attr.getAtimeNs());
-  st.st_mtim = toTs(attr.getMtimeNs());
-  st.st_ctim = toTs(attr.getCtimeNs());
+  st.st_atim = toTs(attr.atimeNs);
+  st.st_mtim = toTs(attr.mtimeNs);
+  st.st_ctim = toTs(attr.ctimeNs);
   return st;
 }
 
-struct fuse_entry_param Filesystem::makeEntry(wire::Attr::Reader attr) {
+struct fuse_entry_param Filesystem::makeEntry(const AttrCopy& attr) {
   struct fuse_entry_param e;
   memset(&e, 0, sizeof(e));
-  e.ino = toFuse(attr.getIno());
-  e.generation = attr.getGeneration();
+  e.ino = toFuse(attr.ino);
+  e.generation = attr.generation;
   e.attr = toStat(attr);
   e.attr_timeout = attrTimeout;
   e.entry_timeout = entryTimeout;
   return e;
 }
 
-void Filesystem::replyEntry(fuse_req_t req, wire::Attr::Reader attr) {
+void Filesystem::replyEntry(fuse_req_t req, const AttrCopy& attr) {
   struct fuse_entry_param e = makeEntry(attr);
   fuse_reply_entry(req, &e);
 }
@@ -181,6 +182,7 @@ kj::Promise<void> Filesystem::releaseOpen(uint64_t ino) {
         });
       })
       .then([this, ino]() {
+        changedHere(ino);  // what was left is committed: size and mtime moved
         auto it = openFiles.find(ino);
         if (it != openFiles.end() && it->second->opens == 0 && !it->second->data->dirty()) {
           openFiles.erase(it);

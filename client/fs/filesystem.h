@@ -10,6 +10,7 @@
 #include <kj/map.h>
 #include <unordered_map>
 #include "client/cache/block_cache.h"
+#include "client/cache/dir_cache.h"
 #include "client/cache/disk_cache.h"
 #include "client/fuse/kernel_notifier.h"
 #include "client/io/file_data.h"
@@ -117,9 +118,12 @@ private:
 
   uint64_t toMaster(fuse_ino_t ino) const;
   fuse_ino_t toFuse(uint64_t ino) const;
-  struct stat toStat(wire::Attr::Reader attr);
-  struct fuse_entry_param makeEntry(wire::Attr::Reader attr);
-  void replyEntry(fuse_req_t req, wire::Attr::Reader attr);
+  struct stat toStat(const AttrCopy& attr);
+  struct stat toStat(wire::Attr::Reader attr) { return toStat(AttrCopy::of(attr)); }
+  struct fuse_entry_param makeEntry(const AttrCopy& attr);
+  struct fuse_entry_param makeEntry(wire::Attr::Reader attr) { return makeEntry(AttrCopy::of(attr)); }
+  void replyEntry(fuse_req_t req, const AttrCopy& attr);
+  void replyEntry(fuse_req_t req, wire::Attr::Reader attr) { replyEntry(req, AttrCopy::of(attr)); }
   // Continuations for RPC results with `err` (and `attr`): reply the error, or the entry.
   auto entryReply(fuse_req_t req) {
     return [this, req](auto&& r) {
@@ -130,6 +134,41 @@ private:
   static auto errReply(fuse_req_t req) {
     return [req](auto&& r) { fuse_reply_err(req, r.getErr()); };
   }
+  // entryReply for calls that add `name` to directory `parent` (mknod, mkdir, symlink,
+  // link): the directory listing cache learns the new entry.
+  auto addedReply(fuse_req_t req, uint64_t parent, kj::Array<kj::byte> name) {
+    return [this, req, parent, name = kj::mv(name)](auto&& r) {
+      if (r.getErr() != 0) {
+        dirCache.nameChanged(parent, name);
+        return (void)fuse_reply_err(req, r.getErr());
+      }
+      addedHere(parent, name, r.getAttr());
+      replyEntry(req, r.getAttr());
+    };
+  }
+
+  // errReply for unlink/rmdir: the listing cache forgets the name.
+  auto removedReply(fuse_req_t req, uint64_t parent, kj::Array<kj::byte> name) {
+    return [this, req, parent, name = kj::mv(name)](auto&& r) {
+      if (r.getErr() == 0) removedHere(parent, name, r.getIno());
+      else dirCache.nameChanged(parent, name);
+      fuse_reply_err(req, r.getErr());
+    };
+  }
+
+  // Directory listing cache (fs/dir_listing.cc): lookups answered from complete listings
+  // of directories, kept up to date with this mount's own changes and the master's
+  // invalidations. On only for mounts the master invalidates.
+  void lookupAtMaster(fuse_req_t req, uint64_t parent, kj::Array<kj::byte> name);
+  kj::Promise<void> fetchListing(uint64_t dir);
+  void addedHere(uint64_t parent, kj::ArrayPtr<const kj::byte> name, wire::Attr::Reader attr);
+  // `ino`/`moved`/`replaced`: the inodes the master says the names referred to.
+  void removedHere(uint64_t parent, kj::ArrayPtr<const kj::byte> name, uint64_t ino);
+  void renamedHere(uint64_t parent, kj::ArrayPtr<const kj::byte> name, uint64_t newParent,
+                   kj::ArrayPtr<const kj::byte> newName, unsigned int flags, uint64_t moved,
+                   uint64_t replaced);
+  // Attributes of `ino` changed through this mount (setattr, write, commit).
+  void changedHere(uint64_t ino) { dirCache.attrsChanged(ino); }
   void replyAttr(fuse_req_t req, wire::Attr::Reader attr);
   // Grows a reported size by data written here but not yet committed.
   uint64_t visibleSize(uint64_t ino, uint64_t committed) const;
@@ -157,6 +196,9 @@ private:
 
   kj::Timer& timer;
   KernelNotifier notifier;
+  DirCache dirCache;
+  bool dirCacheOn = false;
+  std::unordered_map<uint64_t, kj::ForkedPromise<void>> listingFetches;
   Counters counters;
   double attrTimeout;
   double entryTimeout;

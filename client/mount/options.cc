@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <cerrno>
+#include "common/base/parse.h"
 #include "common/rpc/rpc.h"
 
 namespace dfs {
@@ -66,6 +67,10 @@ kj::Maybe<kj::String> applyOption(kj::StringPtr opt, MountOptions& out) {
     if (!parseBytes(value, out.cacheDirBytes) || out.cacheDirBytes == 0) {
       return kj::str("bad cache_dir_size: ", value);
     }
+  } else if (key == "dir_cache") {
+    if (!parseUnsigned(value, out.dirCacheEntries, 100'000'000)) {
+      return kj::str("bad dir_cache (entries): ", value);
+    }
   } else if (key == "readahead") {
     out.readahead = true;
   } else if (key == "noreadahead") {
@@ -108,8 +113,11 @@ kj::StringPtr mountUsage() {
   return "usage: dfs-mount MASTER[:PORT][/VOLUME] MOUNTPOINT [-o opt[,opt...]] [-f]\n"
          "options:\n"
          "  rpc_timeout=SECONDS   deadline of every RPC (default 10); then EIO\n"
-         "  attr_timeout=SECONDS  kernel attribute cache time (strong 0, else 1)\n"
-         "  entry_timeout=SECONDS kernel name cache time (eventual 1, else 0)\n"
+         "  attr_timeout=SECONDS  kernel attribute cache time (strong 0, quorum 10 and\n"
+         "      invalidated by the master, eventual 1)\n"
+         "  entry_timeout=SECONDS kernel name cache time (same defaults)\n"
+         "  dir_cache=N           quorum: keep listings of up to N entries to answer\n"
+         "      lookups without the master (default 200000; 0 = off)\n"
          "  cache_size=BYTES[K|M|G] memory block cache (default 256M)\n"
          "  cache_dir=PATH        also keep fetched block segments as files under PATH\n"
          "      (checksummed; reused across remounts; default: no disk cache)\n"

@@ -36,6 +36,23 @@ for _ in $(seq 100); do stat "$B/d/missing" 2>/dev/null && fail "missing name ex
 calls=$(( $(lookups) - l0 ))
 (( calls < 10 )) || fail "lookups of a missing name reached the master $calls times"
 
+# Lookups of many names in one directory are answered from its listing (one readdir),
+# and the listing follows changes made elsewhere.
+mkdir "$A/many"
+for i in $(seq 300); do : >"$A/many/f$i"; done
+l0=$(lookups)
+for i in $(seq 300); do stat -c %i "$B/many/f$i"; done >/dev/null
+stat "$B/many/nope" 2>/dev/null && fail "a missing name in a listed directory exists"
+calls=$(( $(lookups) - l0 ))
+log "300 stats of distinct names in one directory: $calls master lookups"
+(( calls < 30 )) || fail "lookups in a listed directory reached the master $calls times"
+rm "$A/many/f7"
+echo new >"$A/many/nope"
+[[ ! -e "$B/many/f7" ]] || fail "a name removed elsewhere is still listed"
+assert_eq new "$(cat "$B/many/nope")" "a name created elsewhere in a listed directory"
+mv "$A/many/f8" "$A/many/f9"
+assert_eq "$(stat -c %i "$A/many/f9")" "$(stat -c %i "$B/many/f9")" "inode after rename over"
+
 # --- every change by A shows in B at once ---
 chmod 600 "$A/d/e/f"
 assert_eq 600 "$(stat -c %a "$B/d/e/f")" "mode after chmod in the other mount"

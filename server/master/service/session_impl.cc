@@ -69,8 +69,6 @@ kj::Promise<void> SessionImpl::changed(const CacheChange& change) {
 }
 
 uint64_t SessionImpl::inoOf(uint64_t parent, BytesPtr name) {
-  // Only another mount's cache could need it.
-  if (core.cacheWatch.watchers() <= (watcher == nullptr ? 0u : 1u)) return 0;
   Inode node;
   return ns.lookup(parent, name, node) == 0 ? node.ino : 0;
 }
@@ -189,6 +187,7 @@ kj::Promise<void> SessionImpl::unlink(UnlinkContext context) {
   uint64_t ino = inoOf(p.getParent(), p.getName());
   int err = ns.unlink(p.getParent(), p.getName());
   context.getResults().setErr(err);
+  if (err == 0) context.getResults().setIno(ino);
   return removed(p.getParent(), p.getName(), err, ino);
 }
 
@@ -198,6 +197,7 @@ kj::Promise<void> SessionImpl::rmdir(RmdirContext context) {
   uint64_t ino = inoOf(p.getParent(), p.getName());
   int err = ns.rmdir(p.getParent(), p.getName());
   context.getResults().setErr(err);
+  if (err == 0) context.getResults().setIno(ino);
   return removed(p.getParent(), p.getName(), err, ino);
 }
 
@@ -207,8 +207,11 @@ kj::Promise<void> SessionImpl::rename(RenameContext context) {
   uint64_t source = inoOf(p.getParent(), p.getName());
   uint64_t target = inoOf(p.getNewParent(), p.getNewName());
   int err = ns.rename(p.getParent(), p.getName(), p.getNewParent(), p.getNewName(), p.getFlags());
-  context.getResults().setErr(err);
+  auto results = context.getResults();
+  results.setErr(err);
   if (err != 0) return kj::READY_NOW;
+  results.setIno(source);
+  results.setReplacedIno(target);
   CacheChange change;
   change.entry(p.getParent(), p.getName()).entry(p.getNewParent(), p.getNewName());
   change.attr(p.getParent()).attr(p.getNewParent());
@@ -227,9 +230,11 @@ kj::Promise<void> SessionImpl::readdir(ReaddirContext context) {
   results.setErr(err);
   if (err != 0) return kj::READY_NOW;
   auto list = results.initEntries(entries.size());
+  seenNames(p.getIno());  // the mount may keep the listing (client DirCache)
   for (uint i = 0; i < entries.size(); ++i) {
     list[i].setName(entries[i].name);
     entries[i].inode.toWire(list[i].initAttr());
+    seen(entries[i].inode.ino);
   }
   results.setEof(eof);
   return kj::READY_NOW;
