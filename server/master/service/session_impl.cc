@@ -378,6 +378,28 @@ kj::Promise<void> SessionImpl::removed(uint64_t parent, BytesPtr name, int err, 
   return changed(change);
 }
 
+kj::Promise<void> SessionImpl::fallocate(FallocateContext context) {
+  RpcScope rpcScope(core.rpcMetrics, RpcMethod::FALLOCATE);
+  auto p = context.getParams();
+  Inode node;
+  int err = ns.fallocate(p.getIno(), p.getMode(), p.getOffset(), p.getLength(), node);
+  reply(context.getResults(), err, node);
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> SessionImpl::copyRange(CopyRangeContext context) {
+  RpcScope rpcScope(core.rpcMetrics, RpcMethod::COPY_RANGE);
+  auto p = context.getParams();
+  Inode node;
+  uint64_t copied = 0;
+  int err = ns.copyRange(p.getInoIn(), p.getOffsetIn(), p.getInoOut(), p.getOffsetOut(),
+                         p.getLength(), copied, node);
+  auto results = context.getResults();
+  results.setCopied(copied);
+  reply(results, err, node);
+  return kj::READY_NOW;
+}
+
 uint32_t SessionImpl::currentReplicas() {
   KJ_IF_MAYBE(v, core.volumes.find(volume.name)) { return v->replicas; }
   return volume.replicas;
