@@ -100,8 +100,9 @@ struct stat Filesystem::toStat(wire::Attr::Reader attr) {
   st.st_gid = attr.getGid();
   st.st_rdev = attr.getRdev();
   st.st_size = S_ISREG(attr.getMode()) ? visibleSize(attr.getIno(), attr.getSize()) : attr.getSize();
-  st.st_blksize = 1 << 20;
+  st.st_blksize = kBlockSize;
   st.st_blocks = (st.st_size + 511) / 512;
+  if (S_ISREG(attr.getMode())) st.st_blocks = (allocatedBytes(attr, st.st_size) + 511) / 512;
   auto toTs = [](int64_t ns) {
     struct timespec ts;
     ts.tv_sec = ns / 1'000'000'000LL;
@@ -116,6 +117,14 @@ struct stat Filesystem::toStat(wire::Attr::Reader attr) {
   st.st_mtim = toTs(attr.getMtimeNs());
   st.st_ctim = toTs(attr.getCtimeNs());
   return st;
+}
+
+uint64_t Filesystem::allocatedBytes(wire::Attr::Reader attr, uint64_t visible) const {
+  uint64_t allocated = attr.getAllocatedBytes();
+  if (allocated == UINT64_MAX) return visible;  // an older master: count the size
+  auto it = openFiles.find(attr.getIno());
+  if (it != openFiles.end()) allocated += it->second->data->bufferedBytes();
+  return kj::min(allocated, visible);  // holes excluded; never more than the size
 }
 
 struct fuse_entry_param Filesystem::makeEntry(wire::Attr::Reader attr) {
