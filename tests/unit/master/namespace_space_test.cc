@@ -3,6 +3,9 @@
 #include "tests/unit/master/namespace_fixture.h"
 #include "server/master/store/block_refs.h"
 #include "server/master/store/keys.h"
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <meta.capnp.h>
 #include <cerrno>
 
 namespace dfs {
@@ -272,6 +275,31 @@ TYPED_TEST(SpaceTest, AllocatedBytesFollowWritesAndTruncate) {
   auto ext = this->extents(big);
   ASSERT_EQ(ext.size(), 2u);
   EXPECT_EQ(ext[0].fileOffset, 5 * (kMiB << 10));
+}
+
+TYPED_TEST(SpaceTest, AllocatedBytesOfOldRecordsAreCountedOnLoad) {
+  uint64_t f = this->file(this->root, "f");
+  BlockId a{1, 1};
+  this->put(f, 0, kMiB, a, 0, kMiB);
+  this->put(f, 3 * kMiB, kMiB, a, 0, kMiB);
+  // Rewrite the record as a master before allocatedBytes would have: field absent.
+  Inode node = this->attr(f);
+  capnp::MallocMessageBuilder message;
+  auto rec = message.initRoot<meta::InodeRecord>();
+  auto a2 = rec.initAttr();
+  a2.setIno(node.ino);
+  a2.setMode(node.mode);
+  a2.setNlink(node.nlink);
+  a2.setSize(node.size);
+  rec.setVolumeId(node.volumeId);
+  auto words = capnp::messageToFlatArray(message);
+  WriteBatch batch;
+  batch.put(keys::inode(f), kj::heapArray<kj::byte>(words.asBytes()));
+  this->store->write(batch);
+  EXPECT_EQ(this->attr(f).allocated, 2 * kMiB);
+  // The next change stores it again, and edits it from there.
+  ASSERT_EQ(this->fallocate(f, this->kPunch, 0, kMiB), 0);
+  EXPECT_EQ(this->attr(f).allocated, kMiB);
 }
 
 }  // namespace
