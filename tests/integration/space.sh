@@ -28,6 +28,38 @@ diff <(grep '^digest ' "$DFS_ROOT/local.out") <(grep '^digest ' "$DFS_ROOT/dfs.o
   || fail "files differ between the local directory and dfs"
 log "space checks agree with the local file system"
 
+# The same on a strong mount (direct_io, write-through) and an eventual one.
+for level in strong eventual; do
+  mount_volume "$DFS_ROOT/$level" "consistency=$level"
+  mkdir "$DFS_ROOT/$level/$level"
+  python3 "$CHECKS" "$DFS_ROOT/$level/$level" dfs >"$DFS_ROOT/$level.out" \
+    || fail "checks failed on the $level mount"
+  diff <(grep '^digest ' "$DFS_ROOT/local.out") <(grep '^digest ' "$DFS_ROOT/$level.out") \
+    || fail "files differ between the local directory and the $level mount"
+  rm -rf "${DFS_ROOT:?}/$level/$level"
+  unmount_volume "$DFS_ROOT/$level"
+done
+log "space checks agree on strong and eventual mounts"
+
+# A second mount that has the file's pages cached sees a punch and a copy made by the
+# first at its next open (close-to-open: the new mtime drops its cached pages).
+mount_volume "$DFS_ROOT/other"
+head -c $((2 * 1024 * 1024)) /dev/urandom >"$DFS_ROOT/two"
+cp "$DFS_ROOT/two" "$MNT/two"
+cmp "$DFS_ROOT/two" "$DFS_ROOT/other/two" || fail "second mount reads the file"
+fallocate -p -o 0 -l 1M "$MNT/two"
+cmp <(head -c 1048576 /dev/zero) <(head -c 1048576 "$DFS_ROOT/other/two") \
+  || fail "second mount still reads punched data"
+cp "$DFS_ROOT/two" "$MNT/two.src"
+python3 -c 'import os, sys
+fi, fo = os.open(sys.argv[1], os.O_RDONLY), os.open(sys.argv[2], os.O_WRONLY)
+assert os.copy_file_range(fi, fo, 1 << 20, 0, 0) == 1 << 20' "$MNT/two.src" "$MNT/two" \
+  || fail "copy_file_range over a file cached elsewhere"
+cmp "$DFS_ROOT/two" "$DFS_ROOT/other/two" || fail "second mount does not see the copy"
+unmount_volume "$DFS_ROOT/other"
+rm "$MNT/two" "$MNT/two.src"
+log "second mount sees punch and copy"
+
 # After a remount with cold caches, the files still read the same.
 unmount_volume "$MNT"
 mount_volume "$MNT"
