@@ -18,6 +18,7 @@ int Namespace::fallocate(uint64_t ino, uint32_t mode, uint64_t offset, uint64_t 
   Inode* node = nullptr;
   KJ_IF_MAYBE(n, t.inode(ino)) { node = n; } else { return ENOENT; }
   if (node->isDir()) return EISDIR;
+  if (S_ISFIFO(node->mode)) return ESPIPE;
   if (!node->isReg()) return ENODEV;
 
   bool changed = false;

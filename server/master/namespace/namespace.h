@@ -97,7 +97,8 @@ public:
   // reserved); KEEP_SIZE alone changes nothing; PUNCH_HOLE|KEEP_SIZE makes the range a
   // hole; ZERO_RANGE punches and grows like mode 0 unless KEEP_SIZE. ctime always moves,
   // mtime when data or size changed. EOPNOTSUPP for other modes, EINVAL for length 0,
-  // EFBIG past kMaxFileSize, EISDIR / ENODEV for directories / other non-regular files.
+  // EFBIG past kMaxFileSize, EISDIR / ESPIPE / ENODEV for directories / FIFOs / other
+  // non-regular files (as vfs_fallocate).
   int fallocate(uint64_t ino, uint32_t mode, uint64_t offset, uint64_t length, Inode& out);
 
   // copy_file_range(2) sharing blocks (copy_range.cc): points inoOut's

@@ -144,6 +144,9 @@ TYPED_TEST(SpaceTest, ModesSizesTimesAndErrors) {
   Inode link;
   ASSERT_EQ(this->ns->symlink(this->root, b("l"), b("f"), 0, 0, link), 0);
   EXPECT_EQ(this->fallocate(link.ino, 0, 0, 1), ENODEV);
+  Inode fifo;
+  ASSERT_EQ(this->ns->mknod(this->root, b("p"), S_IFIFO | 0644, 0, 0, 0, true, fifo), 0);
+  EXPECT_EQ(this->fallocate(fifo.ino, 0, 0, 1), ESPIPE);
 }
 
 TYPED_TEST(SpaceTest, ZeroRangePunchesAndGrows) {
