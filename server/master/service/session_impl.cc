@@ -384,7 +384,13 @@ kj::Promise<void> SessionImpl::fallocate(FallocateContext context) {
   Inode node;
   int err = ns.fallocate(p.getIno(), p.getMode(), p.getOffset(), p.getLength(), node);
   reply(context.getResults(), err, node);
-  return kj::READY_NOW;
+  if (err != 0) return kj::READY_NOW;
+  seen(node.ino);
+  // A punch or zeroed range changes the contents, mode 0 may change the size: other
+  // mounts drop the file's cached pages. KEEP_SIZE alone only moved ctime.
+  bool contents = (p.getMode() & (kFallocPunchHole | kFallocZeroRange)) ||
+                  !(p.getMode() & kFallocKeepSize);
+  return changed(contents ? CacheChange().contents(node.ino) : CacheChange().attr(node.ino));
 }
 
 kj::Promise<void> SessionImpl::copyRange(CopyRangeContext context) {
@@ -397,7 +403,10 @@ kj::Promise<void> SessionImpl::copyRange(CopyRangeContext context) {
   auto results = context.getResults();
   results.setCopied(copied);
   reply(results, err, node);
-  return kj::READY_NOW;
+  if (err != 0) return kj::READY_NOW;
+  seen(node.ino);
+  if (copied == 0) return kj::READY_NOW;
+  return changed(CacheChange().contents(node.ino));  // other mounts drop its cached pages
 }
 
 uint32_t SessionImpl::currentReplicas() {
