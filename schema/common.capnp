@@ -23,6 +23,9 @@ struct Attr {
   mtimeNs @8 :Int64;
   ctimeNs @9 :Int64;
   generation @10 :UInt64;  # bumped when an inode number is reused (never, today)
+  allocatedBytes @11 :UInt64 = 0xffffffffffffffff;
+  # Regular files: bytes mapped to blocks (holes excluded), for st_blocks. All ones =
+  # unknown (a record from before this field; an older master): use the size.
 }
 
 struct NodeAddress {

@@ -135,6 +135,33 @@ interface Session {
   # machine (fsync of the metadata log). The client calls it for fsync()/fsyncdir() and
   # after each write of a strong mount; other changes become durable within the master's
   # --metadata-sync interval.
+
+  # @20..@26 belong to other branches; these placeholders keep the ordinals sequential
+  # until they are merged (a merge replaces them with the real methods).
+  reserved20 @20 () -> ();
+  reserved21 @21 () -> ();
+  reserved22 @22 () -> ();
+  reserved23 @23 () -> ();
+  reserved24 @24 () -> ();
+  reserved25 @25 () -> ();
+  reserved26 @26 () -> ();
+
+  fallocate @27 (ino :UInt64, mode :UInt32, offset :UInt64, length :UInt64,
+                 requestId :UInt64) -> (err :Int32, attr :Common.Attr);
+  # fallocate(2) on a regular file. mode 0: size = max(size, offset+length) (nothing is
+  # reserved: holes read as zeros); KEEP_SIZE (1): no change; PUNCH_HOLE|KEEP_SIZE (3):
+  # the range becomes a hole (its extent pieces are cut, blocks lose references);
+  # ZERO_RANGE (0x10, optionally |KEEP_SIZE): punch, then grow the size like mode 0.
+  # Other modes: EOPNOTSUPP; length 0: EINVAL; end past the size limit: EFBIG.
+
+  copyRange @28 (inoIn :UInt64, offsetIn :UInt64, inoOut :UInt64, offsetOut :UInt64,
+                 length :UInt64, requestId :UInt64)
+      -> (err :Int32, copied :UInt64, attr :Common.Attr);
+  # copy_file_range(2) by sharing blocks: the destination range points at the source's
+  # blocks (refcounts grow, no data moves); source holes stay holes. Copies
+  # min(length, sizeIn - offsetIn) bytes (0 at or past the source's end), grows the
+  # destination's size and sets its mtime/ctime. Overlapping ranges of one file: EINVAL.
+  # attr is the destination's.
 }
 
 interface CacheClient {

@@ -16,6 +16,7 @@ AttrCopy AttrCopy::of(wire::Attr::Reader a) {
   c.atimeNs = a.getAtimeNs();
   c.mtimeNs = a.getMtimeNs();
   c.ctimeNs = a.getCtimeNs();
+  c.allocatedBytes = a.getAllocatedBytes();
   return c;
 }
 

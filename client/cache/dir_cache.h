@@ -24,6 +24,7 @@ struct AttrCopy {
   uint32_t mode = 0, nlink = 0, uid = 0, gid = 0;
   uint64_t rdev = 0, size = 0, generation = 0;
   int64_t atimeNs = 0, mtimeNs = 0, ctimeNs = 0;
+  uint64_t allocatedBytes = UINT64_MAX;  // UINT64_MAX: unknown (an older master)
 
   static AttrCopy of(wire::Attr::Reader attr);
 };

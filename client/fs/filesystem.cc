@@ -101,8 +101,9 @@ struct stat Filesystem::toStat(const AttrCopy& attr) {
   st.st_gid = attr.gid;
   st.st_rdev = attr.rdev;
   st.st_size = S_ISREG(attr.mode) ? visibleSize(attr.ino, attr.size) : attr.size;
-  st.st_blksize = 1 << 20;
+  st.st_blksize = kBlockSize;
   st.st_blocks = (st.st_size + 511) / 512;
+  if (S_ISREG(attr.mode)) st.st_blocks = (allocatedBytes(attr, st.st_size) + 511) / 512;
   auto toTs = [](int64_t ns) {
     struct timespec ts;
     ts.tv_sec = ns / 1'000'000'000LL;
@@ -117,6 +118,14 @@ struct stat Filesystem::toStat(const AttrCopy& attr) {
   st.st_mtim = toTs(attr.mtimeNs);
   st.st_ctim = toTs(attr.ctimeNs);
   return st;
+}
+
+uint64_t Filesystem::allocatedBytes(const AttrCopy& attr, uint64_t visible) const {
+  uint64_t allocated = attr.allocatedBytes;
+  if (allocated == UINT64_MAX) return visible;  // an older master: count the size
+  auto it = openFiles.find(attr.ino);
+  if (it != openFiles.end()) allocated += it->second->data->bufferedBytes();
+  return kj::min(allocated, visible);  // holes excluded; never more than the size
 }
 
 struct fuse_entry_param Filesystem::makeEntry(const AttrCopy& attr) {

@@ -14,6 +14,7 @@
 #include "client/cache/disk_cache.h"
 #include "client/fuse/kernel_notifier.h"
 #include "client/io/file_data.h"
+#include "client/io/hole_scan.h"
 #include "client/io/segment_fetcher.h"
 #include "client/mount/options.h"
 #include "client/rpc/chunk_pool.h"
@@ -57,6 +58,13 @@ public:
   void fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info* fi);
   void release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi);
 
+  // Space operations (fs/space_ops.cc).
+  void fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length,
+                 struct fuse_file_info* fi);
+  void lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, struct fuse_file_info* fi);
+  void copyFileRange(fuse_req_t req, fuse_ino_t inoIn, off_t offIn, fuse_ino_t inoOut,
+                     off_t offOut, size_t len, int flags);
+
   // Directory operations (fs/dir_ops.cc).
   void opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi);
   void readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info* fi);
@@ -68,6 +76,10 @@ public:
   // Sets the cache times and kernel cache policy of the mount's consistency level (known
   // once masterLink().connectNow() succeeded); options the user gave win.
   void applyConsistency(const MountOptions& options);
+
+  // st_blksize of every file. Holes shorter than this are not reported by SEEK_HOLE (see
+  // client/io/hole_scan.h).
+  static constexpr uint64_t kBlockSize = 1 << 20;
 
   // Default cache time, seconds, of attributes and names on eventual mounts (and on
   // quorum mounts of a master that does not invalidate).
@@ -170,6 +182,9 @@ private:
   // Attributes of `ino` changed through this mount (setattr, write, commit).
   void changedHere(uint64_t ino) { dirCache.attrsChanged(ino); }
   void replyAttr(fuse_req_t req, wire::Attr::Reader attr);
+  // st_blocks bytes of a regular file: the master's allocated bytes (holes excluded) plus
+  // data buffered here, at most the visible size.
+  uint64_t allocatedBytes(const AttrCopy& attr, uint64_t visible) const;
   // Grows a reported size by data written here but not yet committed.
   uint64_t visibleSize(uint64_t ino, uint64_t committed) const;
 
@@ -186,6 +201,11 @@ private:
   // flushIfOpen for flush/fsync: if anything was committed, the kernel's cached
   // attributes of the file are dropped before the call returns (mtime moved).
   kj::Promise<void> commitOwn(uint64_t ino);
+  // SEEK_DATA (data) / SEEK_HOLE offset at or after `off` from the master's extent map
+  // (HoleScan), fetched in windows from `from`, `window` bytes (doubling); -errno on
+  // failure (ENXIO at or past the end). `scan` is made from the first reply's size.
+  kj::Promise<int64_t> seekExtents(uint64_t ino, uint64_t off, bool data, uint64_t from,
+                                   uint64_t window, kj::Maybe<kj::Own<HoleScan>> scan);
   // Registers one open of `ino` at the master (paired with a release in releaseOpen).
   kj::Promise<void> openAtMaster(uint64_t ino);
 

@@ -71,6 +71,17 @@ void opStatfs(fuse_req_t r, fuse_ino_t i) { fs(r).statfs(r, i); }
 void opCreate(fuse_req_t r, fuse_ino_t p, const char* n, mode_t m, struct fuse_file_info* fi) {
   fs(r).create(r, p, n, m, fi);
 }
+void opFallocate(fuse_req_t r, fuse_ino_t i, int m, off_t o, off_t l, struct fuse_file_info* fi) {
+  fs(r).fallocate(r, i, m, o, l, fi);
+}
+void opLseek(fuse_req_t r, fuse_ino_t i, off_t o, int w, struct fuse_file_info* fi) {
+  fs(r).lseek(r, i, o, w, fi);
+}
+void opCopyFileRange(fuse_req_t r, fuse_ino_t in, off_t offIn, struct fuse_file_info*,
+                     fuse_ino_t out, off_t offOut, struct fuse_file_info*, size_t len,
+                     int flags) {
+  fs(r).copyFileRange(r, in, offIn, out, offOut, len, flags);
+}
 
 struct fuse_lowlevel_ops makeOps() {
   struct fuse_lowlevel_ops ops;
@@ -100,6 +111,9 @@ struct fuse_lowlevel_ops makeOps() {
   ops.fsyncdir = opFsyncdir;
   ops.statfs = opStatfs;
   ops.create = opCreate;
+  ops.fallocate = opFallocate;
+  ops.lseek = opLseek;
+  ops.copy_file_range = opCopyFileRange;
   return ops;
 }
 

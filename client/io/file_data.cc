@@ -27,6 +27,12 @@ kj::Maybe<kj::Exception> FileData::takeError() {
   return nullptr;
 }
 
+uint64_t FileData::bufferedBytes() const {
+  uint64_t n = buffer.size();
+  for (auto& p : pending) n += p->data.size();
+  return n;
+}
+
 kj::Promise<void> FileData::write(uint64_t offset, kj::Array<kj::byte> data) {
   auto op = [this, offset, data = kj::mv(data)]() mutable {
     return writeLocked(offset, kj::mv(data));

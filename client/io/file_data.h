@@ -40,6 +40,8 @@ public:
   void invalidateExtents() { window = nullptr; }
 
   bool dirty() const { return buffer.size() > 0 || pending.size() > 0; }
+  // Bytes written here and not committed yet (a range written twice counts twice).
+  uint64_t bufferedBytes() const;
   // End of the furthest uncommitted byte; 0 when clean.
   uint64_t dirtyEnd() const { return dirty() ? uncommittedEnd : 0; }
 

@@ -53,6 +53,12 @@ assert_eq new "$(cat "$B/many/nope")" "a name created elsewhere in a listed dire
 mv "$A/many/f8" "$A/many/f9"
 assert_eq "$(stat -c %i "$A/many/f9")" "$(stat -c %i "$B/many/f9")" "inode after rename over"
 
+# A directory A made is listed (empty) by A at once; a name B creates in it shows in A.
+mkdir "$A/fresh"
+stat "$A/fresh/x" 2>/dev/null && fail "fresh/x exists before it was made"
+echo from-b >"$B/fresh/x"
+assert_eq from-b "$(cat "$A/fresh/x")" "a name made elsewhere in a directory this mount made"
+
 # --- every change by A shows in B at once ---
 chmod 600 "$A/d/e/f"
 assert_eq 600 "$(stat -c %a "$B/d/e/f")" "mode after chmod in the other mount"

@@ -56,7 +56,7 @@ int Namespace::commit(uint64_t ino, kj::ArrayPtr<const CommitPiece> pieces, uint
       for (auto id : p.nodes) info.nodes.add(id);
       t.addNewBlock(p.piece.block, kj::mv(info));
     }
-    t.addRefDeltas(overlay.flush(t.batch()));
+    t.flushExtents(*node, overlay);
   }
   node->size = kj::max(node->size, kj::max(minSize, end));
   node->mtimeNs = node->ctimeNs = t.now();

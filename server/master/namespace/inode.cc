@@ -1,5 +1,6 @@
 // Inode record (de)serialization through schema/meta.capnp.
 #include "server/master/namespace/inode.h"
+#include "server/master/store/extent_map.h"
 #include "server/master/store/keys.h"
 #include <capnp/message.h>
 #include <capnp/serialize.h>
@@ -13,7 +14,7 @@ Inode Inode::clone() const {
   Inode c;
   c.ino = ino; c.mode = mode; c.nlink = nlink; c.uid = uid; c.gid = gid; c.rdev = rdev;
   c.size = size; c.atimeNs = atimeNs; c.mtimeNs = mtimeNs; c.ctimeNs = ctimeNs;
-  c.generation = generation; c.volumeId = volumeId; c.parent = parent;
+  c.generation = generation; c.allocated = allocated; c.volumeId = volumeId; c.parent = parent;
   c.symlinkTarget = kj::heapArray<kj::byte>(symlinkTarget.asPtr());
   return c;
 }
@@ -49,6 +50,7 @@ Inode Inode::decode(BytesPtr bytes) {
   i.mtimeNs = a.getMtimeNs();
   i.ctimeNs = a.getCtimeNs();
   i.generation = a.getGeneration();
+  i.allocated = a.getAllocatedBytes();  // all ones if absent: loadInode counts it
   i.volumeId = rec.getVolumeId();
   i.parent = rec.getParent();
   auto target = rec.getSymlinkTarget();
@@ -68,11 +70,19 @@ void Inode::toWire(wire::Attr::Builder a) const {
   a.setMtimeNs(mtimeNs);
   a.setCtimeNs(ctimeNs);
   a.setGeneration(generation);
+  a.setAllocatedBytes(allocated);
 }
 
 kj::Maybe<Inode> loadInode(MetaStore& store, uint64_t ino) {
   KJ_IF_MAYBE(bytes, store.get(keys::inode(ino))) {
-    return Inode::decode(*bytes);
+    auto node = Inode::decode(*bytes);
+    if (node.allocated == UINT64_MAX) {
+      node.allocated = 0;
+      if (node.isReg()) {
+        for (auto& piece : readExtents(store, ino, 0, UINT64_MAX)) node.allocated += piece.length;
+      }
+    }
+    return node;
   }
   return nullptr;
 }

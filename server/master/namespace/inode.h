@@ -20,6 +20,7 @@ struct Inode {
   int64_t mtimeNs = 0;
   int64_t ctimeNs = 0;
   uint64_t generation = 0;
+  uint64_t allocated = 0;  // regular files: bytes mapped to blocks (holes excluded)
   uint64_t volumeId = 0;
   uint64_t parent = 0;  // directories only: containing directory (the root: itself)
   Bytes symlinkTarget;  // symlinks only
@@ -36,7 +37,8 @@ struct Inode {
   void toWire(wire::Attr::Builder attr) const;
 };
 
-// Loads inode `ino`, or nullptr if absent.
+// Loads inode `ino`, or nullptr if absent. A regular file stored before `allocated`
+// existed gets it counted from its extent map (written back by the next Txn touching it).
 kj::Maybe<Inode> loadInode(MetaStore& store, uint64_t ino);
 
 }  // namespace dfs

@@ -17,6 +17,15 @@ namespace dfs {
 constexpr uint32_t kRenameNoReplace = 1;  // RENAME_NOREPLACE
 constexpr uint32_t kRenameExchange = 2;   // RENAME_EXCHANGE
 
+// fallocate(2) mode bits the master implements (as in <linux/falloc.h>).
+constexpr uint32_t kFallocKeepSize = 0x01;   // FALLOC_FL_KEEP_SIZE
+constexpr uint32_t kFallocPunchHole = 0x02;  // FALLOC_FL_PUNCH_HOLE
+constexpr uint32_t kFallocZeroRange = 0x10;  // FALLOC_FL_ZERO_RANGE
+// Largest file size (and end of any range) the master accepts.
+constexpr uint64_t kMaxFileSize = uint64_t(1) << 62;
+// Most bytes one copyRange shares (a longer copy returns short; callers loop).
+constexpr uint64_t kMaxCopyRange = uint64_t(1) << 30;
+
 struct SetAttrArgs {
   uint64_t ino = 0;
   kj::Maybe<uint32_t> mode;
@@ -83,6 +92,22 @@ public:
   // minSize, end of pieces), mtime = ctime = now. Validates the pieces (KJ_REQUIRE).
   int commit(uint64_t ino, kj::ArrayPtr<const CommitPiece> pieces, uint64_t minSize,
              Inode& out);
+
+  // fallocate(2) (fallocate.cc): mode 0 grows the size to offset+length (nothing is
+  // reserved); KEEP_SIZE alone changes nothing; PUNCH_HOLE|KEEP_SIZE makes the range a
+  // hole; ZERO_RANGE punches and grows like mode 0 unless KEEP_SIZE. ctime always moves,
+  // mtime when data or size changed. EOPNOTSUPP for other modes, EINVAL for length 0,
+  // EFBIG past kMaxFileSize, EISDIR / ESPIPE / ENODEV for directories / FIFOs / other
+  // non-regular files (as vfs_fallocate).
+  int fallocate(uint64_t ino, uint32_t mode, uint64_t offset, uint64_t length, Inode& out);
+
+  // copy_file_range(2) sharing blocks (copy_range.cc): points inoOut's
+  // [offOut, offOut+n) at the blocks under inoIn's [offIn, offIn+n), n = min(length,
+  // sizeIn - offIn, kMaxCopyRange) (0 at or past the source's end); holes stay holes.
+  // Grows the destination, sets its mtime/ctime; `out` is the destination's attributes.
+  // EINVAL for overlapping ranges of one file, EFBIG past kMaxFileSize.
+  int copyRange(uint64_t inoIn, uint64_t offIn, uint64_t inoOut, uint64_t offOut,
+                uint64_t length, uint64_t& copied, Inode& out);
 
   // Deletes `ino` if it is an orphan (unlinked while open) and no longer open.
   void releaseOrphan(uint64_t ino);

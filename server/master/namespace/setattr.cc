@@ -19,7 +19,7 @@ int Namespace::setAttr(const SetAttrArgs& args, Inode& out) {
     if (*size < node->size) {
       ExtentOverlay overlay(store, node->ino, *size, UINT64_MAX);
       overlay.truncate(*size);
-      t.addRefDeltas(overlay.flush(t.batch()));
+      t.flushExtents(*node, overlay);
     }
     if (*size != node->size) node->size = *size;
     node->mtimeNs = now;  // truncate(2) updates mtime even when the size is unchanged

@@ -66,7 +66,7 @@ void Txn::removeInode(uint64_t ino) {
   if (it->second.isReg()) {
     ExtentOverlay overlay(db, ino, 0, UINT64_MAX);
     overlay.removeAll();
-    addRefDeltas(overlay.flush(wb));
+    flushExtents(it->second, overlay);
   }
   removed.insert(ino);
 }
@@ -97,6 +97,14 @@ bool Txn::dirIsEmpty(uint64_t dir) {
   auto it = db.newPrefixIterator(prefix);
   it->seek(prefix);
   return !(it->valid() && keys::hasPrefix(it->key(), prefix));
+}
+
+void Txn::flushExtents(Inode& node, ExtentOverlay& overlay) {
+  int64_t change = overlay.mappedChange();
+  KJ_REQUIRE(change >= 0 || static_cast<uint64_t>(-change) <= node.allocated,
+             "allocated bytes would go negative", node.ino, node.allocated, change);
+  node.allocated += static_cast<uint64_t>(change);  // wraps correctly for change < 0
+  addRefDeltas(overlay.flush(wb));
 }
 
 void Txn::addRefDeltas(const std::map<BlockId, int64_t>& deltas) {

@@ -10,6 +10,7 @@
 #include "server/master/namespace/inode.h"
 #include "server/master/namespace/open_files.h"
 #include "server/master/store/block_refs.h"
+#include "server/master/store/extent_map.h"
 #include "server/master/store/records.h"
 #include "common/base/clock.h"
 #include <map>
@@ -50,6 +51,10 @@ public:
   void putDirent(uint64_t parent, BytesPtr name, const Inode& child);
   void delDirent(uint64_t parent, BytesPtr name);
   bool dirIsEmpty(uint64_t dir);
+
+  // Writes `overlay`'s edits of regular file `node` (loaded here) into the batch: extent
+  // keys, block reference deltas and node.allocated. Use it for every extent edit.
+  void flushExtents(Inode& node, ExtentOverlay& overlay);
 
   // Block reference changes, applied once at commit().
   void addRefDeltas(const std::map<BlockId, int64_t>& deltas);

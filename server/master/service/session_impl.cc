@@ -372,6 +372,8 @@ kj::Promise<void> SessionImpl::created(uint64_t parent, BytesPtr name, int err,
   if (err != 0) return kj::READY_NOW;
   seen(node.ino);
   seenNames(parent);  // the kernel caches the new name
+  // The mount keeps a (so far empty) listing of a directory it made (client DirCache).
+  if (S_ISDIR(node.mode)) seenNames(node.ino);
   return changed(CacheChange().entry(parent, name).attr(parent).attr(node.ino));
 }
 
@@ -381,6 +383,37 @@ kj::Promise<void> SessionImpl::removed(uint64_t parent, BytesPtr name, int err, 
   change.entry(parent, name).attr(parent);
   if (ino != 0) change.attr(ino);
   return changed(change);
+}
+
+kj::Promise<void> SessionImpl::fallocate(FallocateContext context) {
+  RpcScope rpcScope(core.rpcMetrics, RpcMethod::FALLOCATE);
+  auto p = context.getParams();
+  Inode node;
+  int err = ns.fallocate(p.getIno(), p.getMode(), p.getOffset(), p.getLength(), node);
+  reply(context.getResults(), err, node);
+  if (err != 0) return kj::READY_NOW;
+  seen(node.ino);
+  // A punch or zeroed range changes the contents, mode 0 may change the size: other
+  // mounts drop the file's cached pages. KEEP_SIZE alone only moved ctime.
+  bool contents = (p.getMode() & (kFallocPunchHole | kFallocZeroRange)) ||
+                  !(p.getMode() & kFallocKeepSize);
+  return changed(contents ? CacheChange().contents(node.ino) : CacheChange().attr(node.ino));
+}
+
+kj::Promise<void> SessionImpl::copyRange(CopyRangeContext context) {
+  RpcScope rpcScope(core.rpcMetrics, RpcMethod::COPY_RANGE);
+  auto p = context.getParams();
+  Inode node;
+  uint64_t copied = 0;
+  int err = ns.copyRange(p.getInoIn(), p.getOffsetIn(), p.getInoOut(), p.getOffsetOut(),
+                         p.getLength(), copied, node);
+  auto results = context.getResults();
+  results.setCopied(copied);
+  reply(results, err, node);
+  if (err != 0) return kj::READY_NOW;
+  seen(node.ino);
+  if (copied == 0) return kj::READY_NOW;
+  return changed(CacheChange().contents(node.ino));  // other mounts drop its cached pages
 }
 
 uint32_t SessionImpl::currentReplicas() {

@@ -40,6 +40,8 @@ public:
   kj::Promise<void> open(OpenContext context) override;
   kj::Promise<void> release(ReleaseContext context) override;
   kj::Promise<void> sync(SyncContext context) override;
+  kj::Promise<void> fallocate(FallocateContext context) override;
+  kj::Promise<void> copyRange(CopyRangeContext context) override;
 
 private:
   MasterCore& core;

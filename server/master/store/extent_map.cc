@@ -111,6 +111,19 @@ void ExtentOverlay::truncate(uint64_t size) {
   cut(size, UINT64_MAX);
 }
 
+void ExtentOverlay::punch(uint64_t from, uint64_t to) {
+  KJ_REQUIRE(from >= begin && to <= end && from <= to, "punch outside the loaded window", from,
+             to);
+  cut(from, to);
+}
+
+int64_t ExtentOverlay::mappedChange() const {
+  int64_t change = 0;
+  for (auto& entry : base) change -= static_cast<int64_t>(entry.second.length);
+  for (auto& entry : current) change += static_cast<int64_t>(entry.second.length);
+  return change;
+}
+
 void ExtentOverlay::removeAll() {
   KJ_REQUIRE(begin == 0 && end == UINT64_MAX, "removeAll needs the whole file loaded");
   current.clear();

@@ -54,6 +54,10 @@ public:
   // (size past the last piece) is a no-op: the gap is a hole. Requires end == UINT64_MAX.
   void truncate(uint64_t size);
 
+  // Makes [from, to) a hole: pieces inside are dropped, pieces across an edge are trimmed
+  // or split. The range must lie inside the loaded window (KJ_REQUIRE).
+  void punch(uint64_t from, uint64_t to);
+
   // Removes every piece (file deleted). Requires begin == 0 and end == UINT64_MAX.
   // Note: the whole map is loaded into memory by the constructor and flush() emits one
   // delete per piece into a single batch; fine for thousands of pieces, heavy for
@@ -62,6 +66,10 @@ public:
 
   // The current view, sorted by fileOffset.
   kj::Vector<ExtentPiece> pieces() const;
+
+  // Bytes mapped by the current view minus those mapped at load / last flush (call
+  // before flush(): it makes the current view the base).
+  int64_t mappedChange() const;
 
   // Emits deletes/puts for the changed extent keys into `batch` and returns per-block
   // reference deltas: +1 per piece added that points at the block, -1 per piece removed

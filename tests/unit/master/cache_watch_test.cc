@@ -170,5 +170,42 @@ TEST_F(CacheWatchTest, AMountThatGoesAwayIsForgotten) {
   EXPECT_EQ(b.calls, 0);
 }
 
+TEST_F(CacheWatchTest, FallocateAndCopyRangeDropOtherMountsPages) {
+  RecordingClient::Log a, b;
+  auto sa = mountRecording(a);
+  auto sb = mountRecording(b);
+  uint64_t f = create(sa, "f");
+  uint64_t g = create(sa, "g");
+  auto falloc = [&](uint64_t ino, uint32_t mode) {
+    auto req = sa.fallocateRequest();
+    req.setIno(ino);
+    req.setMode(mode);
+    req.setLength(100);
+    EXPECT_EQ(req.send().wait(waitScope).getErr(), 0);
+  };
+  EXPECT_EQ(lookup(sb, "f"), 0);
+  falloc(f, 0);  // grows the size: B drops f's pages and attributes
+  EXPECT_TRUE(b.data.count(f));
+  EXPECT_EQ(lookup(sb, "f"), 0);
+  b.data.clear();
+  falloc(f, 0x01);  // KEEP_SIZE: only ctime moved
+  EXPECT_TRUE(b.attrs.count(f));
+  EXPECT_FALSE(b.data.count(f));
+  EXPECT_EQ(lookup(sb, "f"), 0);
+  falloc(f, 0x03);  // PUNCH_HOLE | KEEP_SIZE
+  EXPECT_TRUE(b.data.count(f));
+
+  EXPECT_EQ(lookup(sb, "g"), 0);
+  auto copy = sa.copyRangeRequest();
+  copy.setInoIn(f);
+  copy.setInoOut(g);
+  copy.setLength(100);
+  auto copied = copy.send().wait(waitScope);
+  ASSERT_EQ(copied.getErr(), 0);
+  EXPECT_EQ(copied.getCopied(), 100u);
+  EXPECT_TRUE(b.data.count(g));
+  EXPECT_EQ(a.calls, 0);
+}
+
 }  // namespace
 }  // namespace dfs

@@ -126,6 +126,69 @@ TEST_F(ServiceRpcTest, WriteCycleAndStatus) {
   EXPECT_EQ(status.getMounts().size(), 0u);
 }
 
+TEST_F(ServiceRpcTest, FallocateAndCopyRange) {
+  auto session = mountDefault();
+  auto node = registerNode("127.0.0.1:9501");
+  uint64_t inos[2];
+  for (int i = 0; i < 2; ++i) {
+    auto mk = session.mknodRequest();
+    mk.setParent(rootIno);
+    mk.setName(data(i == 0 ? "a" : "b"));
+    mk.setMode(S_IFREG | 0644);
+    mk.setExclusive(true);
+    auto created = mk.send().wait(waitScope);
+    ASSERT_EQ(created.getErr(), 0);
+    inos[i] = created.getAttr().getIno();
+  }
+  auto alloc = session.allocateBlocksRequest();
+  alloc.setCount(1);
+  auto blocks = alloc.send().wait(waitScope);
+  ASSERT_EQ(blocks.getErr(), 0);
+  auto commit = session.commitRequest();
+  commit.setIno(inos[0]);
+  auto e = commit.initExtents(1)[0];
+  e.setLength(1000);
+  e.setBlock(blocks.getBlocks()[0].getBlock());
+  e.setBlockSize(1000);
+  e.initNodes(1).set(0, blocks.getBlocks()[0].getReplicas()[0].getNodeId());
+  auto committed = commit.send().wait(waitScope);
+  ASSERT_EQ(committed.getErr(), 0);
+  EXPECT_EQ(committed.getAttr().getAllocatedBytes(), 1000u);
+
+  auto punch = session.fallocateRequest();
+  punch.setIno(inos[0]);
+  punch.setMode(0x03);  // PUNCH_HOLE | KEEP_SIZE
+  punch.setOffset(100);
+  punch.setLength(200);
+  auto punched = punch.send().wait(waitScope);
+  ASSERT_EQ(punched.getErr(), 0);
+  EXPECT_EQ(punched.getAttr().getSize(), 1000u);
+  EXPECT_EQ(punched.getAttr().getAllocatedBytes(), 800u);
+  auto collapse = session.fallocateRequest();
+  collapse.setIno(inos[0]);
+  collapse.setMode(0x08);
+  collapse.setLength(100);
+  EXPECT_EQ(collapse.send().wait(waitScope).getErr(), EOPNOTSUPP);
+
+  auto copy = session.copyRangeRequest();
+  copy.setInoIn(inos[0]);
+  copy.setInoOut(inos[1]);
+  copy.setOffsetOut(5);
+  copy.setLength(5000);
+  auto copied = copy.send().wait(waitScope);
+  ASSERT_EQ(copied.getErr(), 0);
+  EXPECT_EQ(copied.getCopied(), 1000u);
+  EXPECT_EQ(copied.getAttr().getIno(), inos[1]);
+  EXPECT_EQ(copied.getAttr().getSize(), 1005u);
+  EXPECT_EQ(copied.getAttr().getAllocatedBytes(), 800u);
+  auto same = session.copyRangeRequest();
+  same.setInoIn(inos[1]);
+  same.setInoOut(inos[1]);
+  same.setOffsetOut(10);
+  same.setLength(100);
+  EXPECT_EQ(same.send().wait(waitScope).getErr(), EINVAL);
+}
+
 TEST_F(ServiceRpcTest, MalformedInputIsRejectedAndServerKeepsServing) {
   auto session = mountDefault();
   {

@@ -1,0 +1,134 @@
+// Filesystem: space operations — fallocate, lseek(SEEK_DATA/SEEK_HOLE), copy_file_range.
+// Each first commits what this mount buffered for the file(s), then asks the master.
+// SEEK_HOLE reports only holes of at least st_blksize (client/io/hole_scan.h).
+#include "filesystem.h"
+
+#include <kj/debug.h>
+#include <cerrno>
+#include <unistd.h>
+
+namespace dfs {
+namespace {
+
+constexpr uint64_t kFirstSeekWindow = uint64_t(256) << 20;  // 256 MiB, doubling
+constexpr uint64_t kMaxSeekWindow = uint64_t(64) << 30;
+
+}  // namespace
+
+void Filesystem::fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
+                           off_t length, struct fuse_file_info*) {
+  if (offset < 0 || length <= 0) return (void)fuse_reply_err(req, EINVAL);
+  uint64_t i = toMaster(ino);
+  // Buffered writes first: a punch must remove them too, and must not be undone by a
+  // later commit of older data.
+  run(req, flushIfOpen(i)
+               .then([this, i, mode, offset, length]() {
+                 return master.call([=](wire::Session::Client& s) {
+                   auto r = s.fallocateRequest();
+                   r.setIno(i);
+                   r.setMode(static_cast<uint32_t>(mode));
+                   r.setOffset(static_cast<uint64_t>(offset));
+                   r.setLength(static_cast<uint64_t>(length));
+                   r.setRequestId(0);
+                   return r.send();
+                 });
+               })
+               .then([this, req, i](capnp::Response<wire::Session::FallocateResults> r) {
+                 // The kernel itself drops its cached pages of a punched range
+                 // (fuse_file_fallocate: truncate_pagecache_range) and the file's attrs.
+                 if (r.getErr() == 0) {
+                   KJ_IF_MAYBE(f, findOpen(i)) f->data->invalidateExtents();
+                   changedHere(i);
+                 }
+                 fuse_reply_err(req, r.getErr());
+               }));
+}
+
+void Filesystem::lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
+                       struct fuse_file_info*) {
+  // The kernel answers SEEK_SET/CUR/END itself and sends only these two.
+  if (whence != SEEK_DATA && whence != SEEK_HOLE) return (void)fuse_reply_err(req, EINVAL);
+  if (off < 0) return (void)fuse_reply_err(req, ENXIO);
+  uint64_t i = toMaster(ino);
+  bool data = whence == SEEK_DATA;
+  // Data buffered here is committed first, so the master's extent map is the whole truth.
+  run(req, flushIfOpen(i)
+               .then([this, i, off, data]() {
+                 uint64_t from = HoleScan::scanFrom(static_cast<uint64_t>(off), kBlockSize);
+                 return seekExtents(i, static_cast<uint64_t>(off), data, from,
+                                    kFirstSeekWindow, nullptr);
+               })
+               .then([req](int64_t pos) {
+                 if (pos < 0) return (void)fuse_reply_err(req, static_cast<int>(-pos));
+                 fuse_reply_lseek(req, pos);
+               }));
+}
+
+kj::Promise<int64_t> Filesystem::seekExtents(uint64_t ino, uint64_t off, bool data,
+                                             uint64_t from, uint64_t window,
+                                             kj::Maybe<kj::Own<HoleScan>> scanIn) {
+  return master
+      .call([ino, from, window](wire::Session::Client& s) {
+        auto r = s.getExtentsRequest();
+        r.setIno(ino);
+        r.setOffset(from);
+        r.setLength(window);
+        return r.send();
+      })
+      .then([this, ino, off, data, from, window, scanIn = kj::mv(scanIn)](
+                capnp::Response<wire::Session::GetExtentsResults> r) mutable
+            -> kj::Promise<int64_t> {
+        if (r.getErr() != 0) return -static_cast<int64_t>(r.getErr());
+        kj::Own<HoleScan> scan;
+        KJ_IF_MAYBE(s, scanIn) {
+          scan = kj::mv(*s);
+        } else {
+          uint64_t size = r.getAttr().getSize();
+          if (off >= size) return -static_cast<int64_t>(ENXIO);
+          scan = kj::heap<HoleScan>(off, data, size, kBlockSize);
+        }
+        for (auto e : r.getExtents()) {
+          KJ_IF_MAYBE(hit, scan->piece(e.getFileOffset(), e.getFileOffset() + e.getLength())) {
+            return static_cast<int64_t>(*hit);
+          }
+        }
+        uint64_t end = window > UINT64_MAX - from ? UINT64_MAX : from + window;
+        if (end >= scan->fileSize()) {
+          KJ_IF_MAYBE(hit, scan->finish()) return static_cast<int64_t>(*hit);
+          return -static_cast<int64_t>(ENXIO);
+        }
+        return seekExtents(ino, off, data, end, kj::min(window * 2, kMaxSeekWindow),
+                           kj::mv(scan));
+      });
+}
+
+void Filesystem::copyFileRange(fuse_req_t req, fuse_ino_t inoIn, off_t offIn,
+                               fuse_ino_t inoOut, off_t offOut, size_t len, int flags) {
+  if (flags != 0 || offIn < 0 || offOut < 0) return (void)fuse_reply_err(req, EINVAL);
+  uint64_t in = toMaster(inoIn), out = toMaster(inoOut);
+  // Both files' buffered writes first: the copy shares the committed blocks.
+  run(req, flushIfOpen(in)
+               .then([this, out]() { return flushIfOpen(out); })
+               .then([this, in, offIn, out, offOut, len]() {
+                 return master.call([=](wire::Session::Client& s) {
+                   auto r = s.copyRangeRequest();
+                   r.setInoIn(in);
+                   r.setOffsetIn(static_cast<uint64_t>(offIn));
+                   r.setInoOut(out);
+                   r.setOffsetOut(static_cast<uint64_t>(offOut));
+                   r.setLength(len);
+                   r.setRequestId(0);
+                   return r.send();
+                 });
+               })
+               .then([this, req, out](capnp::Response<wire::Session::CopyRangeResults> r) {
+                 if (r.getErr() != 0) return (void)fuse_reply_err(req, r.getErr());
+                 // The kernel drops its cached pages of the destination range itself
+                 // (fuse_copy_file_range truncates them after the reply).
+                 KJ_IF_MAYBE(f, findOpen(out)) f->data->invalidateExtents();
+                 changedHere(out);
+                 fuse_reply_write(req, r.getCopied());
+               }));
+}
+
+}  // namespace dfs

@@ -1,0 +1,52 @@
+// Namespace copyRange: copy_file_range(2) as a reflink — the destination range points at
+// the source's blocks (one more reference per piece); no data moves.
+#include "server/master/namespace/namespace.h"
+#include <cerrno>
+
+namespace dfs {
+
+int Namespace::copyRange(uint64_t inoIn, uint64_t offIn, uint64_t inoOut, uint64_t offOut,
+                         uint64_t length, uint64_t& copied, Inode& out) {
+  copied = 0;
+  auto t = txn();
+  Inode* src = nullptr;
+  Inode* dst = nullptr;
+  KJ_IF_MAYBE(n, t.inode(inoIn)) { src = n; } else { return ENOENT; }
+  KJ_IF_MAYBE(n, t.inode(inoOut)) { dst = n; } else { return ENOENT; }
+  if (src->isDir() || dst->isDir()) return EISDIR;
+  if (!src->isReg() || !dst->isReg()) return EINVAL;
+
+  // Shortened to the source's end, as generic_copy_file_checks does.
+  uint64_t n = offIn >= src->size ? 0 : kj::min(length, src->size - offIn);
+  n = kj::min(n, kMaxCopyRange);
+  if (n == 0) {
+    out = dst->clone();
+    return 0;
+  }
+  if (offOut > kMaxFileSize || n > kMaxFileSize - offOut) return EFBIG;
+  if (inoIn == inoOut && offOut < offIn + n && offIn < offOut + n) return EINVAL;
+
+  // Source pieces clipped to the range and moved to the destination's offsets; gaps
+  // between them are holes, which punch() leaves in the destination.
+  auto pieces = readExtents(store, inoIn, offIn, n);
+  ExtentOverlay overlay(store, inoOut, offOut, offOut + n);
+  overlay.punch(offOut, offOut + n);
+  for (auto& p : pieces) {
+    uint64_t from = kj::max(p.fileOffset, offIn);
+    uint64_t to = kj::min(p.end(), offIn + n);
+    ExtentPiece moved = p;
+    moved.blockOffset = p.blockOffset + (from - p.fileOffset);
+    moved.length = to - from;
+    moved.fileOffset = offOut + (from - offIn);
+    overlay.write(moved);
+  }
+  t.flushExtents(*dst, overlay);
+  dst->size = kj::max(dst->size, offOut + n);
+  dst->mtimeNs = dst->ctimeNs = t.now();
+  t.commit();
+  copied = n;
+  out = dst->clone();
+  return 0;
+}
+
+}  // namespace dfs
