@@ -45,6 +45,15 @@ uint64_t DirCache::generation(uint64_t dir) {
   return it == gens.end() ? floor : it->second;
 }
 
+void DirCache::clear() {
+  dirs.clear();
+  parents.clear();
+  gens.clear();
+  misses.clear();
+  total = 0;
+  floor = ++counter;
+}
+
 void DirCache::bump(uint64_t dir) {
   if (gens.size() > 1000000) {
     gens.clear();

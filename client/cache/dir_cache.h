@@ -46,6 +46,8 @@ public:
   // Installs a complete listing fetched since generation `gen` (ignored if it changed).
   using Listing = kj::Array<std::pair<std::string, AttrCopy>>;
   void install(uint64_t dir, uint64_t gen, Listing entries);
+  // Forgets every listing; results fetched before are not installed.
+  void clear();
   // `dir` has more entries than a listing may hold: stop trying.
   void tooBig(uint64_t dir) { misses[dir] = kTooBig; }
   // A directory this mount just created (empty: a complete listing at once).

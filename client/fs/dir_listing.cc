@@ -16,7 +16,10 @@ void Filesystem::lookup(fuse_req_t req, fuse_ino_t parent, const char* nameC) {
   auto name = kj::heapArray<kj::byte>(reinterpret_cast<const kj::byte*>(nameC), strlen(nameC));
   uint64_t p = toMaster(parent);
   // Over-long names get their error (ENAMETOOLONG) from the master.
-  if (!dirCacheOn || name.size() > kNameMax) return lookupAtMaster(req, p, kj::mv(name));
+  // Listings are only as good as the session that keeps them invalidated.
+  if (!dirCacheOn || name.size() > kNameMax || !master.connected()) {
+    return lookupAtMaster(req, p, kj::mv(name));
+  }
   AttrCopy attr;
   switch (dirCache.find(p, name, attr)) {
     case DirCache::Answer::FOUND: return replyEntry(req, attr);

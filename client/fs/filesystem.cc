@@ -42,6 +42,9 @@ Filesystem::Filesystem(kj::AsyncIoProvider& io, kj::Timer& timer, const MountOpt
       tasks(*this),
       background(*this) {
   master.setCacheClient(makeCacheCallbacks());
+  // A lost session: the master no longer knows what this mount cached, so listings
+  // cannot be trusted (the kernel's caches expire within their times).
+  master.onSessionLost([this]() { dirCache.clear(); });
 }
 
 Filesystem::~Filesystem() noexcept(false) {}

@@ -65,6 +65,12 @@ kj::Promise<void> MasterLink::connect() {
               level = r.getConsistency();
               masterInvalidates = r.getInvalidates();
               session = r.getSession();
+              disconnectWatch = conn->onDisconnect()
+                                    .then([this, gen]() { return kj::evalLater([this, gen]() {
+                                      reset(gen);
+                                    }); })
+                                    .catch_([](kj::Exception&&) {})
+                                    .eagerlyEvaluate(nullptr);
               connection = kj::mv(conn);
               KJ_LOG(INFO, "connected to master", masterAddress, volume);
             });
@@ -74,6 +80,7 @@ kj::Promise<void> MasterLink::connect() {
 void MasterLink::reset(uint64_t gen) {
   if (gen != generation) return;  // already reset
   generation++;
+  KJ_IF_MAYBE(fn, sessionLost) (*fn)();
   session = nullptr;
   connection = nullptr;
   connecting = nullptr;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <kj/async-io.h>
+#include <kj/function.h>
 #include <kj/timer.h>
 #include <master.capnp.h>
 #include "client/rpc/rpc_stats.h"
@@ -51,6 +52,11 @@ public:
   // True if the master accepted the callback for the current session: it invalidates
   // what this mount caches when other mounts change it (quorum mounts).
   bool invalidates() const { return masterInvalidates; }
+  // Called when the session is lost: its connection dropped (noticed at once) or a call
+  // failed. The master forgets what this mount caches; the next call mounts again.
+  void onSessionLost(kj::Function<void()> fn) { sessionLost = kj::mv(fn); }
+  // True while a session is established.
+  bool connected() const { return session != nullptr; }
   // Where call counts, failures and latencies go (nothing is recorded by default).
   void setStats(RpcStats s) { stats = s; }
 
@@ -69,6 +75,8 @@ private:
   kj::Maybe<wire::Consistency> level;
   kj::Maybe<wire::CacheClient::Client> cacheClient;
   bool masterInvalidates = false;
+  kj::Maybe<kj::Function<void()>> sessionLost;
+  kj::Maybe<kj::Promise<void>> disconnectWatch;  // resets the link when the connection drops
   uint64_t generation = 0;
   uint64_t root = 0;
   kj::Maybe<kj::Own<RpcConnection>> connection;

@@ -131,7 +131,18 @@ log "three changes with the other mount stopped: $took ms"
 (( $(master_metric dfs_master_invalidate_timeouts_total) >= 1 )) || fail "no invalidation timed out"
 assert_eq 604 "$(stat -c %a "$B/d/other")" "mode seen by the resumed mount"
 
+# --- a master restart: listings kept from the old session are dropped at once ---
+C=$DFS_ROOT/mnt-c
+mount_volume "$C" "attr_timeout=1,entry_timeout=1"
+for i in $(seq 20 60); do stat "$C/many/f$i" >/dev/null; done   # C now lists many/
+stop_master
+restart_master
+rm "$A/many/f30"      # A mounts again; the new master knows nothing of C's caches
+sleep 1.5             # C's kernel cache times pass
+[[ ! -e "$C/many/f30" ]] || fail "a mount answered from a listing kept across a master restart"
+assert_eq 2 "$(master_metric dfs_master_cache_watchers)" "mounts registered again after the restart"
+
 # --- unmounting B unregisters it ---
 unmount_volume "$B"
-wait_until 10 "watcher gone after unmount" 'test "$(master_metric dfs_master_cache_watchers)" == 1'
+wait_until 10 "watcher gone after unmount" 'test "$(master_metric dfs_master_cache_watchers)" == 2'
 log "metadata cache: OK"

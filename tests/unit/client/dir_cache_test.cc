@@ -102,6 +102,18 @@ TEST(DirCache, BoundedByEntriesAndOffAtZero) {
   EXPECT_EQ(off.find(1, n("a"), out), DirCache::Answer::UNKNOWN);
 }
 
+TEST(DirCache, ClearForgetsListingsAndFetchesInFlight) {
+  DirCache cache(1000);
+  cache.install(1, cache.generation(1), listing({{"a", 10}}));
+  uint64_t gen = cache.generation(2);  // a fetch of dir 2 started before the clear
+  cache.clear();
+  AttrCopy out;
+  EXPECT_EQ(cache.find(1, n("a"), out), DirCache::Answer::UNKNOWN);
+  EXPECT_EQ(cache.entries(), 0u);
+  cache.install(2, gen, listing({{"b", 11}}));
+  EXPECT_EQ(cache.find(2, n("b"), out), DirCache::Answer::UNKNOWN);
+}
+
 TEST(DirCache, TooBigDirectoriesAreNotFetchedAgain) {
   DirCache cache(1000);
   cache.tooBig(7);
