@@ -2,6 +2,7 @@
 #include "options.h"
 
 #include <cstdlib>
+#include <unistd.h>
 #include <cstring>
 #include <cerrno>
 #include "common/base/parse.h"
@@ -38,6 +39,17 @@ bool parseBytes(kj::StringPtr text, uint64_t& out) {
   out = v * mult;
   return true;
 }
+
+}  // namespace
+
+uint64_t defaultCacheBytes() {
+  long pages = sysconf(_SC_PHYS_PAGES);
+  long pageSize = sysconf(_SC_PAGESIZE);
+  uint64_t ram = pages > 0 && pageSize > 0 ? uint64_t(pages) * uint64_t(pageSize) : 0;
+  return kj::max(uint64_t(256) << 20, kj::min(uint64_t(4) << 30, ram / 16));
+}
+
+namespace {
 
 kj::Maybe<kj::String> applyOption(kj::StringPtr opt, MountOptions& out) {
   kj::StringPtr key = opt;
@@ -118,7 +130,7 @@ kj::StringPtr mountUsage() {
          "  entry_timeout=SECONDS kernel name cache time (same defaults)\n"
          "  dir_cache=N           quorum: keep listings of up to N entries to answer\n"
          "      lookups without the master (default 200000; 0 = off)\n"
-         "  cache_size=BYTES[K|M|G] memory block cache (default 256M)\n"
+         "  cache_size=BYTES[K|M|G] memory block cache (default 1/16 of RAM, 256M..4G)\n"
          "  cache_dir=PATH        also keep fetched block segments as files under PATH\n"
          "      (checksummed; reused across remounts; default: no disk cache)\n"
          "  cache_dir_size=BYTES[K|M|G] bound of cache_dir, LRU eviction (default 1G)\n"

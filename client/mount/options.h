@@ -9,6 +9,9 @@
 
 namespace dfs {
 
+// Default size of the memory block cache: 1/16 of physical memory, within 256 MiB..4 GiB.
+uint64_t defaultCacheBytes();
+
 struct MountOptions {
   kj::String masterAddress;          // "host:port"
   kj::String volume = kj::str("default");
@@ -21,7 +24,7 @@ struct MountOptions {
   bool attrTimeoutSet = false;                  // given by the user (else the level's default)
   bool entryTimeoutSet = false;
   kj::Maybe<wire::Consistency> consistency;     // -o consistency=; else the volume's default
-  uint64_t cacheBytes = 256ull << 20;           // in-memory block cache
+  uint64_t cacheBytes = defaultCacheBytes();    // in-memory block cache
   kj::String cacheDir;                          // on-disk segment cache; empty: none
   uint64_t cacheDirBytes = 1ull << 30;          // bound of cacheDir
   bool readahead = true;                        // prefetch ahead of sequential reads
