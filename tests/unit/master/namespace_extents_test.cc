@@ -34,14 +34,6 @@ protected:
     EXPECT_EQ(this->ns->getExtents(ino, 0, UINT64_MAX, attr, out), 0);
     return out;
   }
-  bool hasGcKey(BlockId id) {
-    auto prefix = keys::gcPrefix();
-    auto it = this->store->newIterator();
-    for (it->seek(prefix); it->valid() && keys::hasPrefix(it->key(), prefix); it->next()) {
-      if (keys::gcBlock(it->key()) == id) return true;
-    }
-    return false;
-  }
   uint64_t refs(BlockId id) {
     KJ_IF_MAYBE(r, blockRefs(*this->store, id)) { return *r; }
     return UINT64_MAX;

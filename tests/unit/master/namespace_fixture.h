@@ -2,6 +2,7 @@
 #pragma once
 
 #include "server/master/namespace/namespace.h"
+#include "server/master/store/keys.h"
 #include "server/master/store/memory_store.h"
 #include "server/master/store/rocks_store.h"
 #include "server/master/volumes/volumes.h"
@@ -39,6 +40,16 @@ protected:
     volumes = nullptr;
     store = nullptr;
     std::filesystem::remove_all(dir);
+  }
+
+  // True if block `id` is queued for garbage collection.
+  bool hasGcKey(BlockId id) {
+    auto prefix = keys::gcPrefix();
+    auto it = store->newIterator();
+    for (it->seek(prefix); it->valid() && keys::hasPrefix(it->key(), prefix); it->next()) {
+      if (keys::gcBlock(it->key()) == id) return true;
+    }
+    return false;
   }
 
   // Creates a regular file and returns its inode number.

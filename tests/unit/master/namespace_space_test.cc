@@ -45,14 +45,6 @@ protected:
     KJ_IF_MAYBE(r, blockRefs(*this->store, id)) { return *r; }
     return UINT64_MAX;
   }
-  bool hasGcKey(BlockId id) {
-    auto prefix = keys::gcPrefix();
-    auto it = this->store->newIterator();
-    for (it->seek(prefix); it->valid() && keys::hasPrefix(it->key(), prefix); it->next()) {
-      if (keys::gcBlock(it->key()) == id) return true;
-    }
-    return false;
-  }
   static constexpr uint32_t kPunch = kFallocPunchHole | kFallocKeepSize;
 };
 TYPED_TEST_SUITE(SpaceTest, StoreKinds);
