@@ -63,6 +63,7 @@ void Txn::removeInode(uint64_t ino) {
     wb.put(keys::orphan(ino), BytesPtr());
     return;
   }
+  for (auto& name : xattrNames(ino)) delXattr(ino, name);
   if (it->second.isReg()) {
     ExtentOverlay overlay(db, ino, 0, UINT64_MAX);
     overlay.removeAll();
@@ -97,6 +98,26 @@ bool Txn::dirIsEmpty(uint64_t dir) {
   auto it = db.newPrefixIterator(prefix);
   it->seek(prefix);
   return !(it->valid() && keys::hasPrefix(it->key(), prefix));
+}
+
+kj::Maybe<Bytes> Txn::xattr(uint64_t ino, BytesPtr name) {
+  return db.get(keys::xattr(ino, name));
+}
+
+void Txn::putXattr(uint64_t ino, BytesPtr name, BytesPtr value) {
+  wb.put(keys::xattr(ino, name), value);
+}
+
+void Txn::delXattr(uint64_t ino, BytesPtr name) { wb.del(keys::xattr(ino, name)); }
+
+kj::Vector<Bytes> Txn::xattrNames(uint64_t ino) {
+  kj::Vector<Bytes> names;
+  auto prefix = keys::xattrPrefix(ino);
+  auto it = db.newPrefixIterator(prefix);
+  for (it->seek(prefix); it->valid() && keys::hasPrefix(it->key(), prefix); it->next()) {
+    names.add(copyBytes(keys::xattrName(it->key())));
+  }
+  return names;
 }
 
 void Txn::addRefDeltas(const std::map<BlockId, int64_t>& deltas) {

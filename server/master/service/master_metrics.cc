@@ -11,7 +11,8 @@ const char* const kMethodNames[] = {
     "lookup",  "getAttr",  "setAttr",    "mknod",          "mkdir",  "symlink",
     "readlink", "link",    "unlink",     "rmdir",          "rename", "readdir",
     "statfs",  "getExtents", "allocateBlocks", "commit",   "ping",   "open",
-    "release", "mount",    "registerNode", "heartbeat", "sync"};
+    "release", "mount",    "registerNode", "heartbeat", "sync",   "setXattr",
+    "getXattr", "listXattr", "removeXattr"};
 static_assert(sizeof(kMethodNames) / sizeof(kMethodNames[0]) ==
                   static_cast<size_t>(RpcMethod::COUNT_),
               "one name per RpcMethod");

@@ -37,6 +37,10 @@ public:
   kj::Promise<void> open(OpenContext context) override;
   kj::Promise<void> release(ReleaseContext context) override;
   kj::Promise<void> sync(SyncContext context) override;
+  kj::Promise<void> setXattr(SetXattrContext context) override;
+  kj::Promise<void> getXattr(GetXattrContext context) override;
+  kj::Promise<void> listXattr(ListXattrContext context) override;
+  kj::Promise<void> removeXattr(RemoveXattrContext context) override;
 
 private:
   MasterCore& core;
