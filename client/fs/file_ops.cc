@@ -17,9 +17,11 @@ void Filesystem::create(fuse_req_t req, fuse_ino_t parent, const char* nameC, mo
   uid_t uid = c->uid;
   gid_t gid = c->gid;
   bool exclusive = (fi->flags & O_EXCL) != 0;
+  uint32_t umask = umaskFor(req);
   struct fuse_file_info info = *fi;
   run(req, master
-               .call([p, name = kj::mv(name), mode, uid, gid, exclusive](wire::Session::Client& s) {
+               .call([p, name = kj::mv(name), mode, uid, gid, exclusive,
+                      umask](wire::Session::Client& s) {
                  auto r = s.mknodRequest();
                  r.setParent(p);
                  r.setName(name);
@@ -27,6 +29,7 @@ void Filesystem::create(fuse_req_t req, fuse_ino_t parent, const char* nameC, mo
                  r.setUid(uid);
                  r.setGid(gid);
                  r.setExclusive(exclusive);
+                 r.setUmask(umask);
                  r.setOpen(true);  // the master counts this open (released in releaseOpen)
                  r.setRequestId(0);
                  return r.send();

@@ -60,6 +60,17 @@ public:
   void readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info* fi);
   void releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi);
 
+  // Set at FUSE init when the kernel leaves the umask to the file system (DONT_MASK, for
+  // POSIX ACLs): creations then pass the caller's umask to the master.
+  void setUmaskToMaster(bool yes) { umaskToMaster = yes; }
+
+  // Extended attribute operations (fs/xattr_ops.cc).
+  void setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value,
+                size_t size, int flags);
+  void getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size);
+  void listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
+  void removexattr(fuse_req_t req, fuse_ino_t ino, const char* name);
+
   // Waits for background work (uploads of released files, disk cache writes) to finish.
   kj::Promise<void> drain();
 
@@ -135,7 +146,11 @@ private:
     uint64_t bytesWritten = 0;  // accepted from write() calls
   };
 
+  // The umask field of a mknod/mkdir request from `req` (0xffffffff: none).
+  uint32_t umaskFor(fuse_req_t req) const;
+
   kj::Timer& timer;
+  bool umaskToMaster = false;
   Counters counters;
   double attrTimeout;
   double entryTimeout;

@@ -1,0 +1,103 @@
+// Filesystem: extended attribute operations (setxattr, getxattr, listxattr, removexattr),
+// each one master RPC. The kernel has checked the caller's rights (trusted.* needs
+// CAP_SYS_ADMIN, user.* the file's permissions); listxattr hides trusted.* names from
+// callers other than root, as ext4 does.
+#include "filesystem.h"
+
+#include <kj/debug.h>
+#include <cstring>
+#include <cerrno>
+
+namespace dfs {
+namespace {
+
+kj::Array<kj::byte> bytesOf(const char* s, size_t size) {
+  return kj::heapArray<kj::byte>(reinterpret_cast<const kj::byte*>(s), size);
+}
+
+bool isTrusted(capnp::Data::Reader name) {
+  return name.size() >= 8 && memcmp(name.begin(), "trusted.", 8) == 0;
+}
+
+// Replies a value (or list) of `size` bytes to a request that offered `room` bytes:
+// size 0 asks for the size only; a value that does not fit is ERANGE.
+void replySized(fuse_req_t req, kj::ArrayPtr<const kj::byte> data, size_t room) {
+  if (room == 0) return (void)fuse_reply_xattr(req, data.size());
+  if (data.size() > room) return (void)fuse_reply_err(req, ERANGE);
+  fuse_reply_buf(req, reinterpret_cast<const char*>(data.begin()), data.size());
+}
+
+}  // namespace
+
+void Filesystem::setxattr(fuse_req_t req, fuse_ino_t ino, const char* nameC,
+                          const char* value, size_t size, int flags) {
+  uint64_t i = toMaster(ino);
+  auto name = bytesOf(nameC, strlen(nameC));
+  auto data = bytesOf(value, size);
+  run(req, master
+               .call([i, name = kj::mv(name), data = kj::mv(data),
+                      flags](wire::Session::Client& s) {
+                 auto r = s.setXattrRequest();
+                 r.setIno(i);
+                 r.setName(name);
+                 r.setValue(data);
+                 r.setFlags(static_cast<uint32_t>(flags));
+                 r.setRequestId(0);
+                 return r.send();
+               })
+               .then(errReply(req)));
+}
+
+void Filesystem::getxattr(fuse_req_t req, fuse_ino_t ino, const char* nameC, size_t size) {
+  uint64_t i = toMaster(ino);
+  auto name = bytesOf(nameC, strlen(nameC));
+  run(req, master
+               .call([i, name = kj::mv(name)](wire::Session::Client& s) {
+                 auto r = s.getXattrRequest();
+                 r.setIno(i);
+                 r.setName(name);
+                 return r.send();
+               })
+               .then([req, size](capnp::Response<wire::Session::GetXattrResults> r) {
+                 if (r.getErr() != 0) return (void)fuse_reply_err(req, r.getErr());
+                 replySized(req, r.getValue(), size);
+               }));
+}
+
+void Filesystem::listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
+  uint64_t i = toMaster(ino);
+  bool privileged = fuse_req_ctx(req)->uid == 0;
+  run(req, master
+               .call([i](wire::Session::Client& s) {
+                 auto r = s.listXattrRequest();
+                 r.setIno(i);
+                 return r.send();
+               })
+               .then([req, size, privileged](
+                         capnp::Response<wire::Session::ListXattrResults> r) {
+                 if (r.getErr() != 0) return (void)fuse_reply_err(req, r.getErr());
+                 kj::Vector<kj::byte> list;
+                 for (auto name : r.getNames()) {
+                   if (!privileged && isTrusted(name)) continue;
+                   list.addAll(name);
+                   list.add(0);
+                 }
+                 replySized(req, list.asPtr(), size);
+               }));
+}
+
+void Filesystem::removexattr(fuse_req_t req, fuse_ino_t ino, const char* nameC) {
+  uint64_t i = toMaster(ino);
+  auto name = bytesOf(nameC, strlen(nameC));
+  run(req, master
+               .call([i, name = kj::mv(name)](wire::Session::Client& s) {
+                 auto r = s.removeXattrRequest();
+                 r.setIno(i);
+                 r.setName(name);
+                 r.setRequestId(0);
+                 return r.send();
+               })
+               .then(errReply(req)));
+}
+
+}  // namespace dfs
