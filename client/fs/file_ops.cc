@@ -34,9 +34,12 @@ void Filesystem::create(fuse_req_t req, fuse_ino_t parent, const char* nameC, mo
                  r.setRequestId(0);
                  return r.send();
                })
-               .then([this, req, info](capnp::Response<wire::Session::MknodResults> r) mutable {
+               .then([this, req, info, exclusive](
+                         capnp::Response<wire::Session::MknodResults> r) mutable {
                  if (r.getErr() != 0) return (void)fuse_reply_err(req, r.getErr());
                  auto attr = r.getAttr();
+                 // A file created here (O_EXCL: not an existing one) has no capabilities.
+                 if (exclusive) noCapability.remember(attr.getIno(), timer.now());
                  auto& f = retainOpen(attr.getIno());
                  f.data->invalidateExtents();
                  info.fh = attr.getIno();

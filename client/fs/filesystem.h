@@ -9,6 +9,7 @@
 #include <kj/async.h>
 #include <kj/map.h>
 #include <unordered_map>
+#include "client/cache/absent_xattrs.h"
 #include "client/cache/block_cache.h"
 #include "client/cache/disk_cache.h"
 #include "client/io/file_data.h"
@@ -151,6 +152,8 @@ private:
 
   kj::Timer& timer;
   bool umaskToMaster = false;
+  // Inodes recently seen without security.capability (asked before every write).
+  AbsentXattrs noCapability{static_cast<int64_t>(kCacheSeconds * 1000) * kj::MILLISECONDS, 65536};
   Counters counters;
   double attrTimeout;
   double entryTimeout;

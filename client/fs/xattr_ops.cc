@@ -1,7 +1,8 @@
 // Filesystem: extended attribute operations (setxattr, getxattr, listxattr, removexattr),
 // each one master RPC. The kernel has checked the caller's rights (trusted.* needs
 // CAP_SYS_ADMIN, user.* the file's permissions); listxattr hides trusted.* names from
-// callers other than root, as ext4 does.
+// callers other than root, as ext4 does. The absence of security.capability, which the
+// kernel asks for before each write(), is remembered for a second (see AbsentXattrs).
 #include "filesystem.h"
 
 #include <kj/debug.h>
@@ -14,6 +15,8 @@ namespace {
 kj::Array<kj::byte> bytesOf(const char* s, size_t size) {
   return kj::heapArray<kj::byte>(reinterpret_cast<const kj::byte*>(s), size);
 }
+
+constexpr char kCapability[] = "security.capability";
 
 bool isTrusted(capnp::Data::Reader name) {
   return name.size() >= 8 && memcmp(name.begin(), "trusted.", 8) == 0;
@@ -32,6 +35,7 @@ void replySized(fuse_req_t req, kj::ArrayPtr<const kj::byte> data, size_t room) 
 void Filesystem::setxattr(fuse_req_t req, fuse_ino_t ino, const char* nameC,
                           const char* value, size_t size, int flags) {
   uint64_t i = toMaster(ino);
+  if (strcmp(nameC, kCapability) == 0) noCapability.forget(i);
   auto name = bytesOf(nameC, strlen(nameC));
   auto data = bytesOf(value, size);
   run(req, master
@@ -50,6 +54,8 @@ void Filesystem::setxattr(fuse_req_t req, fuse_ino_t ino, const char* nameC,
 
 void Filesystem::getxattr(fuse_req_t req, fuse_ino_t ino, const char* nameC, size_t size) {
   uint64_t i = toMaster(ino);
+  bool capability = strcmp(nameC, kCapability) == 0;
+  if (capability && noCapability.absent(i, timer.now())) return (void)fuse_reply_err(req, ENODATA);
   auto name = bytesOf(nameC, strlen(nameC));
   run(req, master
                .call([i, name = kj::mv(name)](wire::Session::Client& s) {
@@ -58,7 +64,9 @@ void Filesystem::getxattr(fuse_req_t req, fuse_ino_t ino, const char* nameC, siz
                  r.setName(name);
                  return r.send();
                })
-               .then([req, size](capnp::Response<wire::Session::GetXattrResults> r) {
+               .then([this, req, i, size, capability](
+                         capnp::Response<wire::Session::GetXattrResults> r) {
+                 if (capability && r.getErr() == ENODATA) noCapability.remember(i, timer.now());
                  if (r.getErr() != 0) return (void)fuse_reply_err(req, r.getErr());
                  replySized(req, r.getValue(), size);
                }));
@@ -88,6 +96,7 @@ void Filesystem::listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
 
 void Filesystem::removexattr(fuse_req_t req, fuse_ino_t ino, const char* nameC) {
   uint64_t i = toMaster(ino);
+  if (strcmp(nameC, kCapability) == 0) noCapability.forget(i);
   auto name = bytesOf(nameC, strlen(nameC));
   run(req, master
                .call([i, name = kj::mv(name)](wire::Session::Client& s) {

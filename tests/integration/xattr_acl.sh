@@ -7,8 +7,8 @@
 source "$(dirname "$0")/../support/cluster.sh"
 
 CHECKS=$(dirname "$0")/../support/xattr_checks.py
-for tool in setfattr getfattr setfacl getfacl setpriv; do
-  command -v "$tool" >/dev/null || skip "$tool not installed (packages attr, acl)"
+for tool in setfattr getfattr setfacl getfacl setpriv setcap getcap; do
+  command -v "$tool" >/dev/null || skip "$tool not installed (packages attr, acl, libcap2-bin)"
 done
 
 as1000() { setpriv --reuid=1000 --regid=1000 --clear-groups "$@"; }
@@ -118,6 +118,20 @@ acl_checks() {
   )
 }
 
+# File capabilities (security.capability) on directory $1: set, read, dropped by a write
+# (the kernel removes them; dfs-mount remembers their absence for a second, see
+# AbsentXattrs, and must forget that when they are set).
+caps_checks() {
+  local d=$1
+  cp /bin/true "$d/t"
+  [[ -z "$(getcap "$d/t")" ]] || fail "a new file has capabilities"
+  echo x >>"$d/t"  # asks for security.capability (absent)
+  setcap cap_net_raw+ep "$d/t"
+  getcap "$d/t" | grep -q 'cap_net_raw=ep' || fail "setcap not seen: $(getcap "$d/t")"
+  echo x >>"$d/t"
+  [[ -z "$(getcap "$d/t")" ]] || fail "a write did not drop the capabilities"
+}
+
 dfs_init
 chmod 755 "$DFS_ROOT"  # uid 1000 must reach the directories below it
 REF=$DFS_ROOT/ref
@@ -125,8 +139,9 @@ mkdir -m 755 "$REF" "$REF/x" "$REF/acl"
 log "reference checks on $(df --output=fstype "$REF" | tail -1) at $REF"
 python3 "$CHECKS" "$REF/x" >"$DFS_LOGS/ref-xattr.txt" || fail "xattr checks fail on the reference dir"
 acl_checks "$REF/acl" >"$DFS_ROOT/ref-acl.txt" || fail "ACL checks fail on the reference dir"
+caps_checks "$REF"
 
-start_cluster 1
+start_cluster 2
 MNT=$DFS_ROOT/mnt
 mount_volume "$MNT"
 chmod 755 "$MNT"
@@ -135,6 +150,7 @@ python3 "$CHECKS" "$MNT/x" --large >"$DFS_LOGS/dfs-xattr.txt" || {
   cat "$DFS_LOGS/dfs-xattr.txt" >&2; fail "xattr checks fail on dfs"; }
 acl_checks "$MNT/acl" >"$DFS_ROOT/dfs-acl.txt" || { cat "$DFS_ROOT/dfs-acl.txt" >&2; fail "ACL checks fail on dfs"; }
 diff -u "$DFS_ROOT/ref-acl.txt" "$DFS_ROOT/dfs-acl.txt" || fail "ACL transcript differs from the reference"
+caps_checks "$MNT"
 log "xattr and ACL checks match the reference"
 
 # --- dfs only: a second mount, persistence, deletion ---
@@ -146,6 +162,13 @@ assert_eq kept "$(getfattr --only-values -n user.keep "$M2/x/f")" "xattr seen fr
 setfattr -n user.from2 -v two "$M2/x/f"
 assert_eq two "$(getfattr --only-values -n user.from2 "$MNT/x/f")" "xattr set on the second mount"
 acl "$M2/acl/a" | grep -q '^user:1000:r--' || fail "ACL seen from a second mount"
+# Revoked through the second mount: enforced on the first once its attributes expire
+# (the kernel drops cached ACLs whenever it refreshes attributes for a permission check).
+assert_eq yes "$(can 1000 r "$MNT/acl/a")" "uid 1000 reads through its ACL entry"
+setfacl -x u:1000 "$M2/acl/a"
+wait_until 5 "ACL revocation through another mount" '[[ $(can 1000 r "$MNT/acl/a") == no ]]'
+setfacl -m u:1000:r "$M2/acl/a"
+wait_until 5 "ACL grant through another mount" '[[ $(can 1000 r "$MNT/acl/a") == yes ]]'
 unmount_volume "$M2"
 snapshot() { getfattr -R -d -m - --absolute-names "$1" 2>/dev/null | sed "s#$1#M#"; }
 snapshot "$MNT" >"$DFS_ROOT/before"
@@ -156,8 +179,8 @@ diff "$DFS_ROOT/before" <(snapshot "$MNT") || fail "xattrs differ after a remoun
 unmount_volume "$MNT"
 stop_all_daemons
 restart_master
-start_chunkserver 0
-wait_nodes_healthy 1
+start_chunkserver 0; start_chunkserver 1
+wait_nodes_healthy 2
 mount_volume "$MNT"
 diff "$DFS_ROOT/before" <(snapshot "$MNT") || fail "xattrs differ after a master restart"
 assert_eq yes "$(can 1000 r "$MNT/acl/a")" "ACL enforced after a master restart"
