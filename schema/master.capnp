@@ -134,13 +134,17 @@ interface Session {
   # after each write of a strong mount; other changes become durable within the master's
   # --metadata-sync interval.
 
-  setXattr @20 (ino :UInt64, name :Data, value :Data, flags :UInt32, requestId :UInt64)
+  setXattr @20 (ino :UInt64, name :Data, value :Data, flags :UInt32, requestId :UInt64,
+                privileged :Bool, groups :List(UInt32))
       -> (err :Int32, attr :Common.Attr);
   # Sets extended attribute `name` (user.*, trusted.*, security.*, system.posix_acl_access,
   # system.posix_acl_default; others EOPNOTSUPP). flags: XATTR_CREATE (1, EEXIST if it
   # exists) / XATTR_REPLACE (2, ENODATA if not). ERANGE for a name of 0 or > 255 bytes,
   # E2BIG for a value > 64 KiB, EINVAL for an invalid ACL. Setting the access ACL sets the
-  # mode's permission bits. `attr` is the inode afterwards (ctime moved).
+  # mode's permission bits, and clears the set-group-ID bit unless the caller is
+  # `privileged` (root) or the file's group is among its `groups` (its gid and
+  # supplementary groups), as the kernel's posix_acl_update_mode() does for local file
+  # systems. `attr` is the inode afterwards (ctime moved).
   getXattr @21 (ino :UInt64, name :Data) -> (err :Int32, value :Data);
   # ENODATA if absent.
   listXattr @22 (ino :UInt64) -> (err :Int32, names :List(Data));

@@ -30,6 +30,21 @@ void replySized(fuse_req_t req, kj::ArrayPtr<const kj::byte> data, size_t room) 
   fuse_reply_buf(req, reinterpret_cast<const char*>(data.begin()), data.size());
 }
 
+// The caller's gid and supplementary groups (empty if the kernel cannot tell them).
+kj::Array<uint32_t> callerGroups(fuse_req_t req) {
+  kj::Vector<gid_t> list(64);
+  list.resize(64);
+  int n = fuse_req_getgroups(req, static_cast<int>(list.size()), list.begin());
+  if (n > static_cast<int>(list.size())) {
+    list.resize(n);
+    n = fuse_req_getgroups(req, n, list.begin());
+  }
+  kj::Vector<uint32_t> out;
+  out.add(fuse_req_ctx(req)->gid);
+  for (int k = 0; k < n && k < static_cast<int>(list.size()); ++k) out.add(list[k]);
+  return out.releaseAsArray();
+}
+
 }  // namespace
 
 void Filesystem::setxattr(fuse_req_t req, fuse_ino_t ino, const char* nameC,
@@ -38,14 +53,21 @@ void Filesystem::setxattr(fuse_req_t req, fuse_ino_t ino, const char* nameC,
   if (strcmp(nameC, kCapability) == 0) noCapability.forget(i);
   auto name = bytesOf(nameC, strlen(nameC));
   auto data = bytesOf(value, size);
+  // Setting an access ACL may clear S_ISGID: the master needs the caller's groups.
+  bool privileged = fuse_req_ctx(req)->uid == 0;
+  auto groups = !privileged && strcmp(nameC, "system.posix_acl_access") == 0
+                    ? callerGroups(req)
+                    : kj::Array<uint32_t>();
   run(req, master
-               .call([i, name = kj::mv(name), data = kj::mv(data),
-                      flags](wire::Session::Client& s) {
+               .call([i, name = kj::mv(name), data = kj::mv(data), flags, privileged,
+                      groups = kj::mv(groups)](wire::Session::Client& s) {
                  auto r = s.setXattrRequest();
                  r.setIno(i);
                  r.setName(name);
                  r.setValue(data);
                  r.setFlags(static_cast<uint32_t>(flags));
+                 r.setPrivileged(privileged);
+                 r.setGroups(groups);
                  r.setRequestId(0);
                  return r.send();
                })

@@ -79,6 +79,15 @@ acl_checks() {
     if setfattr -n system.posix_acl_access -v 0x0200000001000600ffffffff a 2>/dev/null; then
       fail "an ACL without group/other entries was accepted"
     fi
+    # setting an ACL clears S_ISGID unless the caller is in the file's group (or root)
+    : >s1; chown 1000:1234 s1; chmod 2755 s1
+    : >s2; chown 1000:1000 s2; chmod 2755 s2
+    : >s3; chown 1000:1234 s3; chmod 2755 s3
+    as1000 setfacl -m u:1001:r s1
+    as1000 setfacl -m u:1001:r s2
+    setfacl -m u:1001:r s3
+    echo "sgid: $(mode s1) $(mode s2) $(mode s3)"
+    assert_eq "755 2755 2755" "$(mode s1) $(mode s2) $(mode s3)" "S_ISGID after setfacl"
     # default ACL only on directories
     if setfacl -d -m u:1000:r a 2>/dev/null; then fail "a default ACL on a file was accepted"; fi
 

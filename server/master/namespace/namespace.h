@@ -78,9 +78,11 @@ public:
   // XATTR_CREATE (EEXIST if present) / XATTR_REPLACE (ENODATA if absent). Values above
   // kXattrValueMax: E2BIG; names past kXattrListMax in all: ENOSPC. user.* on other than
   // regular files and directories: EPERM (get: ENODATA). system.posix_acl_access sets the
-  // mode's permission bits and is stored only if the mode cannot say it all; invalid ACLs
-  // are EINVAL. Changes set ctime; `out` is the inode after the change.
-  int setXattr(uint64_t ino, BytesPtr name, BytesPtr value, uint32_t flags, Inode& out);
+  // mode's permission bits and is stored only if the mode cannot say it all; it clears
+  // S_ISGID unless `callerGroups` is null (a privileged caller) or holds the file's group.
+  // Invalid ACLs are EINVAL. Changes set ctime; `out` is the inode after the change.
+  int setXattr(uint64_t ino, BytesPtr name, BytesPtr value, uint32_t flags, Inode& out,
+               kj::Maybe<kj::ArrayPtr<const uint32_t>> callerGroups = nullptr);
   int getXattr(uint64_t ino, BytesPtr name, Bytes& value);  // ENODATA if absent
   int listXattr(uint64_t ino, kj::Vector<Bytes>& names);    // in name order
   // ENODATA if absent, except for ACLs (removing an absent ACL succeeds, as on ext4).

@@ -3,6 +3,7 @@
 #include "server/master/namespace/namespace.h"
 #include "server/master/namespace/names.h"
 #include "server/master/namespace/posix_acl.h"
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <sys/xattr.h>
@@ -31,7 +32,7 @@ size_t listSizeWith(Txn& t, uint64_t ino, BytesPtr name) {
 }  // namespace
 
 int Namespace::setXattr(uint64_t ino, BytesPtr name, BytesPtr value, uint32_t flags,
-                        Inode& out) {
+                        Inode& out, kj::Maybe<kj::ArrayPtr<const uint32_t>> callerGroups) {
   int err = validateXattrName(name);
   if (err != 0) return err;
   if ((flags & ~uint32_t(XATTR_CREATE | XATTR_REPLACE)) != 0 ||
@@ -61,6 +62,12 @@ int Namespace::setXattr(uint64_t ino, BytesPtr name, BytesPtr value, uint32_t fl
       // The mode says what the ACL's owner, mask-or-group and other entries say; an ACL
       // with nothing more is kept as the mode alone (as ext4 does).
       store = !aclToMode(acl, node->mode);
+    }
+    KJ_IF_MAYBE(groups, callerGroups) {
+      // As posix_acl_update_mode(): outside the file's group, S_ISGID does not survive.
+      if (access && std::find(groups->begin(), groups->end(), node->gid) == groups->end()) {
+        node->mode &= ~uint32_t(S_ISGID);
+      }
     }
   }
   if (store) {

@@ -1,14 +1,22 @@
 // SessionImpl: the extended attribute calls (setXattr, getXattr, listXattr, removeXattr).
 #include "server/master/service/session_impl.h"
 #include "server/master/service/master_metrics.h"
+#include <kj/debug.h>
 
 namespace dfs {
 
 kj::Promise<void> SessionImpl::setXattr(SetXattrContext context) {
   RpcScope rpcScope(core.rpcMetrics, RpcMethod::SET_XATTR);
   auto p = context.getParams();
+  auto groupList = p.getGroups();
+  KJ_REQUIRE(groupList.size() <= 65536, "too many groups", groupList.size());
+  auto groups = kj::heapArray<uint32_t>(groupList.size());
+  for (uint i = 0; i < groupList.size(); ++i) groups[i] = groupList[i];
+  kj::Maybe<kj::ArrayPtr<const uint32_t>> callerGroups;
+  if (!p.getPrivileged()) callerGroups = groups.asPtr();
   Inode node;
-  int err = ns.setXattr(p.getIno(), p.getName(), p.getValue(), p.getFlags(), node);
+  int err =
+      ns.setXattr(p.getIno(), p.getName(), p.getValue(), p.getFlags(), node, callerGroups);
   auto results = context.getResults();
   results.setErr(err);
   if (err == 0) node.toWire(results.initAttr());

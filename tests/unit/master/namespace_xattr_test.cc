@@ -167,6 +167,26 @@ TYPED_TEST(XattrTest, AccessAclSetsModeAndChmodSetsAcl) {
   EXPECT_EQ(this->setBytes(out.ino, "system.posix_acl_access", encodeAcl(full)), EOPNOTSUPP);
 }
 
+TYPED_TEST(XattrTest, AccessAclClearsSetgidOutsideTheGroup) {
+  auto& ns = *this->ns;
+  Inode out;
+  ASSERT_EQ(ns.mknod(this->root, b("f"), S_IFREG | 02755, 0, 1000, 1234, true, out), 0);
+  uint64_t f = out.ino;
+  auto acl = encodeAcl(this->acl({{ACL_TAG_USER_OBJ, 7, kNone}, {ACL_TAG_USER, 4, 1001},
+                                  {ACL_TAG_GROUP_OBJ, 5, kNone}, {ACL_TAG_MASK, 5, kNone},
+                                  {ACL_TAG_OTHER, 5, kNone}}));
+  const uint32_t inGroup[] = {1000, 1234};
+  ASSERT_EQ(ns.setXattr(f, b("system.posix_acl_access"), acl, 0, out,
+                        kj::ArrayPtr<const uint32_t>(inGroup, 2)), 0);
+  EXPECT_EQ(out.mode, uint32_t(S_IFREG | 02755));
+  ASSERT_EQ(ns.setXattr(f, b("system.posix_acl_access"), acl, 0, out), 0);  // privileged
+  EXPECT_EQ(out.mode, uint32_t(S_IFREG | 02755));
+  const uint32_t outside[] = {1000};
+  ASSERT_EQ(ns.setXattr(f, b("system.posix_acl_access"), acl, 0, out,
+                        kj::ArrayPtr<const uint32_t>(outside, 1)), 0);
+  EXPECT_EQ(out.mode, uint32_t(S_IFREG | 0755));
+}
+
 TYPED_TEST(XattrTest, CreateInheritsDefaultAclOrAppliesUmask) {
   auto& ns = *this->ns;
   Inode out;
