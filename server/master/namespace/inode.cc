@@ -14,6 +14,7 @@ Inode Inode::clone() const {
   c.ino = ino; c.mode = mode; c.nlink = nlink; c.uid = uid; c.gid = gid; c.rdev = rdev;
   c.size = size; c.atimeNs = atimeNs; c.mtimeNs = mtimeNs; c.ctimeNs = ctimeNs;
   c.generation = generation; c.volumeId = volumeId; c.parent = parent;
+  c.hasXattrs = hasXattrs;
   c.symlinkTarget = kj::heapArray<kj::byte>(symlinkTarget.asPtr());
   return c;
 }
@@ -24,6 +25,7 @@ Bytes Inode::encode() const {
   toWire(rec.initAttr());
   rec.setVolumeId(volumeId);
   rec.setParent(parent);
+  rec.setHasXattrs(hasXattrs);
   if (symlinkTarget.size() > 0) rec.setSymlinkTarget(symlinkTarget);
   auto words = capnp::messageToFlatArray(message);
   auto bytes = words.asBytes();
@@ -51,6 +53,7 @@ Inode Inode::decode(BytesPtr bytes) {
   i.generation = a.getGeneration();
   i.volumeId = rec.getVolumeId();
   i.parent = rec.getParent();
+  i.hasXattrs = rec.getHasXattrs();
   auto target = rec.getSymlinkTarget();
   i.symlinkTarget = kj::heapArray<kj::byte>(target.begin(), target.size());
   return i;

@@ -63,7 +63,9 @@ void Txn::removeInode(uint64_t ino) {
     wb.put(keys::orphan(ino), BytesPtr());
     return;
   }
-  for (auto& name : xattrNames(ino)) delXattr(ino, name);
+  if (it->second.hasXattrs) {
+    for (auto& name : xattrNames(ino)) delXattr(ino, name);
+  }
   if (it->second.isReg()) {
     ExtentOverlay overlay(db, ino, 0, UINT64_MAX);
     overlay.removeAll();
@@ -105,6 +107,9 @@ kj::Maybe<Bytes> Txn::xattr(uint64_t ino, BytesPtr name) {
 }
 
 void Txn::putXattr(uint64_t ino, BytesPtr name, BytesPtr value) {
+  auto it = inodes.find(ino);
+  KJ_REQUIRE(it != inodes.end(), "putXattr on an inode not loaded", ino);
+  it->second.hasXattrs = true;
   wb.put(keys::xattr(ino, name), value);
 }
 

@@ -53,6 +53,7 @@ public:
 
   // Extended attribute `name` of `ino` as stored (this txn's own puts are not seen).
   kj::Maybe<Bytes> xattr(uint64_t ino, BytesPtr name);
+  // Stores an xattr of `ino` (loaded or created in this txn), marking it hasXattrs.
   void putXattr(uint64_t ino, BytesPtr name, BytesPtr value);
   void delXattr(uint64_t ino, BytesPtr name);
   // Names of `ino`'s xattrs in name order (as stored).

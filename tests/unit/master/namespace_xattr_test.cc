@@ -225,6 +225,7 @@ TYPED_TEST(XattrTest, DeletedWithTheInode) {
   ASSERT_EQ(this->set(f, "trusted.b", "2"), 0);
   ASSERT_EQ(this->set(d, "user.a", "1"), 0);
   ASSERT_EQ(this->set(g, "user.a", "1"), 0);
+  EXPECT_TRUE(this->attr(f).hasXattrs);  // kept in the inode record: removal scans then
   Inode out;
   ASSERT_EQ(ns.link(f, this->root, b("f2"), out), 0);
   ASSERT_EQ(ns.unlink(this->root, b("f")), 0);
@@ -237,6 +238,7 @@ TYPED_TEST(XattrTest, DeletedWithTheInode) {
   ASSERT_EQ(ns.rename(this->root, b("h"), this->root, b("g"), 0), 0);
   EXPECT_EQ(this->storedXattrs(g), 0u);
   EXPECT_EQ(this->names(h), "");
+  EXPECT_FALSE(this->attr(h).hasXattrs);
 }
 
 TYPED_TEST(XattrTest, OrphanKeepsXattrsUntilDropped) {
