@@ -79,12 +79,17 @@ interface Session {
   # setSize truncates or extends (holes read as zeros).
 
   mknod @3 (parent :UInt64, name :Data, mode :UInt32, rdev :UInt64, uid :UInt32, gid :UInt32,
-            exclusive :Bool, requestId :UInt64, open :Bool) -> (err :Int32, attr :Common.Attr);
+            exclusive :Bool, requestId :UInt64, open :Bool, umask :UInt32 = 0xffffffff)
+      -> (err :Int32, attr :Common.Attr);
   # Creates a regular file or special file (mode carries the type). open=true also does
   # open() on the result for this session (create-and-open in one round trip). With exclusive=false
   # an existing regular file is returned instead of EEXIST (open O_CREAT without O_EXCL).
+  # umask: the caller's umask, not yet applied to `mode`; the master applies it unless the
+  # parent directory has a default ACL, which the new inode inherits instead (POSIX.1e).
+  # 0xffffffff (the default, what clients that apply the umask themselves send) = none.
   mkdir @4 (parent :UInt64, name :Data, mode :UInt32, uid :UInt32, gid :UInt32,
-            requestId :UInt64) -> (err :Int32, attr :Common.Attr);
+            requestId :UInt64, umask :UInt32 = 0xffffffff) -> (err :Int32, attr :Common.Attr);
+  # umask as for mknod; a new directory also inherits the parent's default ACL as its own.
   symlink @5 (parent :UInt64, name :Data, target :Data, uid :UInt32, gid :UInt32,
               requestId :UInt64) -> (err :Int32, attr :Common.Attr);
   readlink @6 (ino :UInt64) -> (err :Int32, target :Data);
@@ -136,12 +141,25 @@ interface Session {
   # after each write of a strong mount; other changes become durable within the master's
   # --metadata-sync interval.
 
-  # @20..@26 belong to other branches; these placeholders keep the ordinals sequential
-  # until they are merged (a merge replaces them with the real methods).
-  reserved20 @20 () -> ();
-  reserved21 @21 () -> ();
-  reserved22 @22 () -> ();
-  reserved23 @23 () -> ();
+  setXattr @20 (ino :UInt64, name :Data, value :Data, flags :UInt32, requestId :UInt64,
+                privileged :Bool, groups :List(UInt32))
+      -> (err :Int32, attr :Common.Attr);
+  # Sets extended attribute `name` (user.*, trusted.*, security.*, system.posix_acl_access,
+  # system.posix_acl_default; others EOPNOTSUPP). flags: XATTR_CREATE (1, EEXIST if it
+  # exists) / XATTR_REPLACE (2, ENODATA if not). ERANGE for a name of 0 or > 255 bytes,
+  # E2BIG for a value > 64 KiB, EINVAL for an invalid ACL. Setting the access ACL sets the
+  # mode's permission bits, and clears the set-group-ID bit unless the caller is
+  # `privileged` (root) or the file's group is among its `groups` (its gid and
+  # supplementary groups), as the kernel's posix_acl_update_mode() does for local file
+  # systems. `attr` is the inode afterwards (ctime moved).
+  getXattr @21 (ino :UInt64, name :Data) -> (err :Int32, value :Data);
+  # ENODATA if absent.
+  listXattr @22 (ino :UInt64) -> (err :Int32, names :List(Data));
+  # Every xattr name of the inode, in byte order (the client filters by caller privilege).
+  removeXattr @23 (ino :UInt64, name :Data, requestId :UInt64) -> (err :Int32);
+  # ENODATA if absent (removing an absent ACL succeeds, as on ext4).
+
+  # @24..@26 belong to another branch; placeholders keep the ordinals sequential.
   reserved24 @24 () -> ();
   reserved25 @25 () -> ();
   reserved26 @26 () -> ();

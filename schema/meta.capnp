@@ -12,6 +12,8 @@ struct InodeRecord {
   symlinkTarget @2 :Data;   # only for symlinks
   parent @3 :UInt64;        # directories only: the containing directory (root: itself);
                             # rename walks these up to refuse moving a dir into its subtree
+  hasXattrs @4 :Bool;       # 'X' keys may exist for this inode (set when one is stored):
+                            # deleting an inode without any skips the scan for them
 }
 
 struct VolumeRecord {

@@ -11,6 +11,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev gcovr fio attr acl python3 rsync netcat-openbsd procps coreutils
   # tests/integration/real_programs.sh (git is above)
   tar make gcc diffutils findutils
+  # tests/integration/xattr_acl.sh: attr, acl (above), setpriv, setcap
+  util-linux libcap2-bin
   # runtime
   fuse3
 )

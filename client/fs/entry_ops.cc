@@ -15,6 +15,10 @@ kj::Array<kj::byte> bytesOf(const char* s) {
 
 }  // namespace
 
+uint32_t Filesystem::umaskFor(fuse_req_t req) const {
+  return umaskToMaster ? static_cast<uint32_t>(fuse_req_ctx(req)->umask) & 0777 : 0xffffffff;
+}
+
 void Filesystem::getattr(fuse_req_t req, fuse_ino_t ino) {
   uint64_t i = toMaster(ino);
   run(req, master
@@ -91,8 +95,10 @@ void Filesystem::mknod(fuse_req_t req, fuse_ino_t parent, const char* nameC, mod
   const fuse_ctx* c = fuse_req_ctx(req);
   uid_t uid = c->uid;
   gid_t gid = c->gid;
+  uint32_t umask = umaskFor(req);
   run(req, master
-               .call([p, name = kj::mv(name), mode, rdev, uid, gid](wire::Session::Client& s) {
+               .call([p, name = kj::mv(name), mode, rdev, uid, gid,
+                      umask](wire::Session::Client& s) {
                  auto r = s.mknodRequest();
                  r.setParent(p);
                  r.setName(name);
@@ -101,6 +107,7 @@ void Filesystem::mknod(fuse_req_t req, fuse_ino_t parent, const char* nameC, mod
                  r.setUid(uid);
                  r.setGid(gid);
                  r.setExclusive(true);
+                 r.setUmask(umask);
                  r.setRequestId(0);
                  return r.send();
                })
@@ -113,14 +120,16 @@ void Filesystem::mkdir(fuse_req_t req, fuse_ino_t parent, const char* nameC, mod
   const fuse_ctx* c = fuse_req_ctx(req);
   uid_t uid = c->uid;
   gid_t gid = c->gid;
+  uint32_t umask = umaskFor(req);
   run(req, master
-               .call([p, name = kj::mv(name), mode, uid, gid](wire::Session::Client& s) {
+               .call([p, name = kj::mv(name), mode, uid, gid, umask](wire::Session::Client& s) {
                  auto r = s.mkdirRequest();
                  r.setParent(p);
                  r.setName(name);
                  r.setMode(mode | S_IFDIR);
                  r.setUid(uid);
                  r.setGid(gid);
+                 r.setUmask(umask);
                  r.setRequestId(0);
                  return r.send();
                })

@@ -18,9 +18,11 @@ void Filesystem::create(fuse_req_t req, fuse_ino_t parent, const char* nameC, mo
   uid_t uid = c->uid;
   gid_t gid = c->gid;
   bool exclusive = (fi->flags & O_EXCL) != 0;
+  uint32_t umask = umaskFor(req);
   struct fuse_file_info info = *fi;
   run(req, master
-               .call([p, name = kj::mv(name), mode, uid, gid, exclusive](wire::Session::Client& s) {
+               .call([p, name = kj::mv(name), mode, uid, gid, exclusive,
+                      umask](wire::Session::Client& s) {
                  auto r = s.mknodRequest();
                  r.setParent(p);
                  r.setName(name);
@@ -28,11 +30,12 @@ void Filesystem::create(fuse_req_t req, fuse_ino_t parent, const char* nameC, mo
                  r.setUid(uid);
                  r.setGid(gid);
                  r.setExclusive(exclusive);
+                 r.setUmask(umask);
                  r.setOpen(true);  // the master counts this open (released in releaseOpen)
                  r.setRequestId(0);
                  return r.send();
                })
-               .then([this, req, info, p, name = kj::mv(listed)](
+               .then([this, req, info, exclusive, p, name = kj::mv(listed)](
                          capnp::Response<wire::Session::MknodResults> r) mutable {
                  if (r.getErr() != 0) {
                    dirCache.nameChanged(p, name);
@@ -40,6 +43,8 @@ void Filesystem::create(fuse_req_t req, fuse_ino_t parent, const char* nameC, mo
                  }
                  auto attr = r.getAttr();
                  addedHere(p, name, attr);
+                 // A file created here (O_EXCL: not an existing one) has no capabilities.
+                 if (exclusive) noCapability.remember(attr.getIno(), timer.now());
                  auto& f = retainOpen(attr.getIno());
                  f.data->invalidateExtents();
                  info.fh = attr.getIno();

@@ -9,6 +9,7 @@
 #include <kj/async.h>
 #include <kj/map.h>
 #include <unordered_map>
+#include "client/cache/absent_xattrs.h"
 #include "client/cache/block_cache.h"
 #include "client/cache/dir_cache.h"
 #include "client/cache/disk_cache.h"
@@ -69,6 +70,17 @@ public:
   void opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi);
   void readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info* fi);
   void releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi);
+
+  // Set at FUSE init when the kernel leaves the umask to the file system (DONT_MASK, for
+  // POSIX ACLs): creations then pass the caller's umask to the master.
+  void setUmaskToMaster(bool yes) { umaskToMaster = yes; }
+
+  // Extended attribute operations (fs/xattr_ops.cc).
+  void setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value,
+                size_t size, int flags);
+  void getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size);
+  void listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
+  void removexattr(fuse_req_t req, fuse_ino_t ino, const char* name);
 
   // Waits for background work (uploads of released files, disk cache writes) to finish.
   kj::Promise<void> drain();
@@ -159,6 +171,13 @@ private:
     };
   }
 
+  // errReply for calls that change attributes of `ino` (xattrs: ctime, ACL: mode).
+  auto changedReply(fuse_req_t req, uint64_t ino) {
+    return [this, req, ino](auto&& r) {
+      changedHere(ino);
+      fuse_reply_err(req, r.getErr());
+    };
+  }
   // errReply for unlink/rmdir: the listing cache forgets the name.
   auto removedReply(fuse_req_t req, uint64_t parent, kj::Array<kj::byte> name) {
     return [this, req, parent, name = kj::mv(name)](auto&& r) {
@@ -214,11 +233,17 @@ private:
     uint64_t bytesWritten = 0;  // accepted from write() calls
   };
 
+  // The umask field of a mknod/mkdir request from `req` (0xffffffff: none).
+  uint32_t umaskFor(fuse_req_t req) const;
+
   kj::Timer& timer;
   KernelNotifier notifier;
   DirCache dirCache;
   bool dirCacheOn = false;
   std::unordered_map<uint64_t, kj::ForkedPromise<void>> listingFetches;
+  bool umaskToMaster = false;
+  // Inodes recently seen without security.capability (asked before every write).
+  AbsentXattrs noCapability{static_cast<int64_t>(kCacheSeconds * 1000) * kj::MILLISECONDS, 65536};
   Counters counters;
   double attrTimeout;
   double entryTimeout;

@@ -21,6 +21,14 @@ void opInit(void* userdata, struct fuse_conn_info* conn) {
   // Cached pages are dropped when attributes show another size or mtime (files are opened
   // with keep_cache, see Filesystem::setCacheFlags).
   if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA) conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
+  // POSIX ACLs: the kernel enforces them (reading system.posix_acl_* through getxattr);
+  // the master keeps the mode in step and makes new inodes inherit default ACLs. That
+  // needs the umask unapplied: with DONT_MASK the kernel passes it along instead (the
+  // master applies it when the parent has no default ACL).
+  if ((conn->capable & FUSE_CAP_POSIX_ACL) && (conn->capable & FUSE_CAP_DONT_MASK)) {
+    conn->want |= FUSE_CAP_POSIX_ACL | FUSE_CAP_DONT_MASK;
+    static_cast<Filesystem*>(userdata)->setUmaskToMaster(true);
+  }
 }
 
 void opLookup(fuse_req_t r, fuse_ino_t p, const char* n) { fs(r).lookup(r, p, n); }
@@ -68,6 +76,14 @@ void opFsyncdir(fuse_req_t r, fuse_ino_t i, int d, struct fuse_file_info* fi) {
   fs(r).fsyncdir(r, i, d, fi);
 }
 void opStatfs(fuse_req_t r, fuse_ino_t i) { fs(r).statfs(r, i); }
+void opSetxattr(fuse_req_t r, fuse_ino_t i, const char* n, const char* v, size_t s, int f) {
+  fs(r).setxattr(r, i, n, v, s, f);
+}
+void opGetxattr(fuse_req_t r, fuse_ino_t i, const char* n, size_t s) {
+  fs(r).getxattr(r, i, n, s);
+}
+void opListxattr(fuse_req_t r, fuse_ino_t i, size_t s) { fs(r).listxattr(r, i, s); }
+void opRemovexattr(fuse_req_t r, fuse_ino_t i, const char* n) { fs(r).removexattr(r, i, n); }
 void opCreate(fuse_req_t r, fuse_ino_t p, const char* n, mode_t m, struct fuse_file_info* fi) {
   fs(r).create(r, p, n, m, fi);
 }
@@ -114,6 +130,10 @@ struct fuse_lowlevel_ops makeOps() {
   ops.fallocate = opFallocate;
   ops.lseek = opLseek;
   ops.copy_file_range = opCopyFileRange;
+  ops.setxattr = opSetxattr;
+  ops.getxattr = opGetxattr;
+  ops.listxattr = opListxattr;
+  ops.removexattr = opRemovexattr;
   return ops;
 }
 

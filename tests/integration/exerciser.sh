@@ -15,7 +15,7 @@ SEED=${FSX_SEED:-4242}
 OPS=${FSX_OPS:-2500}
 OPS2=${FSX_OPS2:-1500}
 # What dfs does not implement (the exerciser skips it; see the issue 4 report):
-# xattrs and fallocate(2) are probed and skipped by the exerciser itself (ENOTSUP);
+# fallocate(2), probed and skipped by the exerciser itself (ENOTSUP);
 # fstat of a descriptor of a removed directory gives ENOENT instead of nlink 0.
 DFS_GAPS=(--no-removed-dir-fstat)
 

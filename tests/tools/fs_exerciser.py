@@ -190,6 +190,10 @@ class Exerciser:
         self.history = collections.deque(maxlen=args.history)
         self.fds = []
         self.dirty = set()           # (ref ino, mount): written through a descriptor, not flushed
+        # ref ino -> mount that last changed its link count (unlink, link, rename over): a
+        # descriptor in another mount may see the old count while its kernel caches the
+        # attributes (quorum mounts: 1 s after a path lookup there).
+        self.links_changed = {}
         self.pending_content = set()  # ref inos whose content could not be compared yet
         self.prev_times = {}         # ref ino -> ((ref mtime, ctime), (tgt mtime, ctime)) when stable
         self.step = 0
@@ -355,6 +359,12 @@ class Exerciser:
                 for m in self.open_mounts(ino):
                     return m
         return default
+
+    def note_links(self, rels, mount):
+        for rel in rels:
+            ino = self.ref_ino(rel)
+            if ino is not None:
+                self.links_changed[ino] = mount
 
     def masked(self, ino, view):
         """Size/content/times of `ino` cannot be compared through mount `view` yet."""
@@ -598,7 +608,12 @@ class Exerciser:
             return  # --no-removed-dir-fstat
         self.record("fstat(%r)" % fd.rel)
         m = self.masked(fd.ino, fd.mount)
-        self.both("fstat", lambda: stat_result(os.fstat(fd.ref), m), lambda: stat_result(os.fstat(fd.tgt), m))
+        links = self.links_changed.get(fd.ino, fd.mount) == fd.mount
+
+        def res(st):
+            r = stat_result(st, m)
+            return r if links else r[:2] + (None,) + r[3:]
+        self.both("fstat", lambda: res(os.fstat(fd.ref)), lambda: res(os.fstat(fd.tgt)))
 
     def op_mmap_read(self):
         fd = self.pick_fd()
@@ -673,6 +688,7 @@ class Exerciser:
             d = self.rng.choice(self.entries({stat.S_IFDIR}))
             src, dst = d, d + "/" + self.rng.choice(NAMES)  # into its own subtree: EINVAL
         mount = self.mount_for_op()
+        self.note_links([dst], mount)
         self.record("rename(%r, %r) [mount %d]" % (src, dst, mount))
         self.both("rename(%r, %r)" % (src, dst), lambda: os.rename(self.rp(src), self.rp(dst)),
                   lambda: os.rename(self.tp(src, mount), self.tp(dst, mount)))
@@ -684,6 +700,7 @@ class Exerciser:
         dst = self.any_path(existing=0.7)
         flags = self.rng.choice([RENAME_NOREPLACE, RENAME_EXCHANGE])
         mount = self.mount_for_op()
+        self.note_links([dst], mount)
         self.record("renameat2(%r, %r, %s) [mount %d]" % (src, dst, {1: "NOREPLACE", 2: "EXCHANGE"}[flags], mount))
         self.both("renameat2", lambda: renameat2(self.rp(src), self.rp(dst), flags),
                   lambda: renameat2(self.tp(src, mount), self.tp(dst, mount), flags))
@@ -692,6 +709,7 @@ class Exerciser:
         src = self.any_path(existing=0.9)
         dst = self.any_path(existing=0.3)
         mount = self.mount_for_op()
+        self.note_links([src], mount)
         self.record("link(%r, %r) [mount %d]" % (src, dst, mount))
         self.both("link", lambda: os.link(self.rp(src), self.rp(dst), follow_symlinks=False),
                   lambda: os.link(self.tp(src, mount), self.tp(dst, mount), follow_symlinks=False))
@@ -699,6 +717,7 @@ class Exerciser:
     def op_unlink(self):
         rel = self.any_path(existing=0.85)
         mount = self.mount_for_op()
+        self.note_links([rel], mount)
         self.record("unlink(%r) [mount %d]" % (rel, mount))
         self.both("unlink", lambda: os.unlink(self.rp(rel)), lambda: os.unlink(self.tp(rel, mount)))
 

@@ -7,7 +7,8 @@
 namespace dfs {
 
 int Namespace::create(uint64_t parent, BytesPtr name, uint32_t mode, uint64_t rdev,
-                      uint32_t uid, uint32_t gid, BytesPtr target, Inode& out) {
+                      uint32_t uid, uint32_t gid, BytesPtr target, kj::Maybe<uint32_t> umask,
+                      Inode& out) {
   int err = validateName(name);
   if (err != 0) return err;
   auto t = txn();
@@ -24,6 +25,7 @@ int Namespace::create(uint64_t parent, BytesPtr name, uint32_t mode, uint64_t rd
   }
   Inode& node = t.newInode(mode, uid, gid);
   node.rdev = rdev;
+  if (!S_ISLNK(mode)) inheritAcls(t, *dir, node, umask);
   if (S_ISDIR(mode)) {
     node.nlink = 2;
     node.parent = parent;
@@ -41,7 +43,8 @@ int Namespace::create(uint64_t parent, BytesPtr name, uint32_t mode, uint64_t rd
 }
 
 int Namespace::mknod(uint64_t parent, BytesPtr name, uint32_t mode, uint64_t rdev,
-                     uint32_t uid, uint32_t gid, bool exclusive, Inode& out) {
+                     uint32_t uid, uint32_t gid, bool exclusive, Inode& out,
+                     kj::Maybe<uint32_t> umask) {
   uint32_t type = mode & S_IFMT;
   if (type == 0) type = S_IFREG;
   switch (type) {
@@ -49,7 +52,7 @@ int Namespace::mknod(uint64_t parent, BytesPtr name, uint32_t mode, uint64_t rde
     default: return EINVAL;  // directories and symlinks have their own calls
   }
   if (type != S_IFCHR && type != S_IFBLK) rdev = 0;
-  int err = create(parent, name, type | (mode & 07777), rdev, uid, gid, nullptr, out);
+  int err = create(parent, name, type | (mode & 07777), rdev, uid, gid, nullptr, umask, out);
   if (err == EEXIST && !exclusive) {
     // open(O_CREAT) without O_EXCL: an existing regular file is opened instead.
     Inode existing;
@@ -62,15 +65,15 @@ int Namespace::mknod(uint64_t parent, BytesPtr name, uint32_t mode, uint64_t rde
 }
 
 int Namespace::mkdir(uint64_t parent, BytesPtr name, uint32_t mode, uint32_t uid,
-                     uint32_t gid, Inode& out) {
-  return create(parent, name, S_IFDIR | (mode & 07777), 0, uid, gid, nullptr, out);
+                     uint32_t gid, Inode& out, kj::Maybe<uint32_t> umask) {
+  return create(parent, name, S_IFDIR | (mode & 07777), 0, uid, gid, nullptr, umask, out);
 }
 
 int Namespace::symlink(uint64_t parent, BytesPtr name, BytesPtr target, uint32_t uid,
                        uint32_t gid, Inode& out) {
   int err = validateSymlinkTarget(target);
   if (err != 0) return err;
-  return create(parent, name, S_IFLNK | 0777, 0, uid, gid, target, out);
+  return create(parent, name, S_IFLNK | 0777, 0, uid, gid, target, nullptr, out);
 }
 
 int Namespace::link(uint64_t ino, uint64_t newParent, BytesPtr newName, Inode& out) {

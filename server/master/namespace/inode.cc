@@ -15,6 +15,7 @@ Inode Inode::clone() const {
   c.ino = ino; c.mode = mode; c.nlink = nlink; c.uid = uid; c.gid = gid; c.rdev = rdev;
   c.size = size; c.atimeNs = atimeNs; c.mtimeNs = mtimeNs; c.ctimeNs = ctimeNs;
   c.generation = generation; c.allocated = allocated; c.volumeId = volumeId; c.parent = parent;
+  c.hasXattrs = hasXattrs;
   c.symlinkTarget = kj::heapArray<kj::byte>(symlinkTarget.asPtr());
   return c;
 }
@@ -25,6 +26,7 @@ Bytes Inode::encode() const {
   toWire(rec.initAttr());
   rec.setVolumeId(volumeId);
   rec.setParent(parent);
+  rec.setHasXattrs(hasXattrs);
   if (symlinkTarget.size() > 0) rec.setSymlinkTarget(symlinkTarget);
   auto words = capnp::messageToFlatArray(message);
   auto bytes = words.asBytes();
@@ -53,6 +55,7 @@ Inode Inode::decode(BytesPtr bytes) {
   i.allocated = a.getAllocatedBytes();  // all ones if absent: loadInode counts it
   i.volumeId = rec.getVolumeId();
   i.parent = rec.getParent();
+  i.hasXattrs = rec.getHasXattrs();
   auto target = rec.getSymlinkTarget();
   i.symlinkTarget = kj::heapArray<kj::byte>(target.begin(), target.size());
   return i;

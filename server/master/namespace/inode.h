@@ -24,6 +24,7 @@ struct Inode {
   uint64_t volumeId = 0;
   uint64_t parent = 0;  // directories only: containing directory (the root: itself)
   Bytes symlinkTarget;  // symlinks only
+  bool hasXattrs = false;  // some 'X' key was stored for it (see Txn::putXattr)
 
   bool isDir() const { return S_ISDIR(mode); }
   bool isReg() const { return S_ISREG(mode); }

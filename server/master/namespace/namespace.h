@@ -68,10 +68,13 @@ public:
   // Truncate/extend, chmod (type bits kept), chown, utimes. ctime always moves.
   int setAttr(const SetAttrArgs& args, Inode& out);
 
+  // New inodes inherit the parent's default ACL (system.posix_acl_default) as POSIX.1e
+  // says: the mode is masked by it, not by `umask`; without one, mode &= ~umask (when
+  // given: a client that did not apply the caller's umask itself passes it).
   int mknod(uint64_t parent, BytesPtr name, uint32_t mode, uint64_t rdev, uint32_t uid,
-            uint32_t gid, bool exclusive, Inode& out);
+            uint32_t gid, bool exclusive, Inode& out, kj::Maybe<uint32_t> umask = nullptr);
   int mkdir(uint64_t parent, BytesPtr name, uint32_t mode, uint32_t uid, uint32_t gid,
-            Inode& out);
+            Inode& out, kj::Maybe<uint32_t> umask = nullptr);
   int symlink(uint64_t parent, BytesPtr name, BytesPtr target, uint32_t uid, uint32_t gid,
               Inode& out);
   int link(uint64_t ino, uint64_t newParent, BytesPtr newName, Inode& out);
@@ -79,6 +82,20 @@ public:
   int rmdir(uint64_t parent, BytesPtr name);
   int rename(uint64_t parent, BytesPtr name, uint64_t newParent, BytesPtr newName,
              uint32_t flags);
+
+  // Extended attributes (xattr.cc). Names: see validateXattrName. setXattr flags:
+  // XATTR_CREATE (EEXIST if present) / XATTR_REPLACE (ENODATA if absent). Values above
+  // kXattrValueMax: E2BIG; names past kXattrListMax in all: ENOSPC. user.* on other than
+  // regular files and directories: EPERM (get: ENODATA). system.posix_acl_access sets the
+  // mode's permission bits and is stored only if the mode cannot say it all; it clears
+  // S_ISGID unless `callerGroups` is null (a privileged caller) or holds the file's group.
+  // Invalid ACLs are EINVAL. Changes set ctime; `out` is the inode after the change.
+  int setXattr(uint64_t ino, BytesPtr name, BytesPtr value, uint32_t flags, Inode& out,
+               kj::Maybe<kj::ArrayPtr<const uint32_t>> callerGroups = nullptr);
+  int getXattr(uint64_t ino, BytesPtr name, Bytes& value);  // ENODATA if absent
+  int listXattr(uint64_t ino, kj::Vector<Bytes>& names);    // in name order
+  // ENODATA if absent, except for ACLs (removing an absent ACL succeeds, as on ext4).
+  int removeXattr(uint64_t ino, BytesPtr name, Inode& out);
 
   // Entries of directory `ino` strictly after `after`, at most min(maxEntries,
   // kMaxReaddirPage) (maxEntries must be > 0). eof = no entries follow the returned ones.
@@ -128,7 +145,10 @@ private:
 
   kj::Maybe<Inode> load(uint64_t ino);  // inode of this volume, or nullptr
   int create(uint64_t parent, BytesPtr name, uint32_t mode, uint64_t rdev, uint32_t uid,
-             uint32_t gid, BytesPtr target, Inode& out);
+             uint32_t gid, BytesPtr target, kj::Maybe<uint32_t> umask, Inode& out);
+  // Mode and ACLs of a new inode in `dir` (acl_inherit.cc): default ACL inheritance or
+  // the umask. Writes the new inode's ACL xattrs into `t`.
+  void inheritAcls(Txn& t, const Inode& dir, Inode& node, kj::Maybe<uint32_t> umask);
   int removeEntry(uint64_t parent, BytesPtr name, bool dir);
   // True if directory `ancestor` is `dir` or one of its ancestors (walks parent links).
   bool isAncestor(uint64_t ancestor, uint64_t dir);

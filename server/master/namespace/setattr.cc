@@ -1,5 +1,6 @@
-// Namespace setAttr: chmod, chown, truncate/extend, utimes.
+// Namespace setAttr: chmod (keeping an access ACL in step), chown, truncate/extend, utimes.
 #include "server/master/namespace/namespace.h"
+#include "server/master/namespace/posix_acl.h"
 #include "server/master/store/extent_map.h"
 #include <cerrno>
 #include <kj/debug.h>
@@ -24,7 +25,16 @@ int Namespace::setAttr(const SetAttrArgs& args, Inode& out) {
     if (*size != node->size) node->size = *size;
     node->mtimeNs = now;  // truncate(2) updates mtime even when the size is unchanged
   }
-  KJ_IF_MAYBE(mode, args.mode) { node->mode = (node->mode & S_IFMT) | (*mode & 07777); }
+  KJ_IF_MAYBE(mode, args.mode) {
+    node->mode = (node->mode & S_IFMT) | (*mode & 07777);
+    // POSIX.1e chmod: the access ACL's owner, mask (or group) and other entries follow.
+    KJ_IF_MAYBE(value, t.xattr(node->ino, bytesOf(kAclAccessXattr))) {
+      Acl acl;
+      KJ_REQUIRE(decodeAcl(*value, acl) == 0, "malformed stored access ACL", node->ino);
+      aclChmod(acl, node->mode);
+      t.putXattr(node->ino, bytesOf(kAclAccessXattr), encodeAcl(acl));
+    }
+  }
   KJ_IF_MAYBE(uid, args.uid) { node->uid = *uid; }
   KJ_IF_MAYBE(gid, args.gid) { node->gid = *gid; }
   if (args.setAtime) node->atimeNs = args.atimeNow ? now : args.atimeNs;

@@ -63,6 +63,9 @@ void Txn::removeInode(uint64_t ino) {
     wb.put(keys::orphan(ino), BytesPtr());
     return;
   }
+  if (it->second.hasXattrs) {
+    for (auto& name : xattrNames(ino)) delXattr(ino, name);
+  }
   if (it->second.isReg()) {
     ExtentOverlay overlay(db, ino, 0, UINT64_MAX);
     overlay.removeAll();
@@ -105,6 +108,29 @@ void Txn::flushExtents(Inode& node, ExtentOverlay& overlay) {
              "allocated bytes would go negative", node.ino, node.allocated, change);
   node.allocated += static_cast<uint64_t>(change);  // wraps correctly for change < 0
   addRefDeltas(overlay.flush(wb));
+}
+
+kj::Maybe<Bytes> Txn::xattr(uint64_t ino, BytesPtr name) {
+  return db.get(keys::xattr(ino, name));
+}
+
+void Txn::putXattr(uint64_t ino, BytesPtr name, BytesPtr value) {
+  auto it = inodes.find(ino);
+  KJ_REQUIRE(it != inodes.end(), "putXattr on an inode not loaded", ino);
+  it->second.hasXattrs = true;
+  wb.put(keys::xattr(ino, name), value);
+}
+
+void Txn::delXattr(uint64_t ino, BytesPtr name) { wb.del(keys::xattr(ino, name)); }
+
+kj::Vector<Bytes> Txn::xattrNames(uint64_t ino) {
+  kj::Vector<Bytes> names;
+  auto prefix = keys::xattrPrefix(ino);
+  auto it = db.newPrefixIterator(prefix);
+  for (it->seek(prefix); it->valid() && keys::hasPrefix(it->key(), prefix); it->next()) {
+    names.add(copyBytes(keys::xattrName(it->key())));
+  }
+  return names;
 }
 
 void Txn::addRefDeltas(const std::map<BlockId, int64_t>& deltas) {

@@ -38,7 +38,7 @@ public:
   // A new inode (number from the persistent counter) with times = now, nlink 1.
   Inode& newInode(uint32_t mode, uint32_t uid, uint32_t gid);
 
-  // Deletes inode `ino` (must have been loaded) and, for files, all its extents — unless
+  // Deletes inode `ino` (must have been loaded), its xattrs and, for files, all its extents — unless
   // the file is open (see keepOpenFiles): then it stays as an orphan ('O' key, nlink 0)
   // until dropOrphan() at its last close.
   void removeInode(uint64_t ino);
@@ -55,6 +55,13 @@ public:
   // Writes `overlay`'s edits of regular file `node` (loaded here) into the batch: extent
   // keys, block reference deltas and node.allocated. Use it for every extent edit.
   void flushExtents(Inode& node, ExtentOverlay& overlay);
+  // Extended attribute `name` of `ino` as stored (this txn's own puts are not seen).
+  kj::Maybe<Bytes> xattr(uint64_t ino, BytesPtr name);
+  // Stores an xattr of `ino` (loaded or created in this txn), marking it hasXattrs.
+  void putXattr(uint64_t ino, BytesPtr name, BytesPtr value);
+  void delXattr(uint64_t ino, BytesPtr name);
+  // Names of `ino`'s xattrs in name order (as stored).
+  kj::Vector<Bytes> xattrNames(uint64_t ino);
 
   // Block reference changes, applied once at commit().
   void addRefDeltas(const std::map<BlockId, int64_t>& deltas);

@@ -12,7 +12,7 @@ const char* const kMethodNames[] = {
     "readlink", "link",    "unlink",     "rmdir",          "rename", "readdir",
     "statfs",  "getExtents", "allocateBlocks", "commit",   "ping",   "open",
     "release", "mount",    "registerNode", "heartbeat", "sync",   "fallocate",
-    "copyRange"};
+    "copyRange", "setXattr", "getXattr", "listXattr", "removeXattr"};
 static_assert(sizeof(kMethodNames) / sizeof(kMethodNames[0]) ==
                   static_cast<size_t>(RpcMethod::COUNT_),
               "one name per RpcMethod");

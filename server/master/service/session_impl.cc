@@ -133,12 +133,18 @@ kj::Promise<void> SessionImpl::setAttr(SetAttrContext context) {
   return changed(change);
 }
 
+// The umask field of mknod/mkdir: 0xffffffff (its default) means none.
+static kj::Maybe<uint32_t> umaskOf(uint32_t field) {
+  if (field == 0xffffffff) return nullptr;
+  return field;
+}
+
 kj::Promise<void> SessionImpl::mknod(MknodContext context) {
   RpcScope rpcScope(core.rpcMetrics, RpcMethod::MKNOD);
   auto p = context.getParams();
   Inode node;
   int err = ns.mknod(p.getParent(), p.getName(), p.getMode(), p.getRdev(), p.getUid(),
-                     p.getGid(), p.getExclusive(), node);
+                     p.getGid(), p.getExclusive(), node, umaskOf(p.getUmask()));
   if (err == 0 && p.getOpen()) registerOpen(node.ino);
   reply(context.getResults(), err, node);
   return created(p.getParent(), p.getName(), err, node);
@@ -148,7 +154,8 @@ kj::Promise<void> SessionImpl::mkdir(MkdirContext context) {
   RpcScope rpcScope(core.rpcMetrics, RpcMethod::MKDIR);
   auto p = context.getParams();
   Inode node;
-  int err = ns.mkdir(p.getParent(), p.getName(), p.getMode(), p.getUid(), p.getGid(), node);
+  int err = ns.mkdir(p.getParent(), p.getName(), p.getMode(), p.getUid(), p.getGid(), node,
+                     umaskOf(p.getUmask()));
   reply(context.getResults(), err, node);
   return created(p.getParent(), p.getName(), err, node);
 }

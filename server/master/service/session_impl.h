@@ -42,6 +42,10 @@ public:
   kj::Promise<void> sync(SyncContext context) override;
   kj::Promise<void> fallocate(FallocateContext context) override;
   kj::Promise<void> copyRange(CopyRangeContext context) override;
+  kj::Promise<void> setXattr(SetXattrContext context) override;
+  kj::Promise<void> getXattr(GetXattrContext context) override;
+  kj::Promise<void> listXattr(ListXattrContext context) override;
+  kj::Promise<void> removeXattr(RemoveXattrContext context) override;
 
 private:
   MasterCore& core;

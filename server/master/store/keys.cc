@@ -55,6 +55,8 @@ Bytes node(uint64_t nodeId) { return make(kNode, {nodeId}); }
 Bytes nodePrefix() { return make(kNode, {}); }
 Bytes orphan(uint64_t ino) { return make(kOrphan, {ino}); }
 Bytes orphanPrefix() { return make(kOrphan, {}); }
+Bytes xattr(uint64_t ino, BytesPtr name) { return make(kXattr, {ino}, name); }
+Bytes xattrPrefix(uint64_t ino) { return make(kXattr, {ino}); }
 Bytes counter(kj::StringPtr name) { return make(kCounter, {}, name.asBytes()); }
 
 bool hasPrefix(BytesPtr key, BytesPtr prefix) {
@@ -64,6 +66,10 @@ bool hasPrefix(BytesPtr key, BytesPtr prefix) {
 
 BytesPtr direntName(BytesPtr key) {
   requireKey(key, kDirent, 9, false);
+  return key.slice(9, key.size());
+}
+BytesPtr xattrName(BytesPtr key) {
+  requireKey(key, kXattr, 9, false);
   return key.slice(9, key.size());
 }
 uint64_t direntParent(BytesPtr key) {

@@ -23,9 +23,13 @@
 //   'C' name                       -> be64(value)         a named counter (e.g. next inode)
 //   'O' be64(ino)                  -> empty               an unlinked file (nlink 0) kept while
 //                                                         open; deleted at last close or restart
+//   'X' be64(ino) name             -> value bytes         one extended attribute of an inode
+//                                                         (full name, e.g. "user.foo"); deleted
+//                                                         with the inode
 //
 // The prefix 'D' be64(parent) lists a directory in name order; 'E' be64(ino) lists a
-// file's extents in offset order; 'G' lists deletion candidates oldest-due first.
+// file's extents in offset order; 'X' be64(ino) lists an inode's xattrs by name; 'G' lists
+// deletion candidates oldest-due first.
 #pragma once
 
 #include "common/base/block_id.h"
@@ -44,6 +48,7 @@ constexpr kj::byte kGc = 'G';
 constexpr kj::byte kNode = 'N';
 constexpr kj::byte kCounter = 'C';
 constexpr kj::byte kOrphan = 'O';
+constexpr kj::byte kXattr = 'X';
 
 Bytes volume(kj::StringPtr name);
 Bytes volumePrefix();
@@ -59,6 +64,8 @@ Bytes gc(int64_t dueNs, BlockId id);  // dueNs must be >= 0
 Bytes gcPrefix();
 Bytes orphan(uint64_t ino);  Bytes orphanPrefix();  // 'O' be64(ino)
 uint64_t orphanIno(BytesPtr key);
+Bytes xattr(uint64_t ino, BytesPtr name);
+Bytes xattrPrefix(uint64_t ino);
 Bytes node(uint64_t nodeId);
 Bytes nodePrefix();
 Bytes counter(kj::StringPtr name);
@@ -69,6 +76,7 @@ bool hasPrefix(BytesPtr key, BytesPtr prefix);
 // Parsers for keys of the matching table. Each KJ_REQUIREs the tag and length.
 BytesPtr direntName(BytesPtr key);    // the name part of a 'D' key
 uint64_t direntParent(BytesPtr key);
+BytesPtr xattrName(BytesPtr key);     // the name part of an 'X' key
 uint64_t extentIno(BytesPtr key);
 uint64_t extentOffset(BytesPtr key);  // the file offset of an 'E' key
 BlockId blockIdOf(BytesPtr key);      // the id of a 'B' key

@@ -60,6 +60,11 @@ TEST(Keys, LayoutAndParsers) {
   EXPECT_EQ(keys::inodeOf(keys::inode(3)), 3u);
   EXPECT_EQ(toStr(keys::volume("vol")), "Vvol");
   EXPECT_EQ(toStr(keys::counter("ino")), "Cino");
+  auto xk = keys::xattr(5, b("user.a"));
+  EXPECT_EQ(toStr(keys::xattrName(xk)), "user.a");
+  EXPECT_TRUE(keys::hasPrefix(xk, keys::xattrPrefix(5)));
+  EXPECT_FALSE(keys::hasPrefix(xk, keys::xattrPrefix(6)));
+  EXPECT_ANY_THROW(keys::xattrName(keys::inode(1)));
 
   // Parsers reject other tables and truncated keys.
   EXPECT_ANY_THROW(keys::extentOffset(keys::inode(1)));
