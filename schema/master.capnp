@@ -128,6 +128,53 @@ interface Session {
   # machine (fsync of the metadata log). The client calls it for fsync()/fsyncdir() and
   # after each write of a strong mount; other changes become durable within the master's
   # --metadata-sync interval.
+
+  reserved20 @20 () -> ();
+  reserved21 @21 () -> ();
+  reserved22 @22 () -> ();
+  reserved23 @23 () -> ();
+  # Placeholders: ordinals 20-23 belong to other branches' methods (capnp forbids holes);
+  # replace these with them when merging.
+
+  getLock @24 (lock :LockRequest) -> (conflict :HeldLock);
+  # F_GETLK: the first lock held by another owner that would block `lock` (type read or
+  # write), or conflict.type = unlock when `lock` could be granted now.
+  setLock @25 (lock :LockRequest, wait :Bool) -> (err :Int32);
+  # F_SETLK(W) / flock(): sets or clears the range for (this session, lock.owner).
+  # err: 0 granted; EAGAIN conflict and !wait; EDEADLK waiting would deadlock (fcntl
+  # locks only). With wait the call returns only once the lock is granted; cancelling
+  # the call withdraws the request. All locks of a session end with the session.
+  releaseLocks @26 (ino :UInt64, owner :UInt64, allOwners :Bool, posix :Bool, flock :Bool)
+      -> ();
+  # Drops this session's locks on `ino` (fcntl ones if posix, flock ones if flock) held by
+  # `owner`, or by any of its owners if allOwners: close() drops a process's fcntl locks
+  # (FUSE flush), the last close of a file description its flock lock (FUSE release).
+}
+
+enum LockType {
+  unlock @0;
+  read @1;
+  write @2;
+}
+
+struct LockRequest {
+  # One fcntl (POSIX, incl. OFD) or flock lock request. Byte range [start, end], end
+  # inclusive; end = 0xffffffffffffffff reaches past the end of the file. flock locks are
+  # whole-file locks of their own class: they never conflict with fcntl locks.
+  ino @0 :UInt64;
+  owner @1 :UInt64;     # the kernel's lock owner id (per process, or per open file for OFD/flock)
+  pid @2 :UInt32;       # the requesting process, reported by getLock to others
+  type @3 :LockType;
+  start @4 :UInt64;
+  end @5 :UInt64;
+  flock @6 :Bool;
+}
+
+struct HeldLock {
+  type @0 :LockType;
+  start @1 :UInt64;
+  end @2 :UInt64;       # inclusive, as in LockRequest
+  pid @3 :UInt32;
 }
 
 struct CommitExtent {

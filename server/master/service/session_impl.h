@@ -37,6 +37,10 @@ public:
   kj::Promise<void> open(OpenContext context) override;
   kj::Promise<void> release(ReleaseContext context) override;
   kj::Promise<void> sync(SyncContext context) override;
+  // File locks (session_locks.cc), held in core.locks under (sessionId, owner).
+  kj::Promise<void> getLock(GetLockContext context) override;
+  kj::Promise<void> setLock(SetLockContext context) override;
+  kj::Promise<void> releaseLocks(ReleaseLocksContext context) override;
 
 private:
   MasterCore& core;
