@@ -21,6 +21,10 @@ void opInit(void* userdata, struct fuse_conn_info* conn) {
   // Cached pages are dropped when attributes show another size or mtime (files are opened
   // with keep_cache, see Filesystem::setCacheFlags).
   if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA) conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
+  // fcntl and flock locks come to us (and so to the master) instead of staying local to
+  // this kernel: they then hold across mounts.
+  if (conn->capable & FUSE_CAP_POSIX_LOCKS) conn->want |= FUSE_CAP_POSIX_LOCKS;
+  if (conn->capable & FUSE_CAP_FLOCK_LOCKS) conn->want |= FUSE_CAP_FLOCK_LOCKS;
 }
 
 void opLookup(fuse_req_t r, fuse_ino_t p, const char* n) { fs(r).lookup(r, p, n); }
@@ -71,6 +75,15 @@ void opStatfs(fuse_req_t r, fuse_ino_t i) { fs(r).statfs(r, i); }
 void opCreate(fuse_req_t r, fuse_ino_t p, const char* n, mode_t m, struct fuse_file_info* fi) {
   fs(r).create(r, p, n, m, fi);
 }
+void opGetlk(fuse_req_t r, fuse_ino_t i, struct fuse_file_info* fi, struct flock* l) {
+  fs(r).getlk(r, i, fi, l);
+}
+void opSetlk(fuse_req_t r, fuse_ino_t i, struct fuse_file_info* fi, struct flock* l, int s) {
+  fs(r).setlk(r, i, fi, l, s);
+}
+void opFlock(fuse_req_t r, fuse_ino_t i, struct fuse_file_info* fi, int op) {
+  fs(r).flock(r, i, fi, op);
+}
 
 struct fuse_lowlevel_ops makeOps() {
   struct fuse_lowlevel_ops ops;
@@ -100,6 +113,9 @@ struct fuse_lowlevel_ops makeOps() {
   ops.fsyncdir = opFsyncdir;
   ops.statfs = opStatfs;
   ops.create = opCreate;
+  ops.getlk = opGetlk;
+  ops.setlk = opSetlk;
+  ops.flock = opFlock;
   return ops;
 }
 

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Integration: fcntl (POSIX, OFD) and flock locks hold across two mounts of one volume
+# (the master keeps them), blocking waits, signals, close, and a killed client's locks.
+# The same checks run first on a local directory, to prove the checks themselves.
+# shellcheck source=../support/cluster.sh
+source "$(dirname "$0")/../support/cluster.sh"
+CHECKS="$(cd "$(dirname "$0")/../support" && pwd)/lock_checks.py"
+
+dfs_init
+LOCAL=$DFS_ROOT/local
+mkdir -p "$LOCAL"
+log "lock checks on a local directory (both sides the same directory)"
+python3 "$CHECKS" "$LOCAL" "$LOCAL" || fail "lock checks fail on a local directory"
+
+start_cluster 3
+A=$DFS_ROOT/mnt-a
+B=$DFS_ROOT/mnt-b
+mount_volume "$A" "attr_timeout=0,entry_timeout=0"
+mount_volume "$B" "attr_timeout=0,entry_timeout=0"
+log "lock checks across two mounts"
+python3 "$CHECKS" "$A" "$B" || fail "lock checks fail across two dfs mounts"
+
+# flock(1): a lock held in mount A makes `flock -n` in mount B fail until it ends.
+echo data >"$A/shell"
+flock "$A/shell" -c "touch $DFS_ROOT/shell.locked; sleep 2" &
+holder=$!
+wait_for_file_exists() { local d=$(( $(now_ms) + 10000 )); until [[ -e $1 ]]; do (( $(now_ms) < d )) || return 1; sleep 0.05; done; }
+wait_for_file_exists "$DFS_ROOT/shell.locked" || fail "flock(1) holder did not start"
+if flock -n "$B/shell" true; then fail "flock -n in B succeeded while A holds the lock"; fi
+start=$(now_ms)
+flock -w 20 "$B/shell" true || fail "flock -w in B did not get the lock after A's ended"
+log "flock -w in B waited $(( $(now_ms) - start )) ms"
+wait "$holder"
+flock -n "$B/shell" true || fail "flock -n in B fails with no holder"
+
+# A client that dies (SIGKILL of its dfs-mount) loses its locks at once: the master sees
+# its connection close and ends its session.
+C=$DFS_ROOT/mnt-c
+mount_volume "$C" "attr_timeout=0,entry_timeout=0"
+echo data >"$C/victim"
+python3 - "$C/victim" >"$DFS_ROOT/victim.out" <<'PY' &
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.lockf(fd, fcntl.LOCK_EX)
+fl = os.open(sys.argv[1], os.O_RDWR)
+fcntl.flock(fl, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(600)
+PY
+victim=$!
+wait_for_file "$DFS_ROOT/victim.out" 20 "$victim"
+try_locks() {  # try_locks PATH: 0 if both an fcntl and a flock lock are free
+  python3 - "$1" <<'PY'
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+try:
+    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+except OSError:
+    sys.exit(1)
+PY
+}
+if try_locks "$B/victim"; then fail "B got the locks while C's process holds them"; fi
+mount_pid=$(_find_mount_pid "$C")
+[[ -n "$mount_pid" ]] || fail "no dfs-mount process for $C"
+kill -KILL "$mount_pid"
+killed=$(now_ms)
+log "killed dfs-mount of C (pid $mount_pid)"
+until try_locks "$B/victim"; do
+  (( $(now_ms) - killed < 10000 )) || fail "B did not get C's locks within 10 s of C's death"
+  sleep 0.1
+done
+log "B got the dead client's locks $(( $(now_ms) - killed )) ms after the kill"
+kill -KILL "$victim" 2>/dev/null || true
+wait "$victim" 2>/dev/null || true
+fusermount3 -uz "$C" || true
+log "PASS"
