@@ -20,16 +20,19 @@ mount_volume "$B" "attr_timeout=0,entry_timeout=0"
 log "lock checks across two mounts"
 python3 "$CHECKS" "$A" "$B" || fail "lock checks fail across two dfs mounts"
 
-# flock(1): a lock held in mount A makes `flock -n` in mount B fail until it ends.
+# flock(1): a lock held in mount A makes `flock -n` in mount B fail until it ends; `flock -w`
+# waits for it longer than the RPC deadline (rpc_timeout=3): waits have none.
 echo data >"$A/shell"
-flock "$A/shell" -c "touch $DFS_ROOT/shell.locked; sleep 2" &
+flock "$A/shell" -c "touch $DFS_ROOT/shell.locked; sleep 4" &
 holder=$!
 wait_for_file_exists() { local d=$(( $(now_ms) + 10000 )); until [[ -e $1 ]]; do (( $(now_ms) < d )) || return 1; sleep 0.05; done; }
 wait_for_file_exists "$DFS_ROOT/shell.locked" || fail "flock(1) holder did not start"
 if flock -n "$B/shell" true; then fail "flock -n in B succeeded while A holds the lock"; fi
 start=$(now_ms)
 flock -w 20 "$B/shell" true || fail "flock -w in B did not get the lock after A's ended"
-log "flock -w in B waited $(( $(now_ms) - start )) ms"
+waited=$(( $(now_ms) - start ))
+log "flock -w in B waited $waited ms"
+(( waited > 3000 )) || fail "flock -w in B returned after $waited ms, before A's lock ended"
 wait "$holder"
 flock -n "$B/shell" true || fail "flock -n in B fails with no holder"
 
