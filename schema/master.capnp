@@ -139,16 +139,20 @@ interface Session {
   getLock @24 (lock :LockRequest) -> (conflict :HeldLock);
   # F_GETLK: the first lock held by another owner that would block `lock` (type read or
   # write), or conflict.type = unlock when `lock` could be granted now.
-  setLock @25 (lock :LockRequest, wait :Bool) -> (err :Int32);
+  setLock @25 (lock :LockRequest, wait :Bool, waitTag :UInt64) -> (err :Int32);
   # F_SETLK(W) / flock(): sets or clears the range for (this session, lock.owner).
   # err: 0 granted; EAGAIN conflict and !wait; EDEADLK waiting would deadlock (fcntl
-  # locks only). With wait the call returns only once the lock is granted; cancelling
-  # the call withdraws the request. All locks of a session end with the session.
-  releaseLocks @26 (ino :UInt64, owner :UInt64, allOwners :Bool, posix :Bool, flock :Bool)
-      -> ();
+  # locks only); EINTR the wait was interrupted (releaseLocks with interruptTag). With
+  # wait the call returns only once the lock is granted; cancelling the call withdraws
+  # the request. waitTag (nonzero, unique in the session) names a wait for interrupting.
+  # All locks and waits of a session end with the session.
+  releaseLocks @26 (ino :UInt64, owner :UInt64, allOwners :Bool, posix :Bool, flock :Bool,
+                    interruptTag :UInt64) -> (interrupted :Bool);
   # Drops this session's locks on `ino` (fcntl ones if posix, flock ones if flock) held by
   # `owner`, or by any of its owners if allOwners: close() drops a process's fcntl locks
   # (FUSE flush), the last close of a file description its flock lock (FUSE release).
+  # interruptTag != 0: also ends the session's pending setLock with that waitTag, which
+  # returns EINTR (interrupted = true), unless it was granted first (interrupted = false).
 }
 
 enum LockType {

@@ -148,6 +148,16 @@ private:
   // owner of OFD locks at close).
   kj::Promise<void> dropLocksAtRelease(uint64_t ino, const struct fuse_file_info& fi,
                                        bool lastOpen);
+  // A blocking lock request in flight, by the tag the master knows it by (lock_ops.cc).
+  struct LockWait;
+  uint64_t nextWaitTag = 1;
+  std::unordered_map<uint64_t, LockWait*> lockWaits;
+  // The kernel interrupted a waiting request: asks the master to end the wait (it then
+  // answers EINTR, or 0 if the lock was granted first); if the master cannot be
+  // reached, stops waiting here.
+  void interruptWait(LockWait& wait);
+  // libfuse's interrupt callback for a waiting request; `data` is its LockWait.
+  static void onLockInterrupt(fuse_req_t req, void* data);
   struct LockedInode {
     bool posix = false;
     bool flock = false;

@@ -1,7 +1,8 @@
 // Filesystem: fcntl (POSIX, OFD) and flock locks. The master holds them, keyed by this
 // mount's session and the kernel's lock owner, so they hold across mounts. A blocking
 // request waits at the master without the RPC deadline; a signal to the waiting process
-// (FUSE interrupt) cancels it and answers EINTR.
+// (FUSE interrupt) ends the wait at the master, which answers EINTR unless it granted
+// the lock first (the caller then has it, exactly as the master says).
 #include "filesystem.h"
 
 #include <kj/debug.h>
@@ -13,19 +14,6 @@ namespace dfs {
 namespace {
 
 constexpr uint64_t kToEof = UINT64_MAX;  // wire: a range that reaches past the end
-
-// A blocking request in flight: the kernel's interrupt cancels the RPC through it.
-struct LockWait {
-  kj::Canceler canceler;
-  bool interrupted = false;
-};
-
-void onInterrupt(fuse_req_t, void* data) {
-  // Runs on the FUSE reader, which is this event loop's thread (fuse_loop.cc).
-  auto* wait = static_cast<LockWait*>(data);
-  wait->interrupted = true;
-  wait->canceler.cancel("interrupted");
-}
 
 kj::Maybe<wire::LockType> typeOf(short type) {
   switch (type) {
@@ -46,6 +34,27 @@ bool rangeOf(const struct flock& lock, uint64_t& start, uint64_t& end) {
 }
 
 }  // namespace
+
+struct Filesystem::LockWait {
+  LockWait(Filesystem& fs, uint64_t ino) : fs(fs), tag(fs.nextWaitTag++), ino(ino) {
+    fs.lockWaits[tag] = this;
+  }
+  ~LockWait() { fs.lockWaits.erase(tag); }
+  KJ_DISALLOW_COPY(LockWait);
+
+  Filesystem& fs;
+  const uint64_t tag;
+  const uint64_t ino;
+  kj::Canceler canceler;  // stops the wait here when the master cannot be asked to
+  bool interrupted = false;
+};
+
+// libfuse's interrupt callback. It runs on the FUSE reader, which is this event loop's
+// thread (fuse_loop.cc), and not after the request was answered.
+void Filesystem::onLockInterrupt(fuse_req_t, void* data) {
+  auto* wait = static_cast<LockWait*>(data);
+  wait->fs.interruptWait(*wait);
+}
 
 void Filesystem::getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi,
                        struct flock* lock) {
@@ -115,7 +124,10 @@ void Filesystem::setLock(fuse_req_t req, uint64_t ino, uint64_t owner, uint32_t 
     (flock ? locked.flock : locked.posix) = true;
   }
   wait = wait && type != wire::LockType::UNLOCK;
-  auto send = [ino, owner, pid, type, start, end, wait, flock](wire::Session::Client& s) {
+  kj::Own<LockWait> waiting;
+  if (wait) waiting = kj::heap<LockWait>(*this, ino);
+  uint64_t tag = wait ? waiting->tag : 0;
+  auto send = [ino, owner, pid, type, start, end, wait, flock, tag](wire::Session::Client& s) {
     auto r = s.setLockRequest();
     auto l = r.initLock();
     l.setIno(ino);
@@ -126,6 +138,7 @@ void Filesystem::setLock(fuse_req_t req, uint64_t ino, uint64_t owner, uint32_t 
     l.setEnd(end);
     l.setFlock(flock);
     r.setWait(wait);
+    r.setWaitTag(tag);
     return r.send();
   };
   auto replyErr = [req](capnp::Response<wire::Session::SetLockResults> r) {
@@ -133,7 +146,6 @@ void Filesystem::setLock(fuse_req_t req, uint64_t ino, uint64_t owner, uint32_t 
   };
   if (!wait) return run(req, master.call(kj::mv(send)).then(kj::mv(replyErr)));
 
-  auto waiting = kj::heap<LockWait>();
   LockWait* w = waiting.get();
   tasks.add(w->canceler.wrap(master.callWaiting(kj::mv(send)))
                 .then(kj::mv(replyErr), [req, w](kj::Exception&& e) {
@@ -143,8 +155,29 @@ void Filesystem::setLock(fuse_req_t req, uint64_t ino, uint64_t owner, uint32_t 
                   fuse_reply_err(req, ENOLCK);
                 })
                 .attach(kj::mv(waiting)));
-  // May call onInterrupt at once if the interrupt came first. The reply above clears it.
-  fuse_req_interrupt_func(req, onInterrupt, w);
+  // Calls onInterrupt at once if the interrupt came first; answering the request clears it.
+  fuse_req_interrupt_func(req, onLockInterrupt, w);
+}
+
+void Filesystem::interruptWait(LockWait& wait) {
+  if (wait.interrupted) return;
+  wait.interrupted = true;
+  uint64_t ino = wait.ino, tag = wait.tag;
+  tasks.add(master
+                .call([ino, tag](wire::Session::Client& s) {
+                  auto r = s.releaseLocksRequest();
+                  r.setIno(ino);
+                  r.setInterruptTag(tag);
+                  return r.send();
+                })
+                .then([](capnp::Response<wire::Session::ReleaseLocksResults>) {
+                  // The wait's own answer follows: EINTR, or 0 if it was granted first.
+                },
+                      [this, tag](kj::Exception&& e) {
+                        KJ_LOG(WARNING, "could not interrupt a lock wait", e.getDescription());
+                        auto it = lockWaits.find(tag);
+                        if (it != lockWaits.end()) it->second->canceler.cancel("interrupted");
+                      }));
 }
 
 kj::Promise<void> Filesystem::dropLocksAtFlush(uint64_t ino, uint64_t owner) {

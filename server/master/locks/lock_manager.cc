@@ -35,7 +35,7 @@ kj::Maybe<FileLock> LockManager::test(uint64_t ino, LockClass cls,
 }
 
 kj::Promise<int> LockManager::set(uint64_t ino, LockClass cls, const FileLock& request,
-                                  bool wait) {
+                                  bool wait, uint64_t tag) {
   checkRequest(request);
   auto& node = inodes[ino];
   auto& set = node.of(cls);
@@ -55,7 +55,7 @@ kj::Promise<int> LockManager::set(uint64_t ino, LockClass cls, const FileLock& r
     }
     auto paf = kj::newPromiseAndFulfiller<int>();
     uint64_t id = nextWaiterId++;
-    node.waiters.push_back(Waiter{id, cls, request, kj::mv(paf.fulfiller)});
+    node.waiters.push_back(Waiter{id, tag, cls, request, kj::mv(paf.fulfiller)});
     // Dropping the promise (the RPC was cancelled) withdraws the request.
     return paf.promise.attach(kj::defer([this, ino, id]() { withdraw(ino, id); }));
   }
@@ -98,6 +98,22 @@ void LockManager::withdraw(uint64_t ino, uint64_t waiterId) {
     }
   }
   dropIfEmpty(ino);
+}
+
+bool LockManager::interrupt(uint64_t session, uint64_t tag) {
+  if (tag == 0) return false;
+  for (auto& entry : inodes) {
+    auto& waiters = entry.second.waiters;
+    for (auto w = waiters.begin(); w != waiters.end(); ++w) {
+      if (w->tag == tag && w->request.owner.session == session) {
+        w->fulfiller->fulfill(EINTR);
+        waiters.erase(w);
+        dropIfEmpty(entry.first);
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 void LockManager::dropIfEmpty(uint64_t ino) {

@@ -25,8 +25,14 @@ public:
   // 0 once granted, EAGAIN when it conflicts and !wait, EDEADLK when waiting (POSIX class
   // only) would close a cycle of owners waiting for each other. With `wait` the promise
   // stays pending until the lock is granted; dropping it withdraws the request. Unlocks
-  // never wait. Malformed requests (start > end) throw.
-  kj::Promise<int> set(uint64_t ino, LockClass cls, const FileLock& request, bool wait);
+  // never wait. Malformed requests (start > end) throw. `tag` (nonzero) names a wait for
+  // interrupt().
+  kj::Promise<int> set(uint64_t ino, LockClass cls, const FileLock& request, bool wait,
+                       uint64_t tag = 0);
+
+  // Ends the pending wait of `session` tagged `tag` (the waiting process got a signal):
+  // its promise resolves to EINTR. Returns false if there is none (already granted).
+  bool interrupt(uint64_t session, uint64_t tag);
 
   // Drops the locks of class `cls` on `ino` held by `owner` (close() of POSIX locks, the
   // last close of a flock'ed file) and wakes waiters.
@@ -44,6 +50,7 @@ public:
 private:
   struct Waiter {
     uint64_t id;
+    uint64_t tag;  // the client's name for it, 0 = none
     LockClass cls;
     FileLock request;
     kj::Own<kj::PromiseFulfiller<int>> fulfiller;

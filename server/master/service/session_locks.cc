@@ -62,7 +62,7 @@ kj::Promise<void> SessionImpl::setLock(SetLockContext context) {
   auto r = p.getLock();
   auto request = decode(sessionId, r);
   bool wait = p.getWait();
-  auto granted = core.locks.set(r.getIno(), classOf(r), request, wait);
+  auto granted = core.locks.set(r.getIno(), classOf(r), request, wait, p.getWaitTag());
   // A waiting call ends when the client cancels it (signal, unmount) or its connection
   // dies: the promise is dropped and the request withdrawn.
   if (wait) context.allowCancellation();
@@ -73,6 +73,9 @@ kj::Promise<void> SessionImpl::releaseLocks(ReleaseLocksContext context) {
   auto p = context.getParams();
   uint64_t ino = p.getIno();
   LockOwner owner{sessionId, p.getOwner()};
+  if (p.getInterruptTag() != 0) {
+    context.getResults().setInterrupted(core.locks.interrupt(sessionId, p.getInterruptTag()));
+  }
   for (auto cls : {LockClass::POSIX, LockClass::FLOCK}) {
     if (!(cls == LockClass::POSIX ? p.getPosix() : p.getFlock())) continue;
     if (p.getAllOwners()) {

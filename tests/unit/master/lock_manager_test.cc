@@ -152,6 +152,23 @@ TEST_F(LockManagerTest, DroppedWaitIsWithdrawn) {
   EXPECT_EQ(locks.heldCount(kIno, LockClass::POSIX), 1u);
 }
 
+TEST_F(LockManagerTest, InterruptEndsOnlyThatWait) {
+  EXPECT_EQ(setNow(C, LockType::WRITE), 0);
+  auto a = locks.set(kIno, LockClass::POSIX, lk(A, LockType::WRITE), true, 1)
+               .eagerlyEvaluate(nullptr);
+  auto b = locks.set(kIno, LockClass::POSIX, lk(B, LockType::WRITE), true, 2)
+               .eagerlyEvaluate(nullptr);
+  EXPECT_FALSE(locks.interrupt(2, 1));  // another session's tag
+  EXPECT_TRUE(locks.interrupt(1, 1));
+  EXPECT_EQ(a.wait(waitScope), EINTR);
+  EXPECT_FALSE(locks.interrupt(1, 1));  // already ended
+  locks.releaseOwner(kIno, LockClass::POSIX, C);
+  EXPECT_EQ(b.wait(waitScope), 0);      // B, not A, holds the lock
+  EXPECT_FALSE(locks.interrupt(1, 2));  // granted: too late to interrupt
+  EXPECT_EQ(locks.heldCount(kIno, LockClass::POSIX), 1u);
+  EXPECT_EQ(setNow(A, LockType::READ), EAGAIN);
+}
+
 TEST_F(LockManagerTest, DeadlockIsDetected) {
   // A holds 0-9 and waits for B's 10-19; B asking for A's range would wait forever.
   EXPECT_EQ(setNow(A, LockType::WRITE, 0, 9), 0);

@@ -82,6 +82,19 @@ TEST_F(ServiceLocksTest, ContendCancelAndSessionEnd) {
   turns();
   EXPECT_EQ(core.locks.waiterCount(), 0u);
 
+  {
+    auto req = setLock(b, 1, wire::LockType::WRITE, true);
+    req.setWaitTag(9);
+    auto tagged = req.send();
+    turns();
+    auto intr = b.releaseLocksRequest();
+    intr.setIno(7);
+    intr.setInterruptTag(9);
+    EXPECT_TRUE(intr.send().wait(waitScope).getInterrupted());
+    EXPECT_EQ(tagged.wait(waitScope).getErr(), EINTR);
+    EXPECT_EQ(core.locks.waiterCount(), 0u);
+  }
+
   auto waiting = setLock(b, 2, wire::LockType::WRITE, true).send();
   turns();
   EXPECT_FALSE(waiting.poll(waitScope));
