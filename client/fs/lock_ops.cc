@@ -155,7 +155,7 @@ void Filesystem::setLock(fuse_req_t req, uint64_t ino, uint64_t owner, uint32_t 
                   fuse_reply_err(req, ENOLCK);
                 })
                 .attach(kj::mv(waiting)));
-  // Calls onInterrupt at once if the interrupt came first; answering the request clears it.
+  // Calls onLockInterrupt at once if the interrupt came first; the answer unregisters it.
   fuse_req_interrupt_func(req, onLockInterrupt, w);
 }
 

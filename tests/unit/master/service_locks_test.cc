@@ -116,5 +116,34 @@ TEST_F(ServiceLocksTest, ContendCancelAndSessionEnd) {
   EXPECT_ANY_THROW(bad.send().wait(waitScope));
 }
 
+TEST_F(ServiceLocksTest, DeadConnectionEndsWaitsAndLocks) {
+  auto b = mount();
+  // A second client on its own connection: it holds a lock on ino 7 and waits on ino 8.
+  auto pipe2 = kj::newTwoWayPipe();
+  capnp::TwoPartyClient server2(*pipe2.ends[0], kj::heap<MasterImpl>(core),
+                                capnp::rpc::twoparty::Side::SERVER);
+  auto client2 = kj::heap<capnp::TwoPartyClient>(*pipe2.ends[1]);
+  auto req = client2->bootstrap().castAs<wire::Master>().mountRequest();
+  req.setVolume("default");
+  auto a = req.send().wait(waitScope).getSession();
+  EXPECT_EQ(setLock(a, 1, wire::LockType::WRITE, false).send().wait(waitScope).getErr(), 0);
+  auto held = setLock(b, 2, wire::LockType::WRITE, false);  // B's other owner: no cycle
+  held.getLock().setIno(8);
+  EXPECT_EQ(held.send().wait(waitScope).getErr(), 0);
+  auto aWaits = setLock(a, 1, wire::LockType::WRITE, true);
+  aWaits.getLock().setIno(8);
+  auto pendingA = aWaits.send();
+  auto bWaits = setLock(b, 1, wire::LockType::WRITE, true).send();
+  turns();
+  EXPECT_EQ(core.locks.waiterCount(), 2u);
+
+  // A's process dies: the master sees its connection end with a call still waiting.
+  pipe2.ends[1]->shutdownWrite();
+  EXPECT_EQ(bWaits.wait(waitScope).getErr(), 0);  // A's lock on 7 passed to B
+  turns();
+  EXPECT_EQ(core.locks.waiterCount(), 0u);
+  EXPECT_EQ(core.locks.heldCount(7, LockClass::POSIX), 1u);
+}
+
 }  // namespace
 }  // namespace dfs
