@@ -77,4 +77,53 @@ log "B got the dead client's locks $(( $(now_ms) - killed )) ms after the kill"
 kill -KILL "$victim" 2>/dev/null || true
 wait "$victim" 2>/dev/null || true
 fusermount3 -uz "$C" || true
+
+# A wait in progress when the master goes away fails with ENOLCK (the mount's session and
+# its locks are gone), and the mount works again once the master is back.
+echo data >"$A/lost"
+python3 - "$A/lost" >"$DFS_ROOT/lost-holder.out" <<'PY' &
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.lockf(fd, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(600)
+PY
+lost_holder=$!
+wait_for_file "$DFS_ROOT/lost-holder.out" 20 "$lost_holder"
+python3 - "$B/lost" >"$DFS_ROOT/lost-waiter.out" 2>&1 <<'PY' &
+import errno, fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+print("waiting", flush=True)
+try:
+    fcntl.lockf(fd, fcntl.LOCK_EX)
+    print("granted", flush=True)
+except OSError as e:
+    print(errno.errorcode.get(e.errno, e.errno), flush=True)
+PY
+lost_waiter=$!
+wait_for_file "$DFS_ROOT/lost-waiter.out" 20 "$lost_waiter"
+sleep 0.5
+kill_master
+deadline=$(( $(now_ms) + 10000 ))
+while kill -0 "$lost_waiter" 2>/dev/null; do
+  (( $(now_ms) < deadline )) || fail "the waiter still waits 10 s after the master died"
+  sleep 0.1
+done
+wait "$lost_waiter" || true
+assert_eq "ENOLCK" "$(tail -n 1 "$DFS_ROOT/lost-waiter.out")" "a wait cut off by the master's death"
+kill -KILL "$lost_holder" 2>/dev/null || true
+wait "$lost_holder" 2>/dev/null || true
+restart_master
+python3 - "$B/lost" <<'PY' || fail "B cannot lock after the master came back"
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+for _ in range(100):  # the mount reconnects at its next call
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        break
+    except OSError:
+        time.sleep(0.1)
+else:
+    sys.exit(1)
+PY
 log "PASS"
