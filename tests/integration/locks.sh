@@ -25,7 +25,13 @@ python3 "$CHECKS" "$A" "$B" || fail "lock checks fail across two dfs mounts"
 echo data >"$A/shell"
 flock "$A/shell" -c "touch $DFS_ROOT/shell.locked; sleep 4" &
 holder=$!
-wait_for_file_exists() { local d=$(( $(now_ms) + 10000 )); until [[ -e $1 ]]; do (( $(now_ms) < d )) || return 1; sleep 0.05; done; }
+wait_for_file_exists() {  # wait_for_file_exists FILE: up to 10 s
+  local deadline=$(( $(now_ms) + 10000 ))
+  until [[ -e $1 ]]; do
+    (( $(now_ms) < deadline )) || return 1
+    sleep 0.05
+  done
+}
 wait_for_file_exists "$DFS_ROOT/shell.locked" || fail "flock(1) holder did not start"
 if flock -n "$B/shell" true; then fail "flock -n in B succeeded while A holds the lock"; fi
 start=$(now_ms)

@@ -106,6 +106,19 @@ class Holder:
         self.p.wait(timeout=30)
 
 
+def wait_blocked_in_fcntl(pid, timeout=5.0):
+    """Waits until process `pid` sleeps in fcntl() (x86_64: 72, aarch64: 25)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/syscall") as f:
+                if f.read().split()[0] in ("72", "25"):
+                    return
+        except (OSError, IndexError):
+            pass
+        time.sleep(0.05)
+
+
 class Interrupted(Exception):
     pass
 
@@ -196,7 +209,8 @@ def run_checks(dir_a, dir_b):
     check(setlk(fd, fcntl.F_WRLCK, 10, 10) == 0, "B locks 10-19")
     h = Holder(a, "posix", "w", 0, 10)
     h.send("lockw 10 10", wait=False)
-    time.sleep(0.5)
+    wait_blocked_in_fcntl(h.p.pid)
+    time.sleep(0.2)
     check(setlk(fd, fcntl.F_WRLCK, 0, 10, fcntl.F_SETLKW) == errno.EDEADLK,
           "a wait that closes a cycle fails with EDEADLK")
     check(setlk(fd, fcntl.F_UNLCK) == 0, "unlock")
