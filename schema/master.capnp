@@ -159,10 +159,23 @@ interface Session {
   removeXattr @23 (ino :UInt64, name :Data, requestId :UInt64) -> (err :Int32);
   # ENODATA if absent (removing an absent ACL succeeds, as on ext4).
 
-  # @24..@26 belong to another branch; placeholders keep the ordinals sequential.
-  reserved24 @24 () -> ();
-  reserved25 @25 () -> ();
-  reserved26 @26 () -> ();
+  getLock @24 (lock :LockRequest) -> (conflict :HeldLock);
+  # F_GETLK: the first lock held by another owner that would block `lock` (type read or
+  # write), or conflict.type = unlock when `lock` could be granted now.
+  setLock @25 (lock :LockRequest, wait :Bool, waitTag :UInt64) -> (err :Int32);
+  # F_SETLK(W) / flock(): sets or clears the range for (this session, lock.owner).
+  # err: 0 granted; EAGAIN conflict and !wait; EDEADLK waiting would deadlock (fcntl
+  # locks only); EINTR the wait was interrupted (releaseLocks with interruptTag). With
+  # wait the call returns only once the lock is granted; cancelling the call withdraws
+  # the request. waitTag (nonzero, unique in the session) names a wait for interrupting.
+  # All locks and waits of a session end with the session.
+  releaseLocks @26 (ino :UInt64, owner :UInt64, allOwners :Bool, posix :Bool, flock :Bool,
+                    interruptTag :UInt64) -> (interrupted :Bool);
+  # Drops this session's locks on `ino` (fcntl ones if posix, flock ones if flock) held by
+  # `owner`, or by any of its owners if allOwners: close() drops a process's fcntl locks
+  # (FUSE flush), the last close of a file description its flock lock (FUSE release).
+  # interruptTag != 0: also ends the session's pending setLock with that waitTag, which
+  # returns EINTR (interrupted = true), unless it was granted first (interrupted = false).
 
   fallocate @27 (ino :UInt64, mode :UInt32, offset :UInt64, length :UInt64,
                  requestId :UInt64) -> (err :Int32, attr :Common.Attr);
@@ -193,6 +206,32 @@ interface CacheClient {
 struct EntryName {
   parent @0 :UInt64;
   name @1 :Data;
+}
+
+enum LockType {
+  unlock @0;
+  read @1;
+  write @2;
+}
+
+struct LockRequest {
+  # One fcntl (POSIX, incl. OFD) or flock lock request. Byte range [start, end], end
+  # inclusive; end = 0xffffffffffffffff reaches past the end of the file. flock locks are
+  # whole-file locks of their own class: they never conflict with fcntl locks.
+  ino @0 :UInt64;
+  owner @1 :UInt64;     # the kernel's lock owner id (per process, or per open file for OFD/flock)
+  pid @2 :UInt32;       # the requesting process, reported by getLock to others
+  type @3 :LockType;
+  start @4 :UInt64;
+  end @5 :UInt64;
+  flock @6 :Bool;
+}
+
+struct HeldLock {
+  type @0 :LockType;
+  start @1 :UInt64;
+  end @2 :UInt64;       # inclusive, as in LockRequest
+  pid @3 :UInt32;
 }
 
 struct CommitExtent {

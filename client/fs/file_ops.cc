@@ -168,7 +168,12 @@ kj::Promise<void> Filesystem::openAtMaster(uint64_t ino) {
 }
 
 void Filesystem::flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi) {
-  run(req, commitOwn(toMaster(ino)).then([req]() { fuse_reply_err(req, 0); }));
+  uint64_t i = toMaster(ino);
+  // close() also drops the closing process's fcntl locks (done even if the flush fails).
+  auto work = kj::heapArrayBuilder<kj::Promise<void>>(2);
+  work.add(commitOwn(i));
+  work.add(dropLocksAtFlush(i, fi->lock_owner));
+  run(req, kj::joinPromises(work.finish()).then([req]() { fuse_reply_err(req, 0); }));
 }
 
 void Filesystem::fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info* fi) {
@@ -201,8 +206,12 @@ kj::Promise<void> Filesystem::syncMaster() {
 void Filesystem::release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi) {
   // close() already flushed (FUSE flush); nothing can report an error of release, so the
   // kernel is answered at once and the commit of leftovers + master release follow.
+  uint64_t i = toMaster(ino);
+  bool lastOpen = false;
+  KJ_IF_MAYBE(f, findOpen(i)) { lastOpen = f->opens == 1; }
   fuse_reply_err(req, 0);
-  background.add(releaseOpen(toMaster(ino)));
+  background.add(dropLocksAtRelease(i, *fi, lastOpen));
+  background.add(releaseOpen(i));
 }
 
 }  // namespace dfs

@@ -65,6 +65,11 @@ public:
   void lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, struct fuse_file_info* fi);
   void copyFileRange(fuse_req_t req, fuse_ino_t inoIn, off_t offIn, fuse_ino_t inoOut,
                      off_t offOut, size_t len, int flags);
+  // File locks, held by the master so all mounts see them (fs/lock_ops.cc).
+  void getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi, struct flock* lock);
+  void setlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi, struct flock* lock,
+             int sleep);
+  void flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi, int op);
 
   // Directory operations (fs/dir_ops.cc).
   void opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi);
@@ -227,6 +232,35 @@ private:
                                    uint64_t window, kj::Maybe<kj::Own<HoleScan>> scan);
   // Registers one open of `ino` at the master (paired with a release in releaseOpen).
   kj::Promise<void> openAtMaster(uint64_t ino);
+
+  // Sends one setLock and replies 0 or the errno. A waiting one has no deadline and ends
+  // with EINTR when the kernel interrupts the request (a signal to the caller).
+  void setLock(fuse_req_t req, uint64_t ino, uint64_t owner, uint32_t pid, wire::LockType type,
+               uint64_t start, uint64_t end, bool wait, bool flock);
+  // close() of a file: drops the fcntl locks of `owner` (the closing process) on `ino`.
+  // Resolves when the master did; never fails. Free when this mount never locked `ino`.
+  kj::Promise<void> dropLocksAtFlush(uint64_t ino, uint64_t owner);
+  // Last close of a file description: drops its flock lock (fi.flock_release); at the last
+  // close of `ino` in this mount also every fcntl lock on it (the kernel never names the
+  // owner of OFD locks at close).
+  kj::Promise<void> dropLocksAtRelease(uint64_t ino, const struct fuse_file_info& fi,
+                                       bool lastOpen);
+  // A blocking lock request in flight, by the tag the master knows it by (lock_ops.cc).
+  struct LockWait;
+  uint64_t nextWaitTag = 1;
+  std::unordered_map<uint64_t, LockWait*> lockWaits;
+  // The kernel interrupted a waiting request: asks the master to end the wait (it then
+  // answers EINTR, or 0 if the lock was granted first); if the master cannot be
+  // reached, stops waiting here.
+  void interruptWait(LockWait& wait);
+  // libfuse's interrupt callback for a waiting request; `data` is its LockWait.
+  static void onLockInterrupt(fuse_req_t req, void* data);
+  struct LockedInode {
+    bool posix = false;
+    bool flock = false;
+  };
+  // Inodes this mount has set locks on (so close() only calls the master when needed).
+  std::unordered_map<uint64_t, LockedInode> lockedInodes;
 
   struct Counters {
     uint64_t bytesRead = 0;     // returned to read() calls

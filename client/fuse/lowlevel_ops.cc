@@ -29,6 +29,10 @@ void opInit(void* userdata, struct fuse_conn_info* conn) {
     conn->want |= FUSE_CAP_POSIX_ACL | FUSE_CAP_DONT_MASK;
     static_cast<Filesystem*>(userdata)->setUmaskToMaster(true);
   }
+  // fcntl and flock locks come to us (and so to the master) instead of staying local to
+  // this kernel: they then hold across mounts.
+  if (conn->capable & FUSE_CAP_POSIX_LOCKS) conn->want |= FUSE_CAP_POSIX_LOCKS;
+  if (conn->capable & FUSE_CAP_FLOCK_LOCKS) conn->want |= FUSE_CAP_FLOCK_LOCKS;
 }
 
 void opLookup(fuse_req_t r, fuse_ino_t p, const char* n) { fs(r).lookup(r, p, n); }
@@ -98,6 +102,15 @@ void opCopyFileRange(fuse_req_t r, fuse_ino_t in, off_t offIn, struct fuse_file_
                      int flags) {
   fs(r).copyFileRange(r, in, offIn, out, offOut, len, flags);
 }
+void opGetlk(fuse_req_t r, fuse_ino_t i, struct fuse_file_info* fi, struct flock* l) {
+  fs(r).getlk(r, i, fi, l);
+}
+void opSetlk(fuse_req_t r, fuse_ino_t i, struct fuse_file_info* fi, struct flock* l, int s) {
+  fs(r).setlk(r, i, fi, l, s);
+}
+void opFlock(fuse_req_t r, fuse_ino_t i, struct fuse_file_info* fi, int op) {
+  fs(r).flock(r, i, fi, op);
+}
 
 struct fuse_lowlevel_ops makeOps() {
   struct fuse_lowlevel_ops ops;
@@ -134,6 +147,9 @@ struct fuse_lowlevel_ops makeOps() {
   ops.getxattr = opGetxattr;
   ops.listxattr = opListxattr;
   ops.removexattr = opRemovexattr;
+  ops.getlk = opGetlk;
+  ops.setlk = opSetlk;
+  ops.flock = opFlock;
   return ops;
 }
 

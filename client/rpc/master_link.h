@@ -38,6 +38,22 @@ public:
         .attach(kj::defer([this, start]() { stats.finished(timer.now() - start); }));
   }
 
+  // Like call(), but without the deadline: for calls that may wait as long as they must
+  // (a blocking lock). They end when answered, when the connection fails (DISCONNECTED),
+  // or when the caller drops the returned promise (which cancels the call at the master).
+  template <typename Fn>
+  auto callWaiting(Fn&& fn) -> typename PromiseOf<decltype(fn(kj::instance<wire::Session::Client&>()))>::Type {
+    using P = typename PromiseOf<decltype(fn(kj::instance<wire::Session::Client&>()))>::Type;
+    uint64_t gen;
+    auto work = getSession(gen).then(
+        [fn = kj::fwd<Fn>(fn)](wire::Session::Client session) mutable { return fn(session); });
+    return P(kj::mv(work)).catch_([this, gen](kj::Exception&& e) -> P {
+      stats.failed();
+      if (e.getType() == kj::Exception::Type::DISCONNECTED) reset(gen);
+      return kj::mv(e);
+    });
+  }
+
   // Connects and mounts now; throws with a readable message on failure.
   kj::Promise<void> connectNow();
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "server/master/gc/gc.h"
+#include "server/master/locks/lock_manager.h"
 #include "server/master/namespace/open_files.h"
 #include "server/master/nodes/node_registry.h"
 #include "server/master/placement/placement.h"
@@ -50,6 +51,7 @@ public:
   SessionRegistry sessions;
   CacheWatch cacheWatch;  // what quorum mounts cache; invalidations on change
   OpenFiles openFiles;  // files held open by any session (orphans live while open)
+  LockManager locks;    // fcntl and flock locks of all sessions (memory only)
   BlockGc gc;
   ReplicationManager replication;
   BlockReports reports;

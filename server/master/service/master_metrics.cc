@@ -12,7 +12,8 @@ const char* const kMethodNames[] = {
     "readlink", "link",    "unlink",     "rmdir",          "rename", "readdir",
     "statfs",  "getExtents", "allocateBlocks", "commit",   "ping",   "open",
     "release", "mount",    "registerNode", "heartbeat", "sync",   "fallocate",
-    "copyRange", "setXattr", "getXattr", "listXattr", "removeXattr"};
+    "copyRange", "setXattr", "getXattr", "listXattr", "removeXattr", "getLock",
+    "setLock", "releaseLocks"};
 static_assert(sizeof(kMethodNames) / sizeof(kMethodNames[0]) ==
                   static_cast<size_t>(RpcMethod::COUNT_),
               "one name per RpcMethod");

@@ -22,6 +22,7 @@ SessionImpl::SessionImpl(MasterCore& core, Volume volumeIn, kj::StringPtr client
 
 SessionImpl::~SessionImpl() noexcept(false) {
   core.sessions.remove(sessionId);
+  core.locks.releaseSession(sessionId);  // wakes whoever waited for this mount's locks
   auto held = kj::mv(opens);
   for (auto& entry : held) {
     for (uint32_t i = 0; i < entry.second; ++i) {

@@ -46,6 +46,10 @@ public:
   kj::Promise<void> getXattr(GetXattrContext context) override;
   kj::Promise<void> listXattr(ListXattrContext context) override;
   kj::Promise<void> removeXattr(RemoveXattrContext context) override;
+  // File locks (session_locks.cc), held in core.locks under (sessionId, owner).
+  kj::Promise<void> getLock(GetLockContext context) override;
+  kj::Promise<void> setLock(SetLockContext context) override;
+  kj::Promise<void> releaseLocks(ReleaseLocksContext context) override;
 
 private:
   MasterCore& core;
