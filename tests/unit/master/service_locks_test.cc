@@ -1,31 +1,14 @@
 // The lock calls over in-process RPC: two sessions contend, a cancelled wait is withdrawn
 // at the master, and a session's end hands its locks to the waiter.
-#include "server/master/service/master_impl.h"
-#include "server/master/store/memory_store.h"
-#include <capnp/rpc-twoparty.h>
-#include <gtest/gtest.h>
-#include <kj/async-io.h>
-#include <kj/timer.h>
+#include "tests/unit/master/service_fixture.h"
 #include <cerrno>
 
 namespace dfs {
 namespace {
 
-class ServiceLocksTest : public ::testing::Test {
+class ServiceLocksTest : public ServiceFixture {
 protected:
-  ServiceLocksTest()
-      : waitScope(loop), timer(kj::origin<kj::TimePoint>()), store(newMemoryStore()),
-        core(*store, clock, timer, MasterConfig{}), pipe(kj::newTwoWayPipe()),
-        server(*pipe.ends[0], kj::heap<MasterImpl>(core), capnp::rpc::twoparty::Side::SERVER),
-        client(*pipe.ends[1]), master(client.bootstrap().castAs<wire::Master>()) {}
-  ~ServiceLocksTest() noexcept override {}
-
-  wire::Session::Client mount() {
-    auto req = master.mountRequest();
-    req.setVolume("default");
-    req.setClientName("test");
-    return req.send().wait(waitScope).getSession();
-  }
+  wire::Session::Client mount() { return mountDefault(); }
 
   capnp::Request<wire::Session::SetLockParams, wire::Session::SetLockResults> setLock(
       wire::Session::Client& s, uint64_t owner, wire::LockType type, bool wait) {
@@ -44,17 +27,6 @@ protected:
   void turns() {
     for (int i = 0; i < 20; ++i) kj::evalLater([]() {}).wait(waitScope);
   }
-
-  kj::EventLoop loop;
-  kj::WaitScope waitScope;
-  kj::TimerImpl timer;
-  ManualClock clock;
-  kj::Own<MetaStore> store;
-  MasterCore core;
-  kj::TwoWayPipe pipe;
-  capnp::TwoPartyClient server;
-  capnp::TwoPartyClient client;
-  wire::Master::Client master;
 };
 
 TEST_F(ServiceLocksTest, ContendCancelAndSessionEnd) {
