@@ -193,6 +193,10 @@ interface Session {
   # min(length, sizeIn - offsetIn) bytes (0 at or past the source's end), grows the
   # destination's size and sets its mtime/ctime. Overlapping ranges of one file: EINVAL.
   # attr is the destination's.
+
+  touchAtime @29 (ino :UInt64) -> (err :Int32, updated :Bool, attr :Common.Attr);
+  # A read of `ino` under relatime rules: atime becomes now if it is not later than mtime
+  # or ctime, or is a day old (updated = true); nothing else changes (not ctime).
 }
 
 interface CacheClient {

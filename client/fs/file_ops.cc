@@ -77,6 +77,7 @@ void Filesystem::read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
   KJ_IF_MAYBE(f, findOpen(i)) {
     // Strong: every read sees what other mounts committed up to now.
     if (strongMount()) f->data->invalidateExtents();
+    readAccess(*f);
     run(req, f->data->read(off, size).then([this, req](kj::Array<kj::byte> data) {
       counters.bytesRead += data.size();
       fuse_reply_buf(req, reinterpret_cast<const char*>(data.begin()), data.size());
@@ -108,6 +109,27 @@ void Filesystem::write(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t s
   } else {
     fuse_reply_err(req, EBADF);
   }
+}
+
+void Filesystem::readAccess(OpenFile& f) {
+  if (noatime || !f.atimeDue) return;
+  f.atimeDue = false;
+  uint64_t ino = f.ino;
+  background.add(master
+                     .call([ino](wire::Session::Client& s) {
+                       auto r = s.touchAtimeRequest();
+                       r.setIno(ino);
+                       return r.send();
+                     })
+                     .then([this, ino](capnp::Response<wire::Session::TouchAtimeResults> r)
+                               -> kj::Promise<void> {
+                       if (r.getErr() != 0 || !r.getUpdated()) return kj::READY_NOW;
+                       changedHere(ino);
+                       return refreshOwnAttrs(ino);
+                     })
+                     .catch_([](kj::Exception&& e) {
+                       KJ_LOG(WARNING, "atime update failed", e.getDescription());
+                     }));
 }
 
 bool Filesystem::strongMount() const {

@@ -41,6 +41,7 @@ Filesystem::Filesystem(kj::AsyncIoProvider& io, kj::Timer& timer, const MountOpt
       ctx{master, chunks, cache, fetcher, timer, readaheadMax(options)},
       tasks(*this),
       background(*this) {
+  noatime = options.noatime;
   master.setCacheClient(makeCacheCallbacks());
   // A lost session: the master no longer knows what this mount cached, so listings
   // cannot be trusted (the kernel's caches expire within their times).
@@ -167,6 +168,7 @@ Filesystem::OpenFile& Filesystem::retainOpen(uint64_t ino) {
     it = openFiles.emplace(ino, kj::mv(f)).first;
   }
   it->second->opens++;
+  it->second->atimeDue = true;
   return *it->second;
 }
 

@@ -119,6 +119,7 @@ private:
   struct OpenFile {
     uint64_t ino;
     uint32_t opens = 0;
+    bool atimeDue = true;  // a read since the last open still has to move atime (relatime)
     kj::Own<FileData> data;
   };
   struct DirHandle {
@@ -225,6 +226,10 @@ private:
   // flushIfOpen for flush/fsync: if anything was committed, the kernel's cached
   // attributes of the file are dropped before the call returns (mtime moved).
   kj::Promise<void> commitOwn(uint64_t ino);
+  // The first read after an open moves atime at the master by relatime rules (unless
+  // noatime); in the background, the read does not wait.
+  void readAccess(OpenFile& f);
+  bool noatime = false;
   // SEEK_DATA (data) / SEEK_HOLE offset at or after `off` from the master's extent map
   // (HoleScan), fetched in windows from `from`, `window` bytes (doubling); -errno on
   // failure (ENXIO at or past the end). `scan` is made from the first reply's size.

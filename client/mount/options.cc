@@ -107,6 +107,9 @@ kj::Maybe<kj::String> applyOption(kj::StringPtr opt, MountOptions& out) {
     } else {
       return kj::str("bad consistency (strong|quorum|eventual): ", value);
     }
+  } else if (key == "noatime" || key == "relatime") {
+    out.noatime = key == "noatime";
+    out.fuseOptions.add(kj::str(opt));
   } else if (key == "allow_other" || key == "allow_root" || key == "default_permissions" ||
              key == "ro" || key == "rw" || key == "noatime" || key == "relatime" ||
              key == "nosuid" || key == "suid" || key == "nodev" || key == "dev" ||

@@ -29,6 +29,7 @@ struct MountOptions {
   uint64_t cacheDirBytes = 1ull << 30;          // bound of cacheDir
   bool readahead = true;                        // prefetch ahead of sequential reads
   uint64_t dirCacheEntries = 200000;            // directory listing cache (quorum); 0: off
+  bool noatime = false;                         // reads never move atime (else relatime)
   kj::String metricsListen;                     // serve /metrics here (HOST:PORT); empty: off
   kj::String metricsPortFile;                   // write the bound metrics port here
   kj::Vector<kj::String> fuseOptions;           // passed through to libfuse / the kernel

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """POSIX checks run on a directory (a local one first, to prove the checks, then a dfs mount):
 readdir stable under concurrent creates/deletes, telldir/seekdir, set-ID bits cleared by
-a non-owner's write and by chown, shared writable mmap + msync seen after close/reopen.
+a non-owner's write and by chown, shared writable mmap + msync seen after close/reopen, atime by relatime rules.
 Usage: posix_checks.py DIR [OTHER_VIEW_OF_DIR]"""
 import ctypes, ctypes.util, mmap, os, stat, subprocess, sys, threading, time
 
@@ -103,4 +103,20 @@ with open(os.path.join(other, "mm"), "rb") as f:
     data = f.read()
 check(data[100:105] == b"hello" and data[60000:60005] == b"world",
       "the other view does not see the mapped writes after msync and close")
+# --- atime, relatime: a read moves an atime not later than mtime; a second read does not ---
+at = os.path.join(d, "at")
+with open(at, "w") as f:
+    f.write("data")
+past = time.time_ns() - 3600 * 10**9
+os.utime(at, ns=(past - 10**9, past))  # atime older than mtime
+with open(os.path.join(other, "at")) as f:
+    f.read()
+time.sleep(0.5)  # dfs moves atime in the background of the read
+a1 = os.stat(at).st_atime_ns
+check(a1 > past, "a read did not move an atime older than mtime (relatime)")
+with open(os.path.join(other, "at")) as f:
+    f.read()
+time.sleep(0.5)
+check(os.stat(at).st_atime_ns == a1, "a second read moved atime again (relatime)")
+
 print("posix checks OK:", d)

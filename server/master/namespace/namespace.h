@@ -65,6 +65,9 @@ public:
   int lookup(uint64_t parent, BytesPtr name, Inode& out);
   int getAttr(uint64_t ino, Inode& out);
   int readlink(uint64_t ino, Bytes& target);
+  // A read under relatime: atime = now if atime <= mtime, atime <= ctime or atime is a day
+  // old (`updated` says whether it moved). Nothing else changes.
+  int touchAtime(uint64_t ino, Inode& out, bool& updated);
   // Truncate/extend, chmod (type bits kept), chown, utimes. ctime always moves.
   int setAttr(const SetAttrArgs& args, Inode& out);
 

@@ -50,6 +50,7 @@ public:
   kj::Promise<void> getLock(GetLockContext context) override;
   kj::Promise<void> setLock(SetLockContext context) override;
   kj::Promise<void> releaseLocks(ReleaseLocksContext context) override;
+  kj::Promise<void> touchAtime(TouchAtimeContext context) override;
 
 private:
   MasterCore& core;
