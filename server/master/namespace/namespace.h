@@ -81,10 +81,13 @@ public:
   int symlink(uint64_t parent, BytesPtr name, BytesPtr target, uint32_t uid, uint32_t gid,
               Inode& out);
   int link(uint64_t ino, uint64_t newParent, BytesPtr newName, Inode& out);
-  int unlink(uint64_t parent, BytesPtr name);
-  int rmdir(uint64_t parent, BytesPtr name);
+  // On success `removedIno` (if given) gets the inode the name referred to.
+  int unlink(uint64_t parent, BytesPtr name, uint64_t* removedIno = nullptr);
+  int rmdir(uint64_t parent, BytesPtr name, uint64_t* removedIno = nullptr);
+  // On success `movedIno` gets the inode moved, `replacedIno` the one newName referred to
+  // before (0 if none).
   int rename(uint64_t parent, BytesPtr name, uint64_t newParent, BytesPtr newName,
-             uint32_t flags);
+             uint32_t flags, uint64_t* movedIno = nullptr, uint64_t* replacedIno = nullptr);
 
   // Extended attributes (xattr.cc). Names: see validateXattrName. setXattr flags:
   // XATTR_CREATE (EEXIST if present) / XATTR_REPLACE (ENODATA if absent). Values above
@@ -152,7 +155,7 @@ private:
   // Mode and ACLs of a new inode in `dir` (acl_inherit.cc): default ACL inheritance or
   // the umask. Writes the new inode's ACL xattrs into `t`.
   void inheritAcls(Txn& t, const Inode& dir, Inode& node, kj::Maybe<uint32_t> umask);
-  int removeEntry(uint64_t parent, BytesPtr name, bool dir);
+  int removeEntry(uint64_t parent, BytesPtr name, bool dir, uint64_t* removedIno);
   // True if directory `ancestor` is `dir` or one of its ancestors (walks parent links).
   bool isAncestor(uint64_t ancestor, uint64_t dir);
   Txn txn();

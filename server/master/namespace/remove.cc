@@ -6,7 +6,8 @@
 
 namespace dfs {
 
-int Namespace::removeEntry(uint64_t parent, BytesPtr name, bool wantDir) {
+int Namespace::removeEntry(uint64_t parent, BytesPtr name, bool wantDir,
+                           uint64_t* removedIno) {
   int err = validateName(name);
   if (err != 0) return err;
   auto t = txn();
@@ -32,10 +33,15 @@ int Namespace::removeEntry(uint64_t parent, BytesPtr name, bool wantDir) {
   t.delDirent(parent, name);
   dir->mtimeNs = dir->ctimeNs = t.now();
   t.commit();
+  if (removedIno != nullptr) *removedIno = childIno;
   return 0;
 }
 
-int Namespace::unlink(uint64_t parent, BytesPtr name) { return removeEntry(parent, name, false); }
-int Namespace::rmdir(uint64_t parent, BytesPtr name) { return removeEntry(parent, name, true); }
+int Namespace::unlink(uint64_t parent, BytesPtr name, uint64_t* removedIno) {
+  return removeEntry(parent, name, false, removedIno);
+}
+int Namespace::rmdir(uint64_t parent, BytesPtr name, uint64_t* removedIno) {
+  return removeEntry(parent, name, true, removedIno);
+}
 
 }  // namespace dfs

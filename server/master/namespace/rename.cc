@@ -7,7 +7,7 @@
 namespace dfs {
 
 int Namespace::rename(uint64_t parent, BytesPtr name, uint64_t newParent, BytesPtr newName,
-                      uint32_t flags) {
+                      uint32_t flags, uint64_t* movedIno, uint64_t* replacedIno) {
   if ((flags & ~(kRenameNoReplace | kRenameExchange)) != 0) return EINVAL;
   if (flags == (kRenameNoReplace | kRenameExchange)) return EINVAL;
   int err = validateName(name);
@@ -85,7 +85,10 @@ int Namespace::rename(uint64_t parent, BytesPtr name, uint64_t newParent, BytesP
   }
   srcDir->mtimeNs = srcDir->ctimeNs = now;
   dstDir->mtimeNs = dstDir->ctimeNs = now;
+  uint64_t moved = src->ino, replaced = dst == nullptr ? 0 : dst->ino;
   t.commit();
+  if (movedIno != nullptr) *movedIno = moved;
+  if (replacedIno != nullptr) *replacedIno = replaced;
   return 0;
 }
 

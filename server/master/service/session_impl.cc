@@ -69,11 +69,6 @@ kj::Promise<void> SessionImpl::changed(const CacheChange& change) {
   return core.cacheWatch.changed(sessionId, change);
 }
 
-uint64_t SessionImpl::inoOf(uint64_t parent, BytesPtr name) {
-  Inode node;
-  return ns.lookup(parent, name, node) == 0 ? node.ino : 0;
-}
-
 void SessionImpl::releaseOne(uint64_t ino) {
   auto it = opens.find(ino);
   if (it == opens.end()) return;
@@ -192,8 +187,8 @@ kj::Promise<void> SessionImpl::link(LinkContext context) {
 kj::Promise<void> SessionImpl::unlink(UnlinkContext context) {
   RpcScope rpcScope(core.rpcMetrics, RpcMethod::UNLINK);
   auto p = context.getParams();
-  uint64_t ino = inoOf(p.getParent(), p.getName());
-  int err = ns.unlink(p.getParent(), p.getName());
+  uint64_t ino = 0;
+  int err = ns.unlink(p.getParent(), p.getName(), &ino);
   context.getResults().setErr(err);
   if (err == 0) context.getResults().setIno(ino);
   return removed(p.getParent(), p.getName(), err, ino);
@@ -202,8 +197,8 @@ kj::Promise<void> SessionImpl::unlink(UnlinkContext context) {
 kj::Promise<void> SessionImpl::rmdir(RmdirContext context) {
   RpcScope rpcScope(core.rpcMetrics, RpcMethod::RMDIR);
   auto p = context.getParams();
-  uint64_t ino = inoOf(p.getParent(), p.getName());
-  int err = ns.rmdir(p.getParent(), p.getName());
+  uint64_t ino = 0;
+  int err = ns.rmdir(p.getParent(), p.getName(), &ino);
   context.getResults().setErr(err);
   if (err == 0) context.getResults().setIno(ino);
   return removed(p.getParent(), p.getName(), err, ino);
@@ -212,9 +207,9 @@ kj::Promise<void> SessionImpl::rmdir(RmdirContext context) {
 kj::Promise<void> SessionImpl::rename(RenameContext context) {
   RpcScope rpcScope(core.rpcMetrics, RpcMethod::RENAME);
   auto p = context.getParams();
-  uint64_t source = inoOf(p.getParent(), p.getName());
-  uint64_t target = inoOf(p.getNewParent(), p.getNewName());
-  int err = ns.rename(p.getParent(), p.getName(), p.getNewParent(), p.getNewName(), p.getFlags());
+  uint64_t source = 0, target = 0;
+  int err = ns.rename(p.getParent(), p.getName(), p.getNewParent(), p.getNewName(), p.getFlags(),
+                      &source, &target);
   auto results = context.getResults();
   results.setErr(err);
   if (err != 0) return kj::READY_NOW;

@@ -73,8 +73,6 @@ private:
   // records and invalidates what it changed.
   kj::Promise<void> created(uint64_t parent, BytesPtr name, int err, const Inode& node);
   kj::Promise<void> removed(uint64_t parent, BytesPtr name, int err, uint64_t ino);
-  // The inode `name` in `parent` refers to now (0 if none).
-  uint64_t inoOf(uint64_t parent, BytesPtr name);
 };
 
 }  // namespace dfs

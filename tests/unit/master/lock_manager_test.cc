@@ -1,6 +1,7 @@
 // LockManager: non-blocking and blocking sets, F_GETLK, flock vs POSIX independence,
 // wakeup order, releases (owner, session), deadlock detection and cancelled waits.
 #include "server/master/locks/lock_manager.h"
+#include "tests/unit/master/lock_test_util.h"
 #include <gtest/gtest.h>
 #include <cerrno>
 
@@ -9,17 +10,6 @@ namespace {
 
 const LockOwner A{1, 10}, B{1, 11}, C{2, 7};
 constexpr uint64_t kIno = 5;
-
-FileLock lk(LockOwner o, LockType t, uint64_t s = 0, uint64_t e = kLockToEof,
-            uint32_t pid = 0) {
-  FileLock l;
-  l.owner = o;
-  l.type = t;
-  l.start = s;
-  l.end = e;
-  l.pid = pid;
-  return l;
-}
 
 class LockManagerTest : public ::testing::Test {
 protected:

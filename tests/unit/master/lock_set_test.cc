@@ -1,22 +1,13 @@
 // LockSet: POSIX byte-range semantics of one owner's locks (split, merge, upgrade,
 // downgrade) and conflicts between owners.
 #include "server/master/locks/lock_set.h"
+#include "tests/unit/master/lock_test_util.h"
 #include <gtest/gtest.h>
 
 namespace dfs {
 namespace {
 
 const LockOwner A{1, 10}, B{1, 11}, C{2, 10};  // C: same owner id, other session
-
-FileLock lk(LockOwner o, LockType t, uint64_t s, uint64_t e, uint32_t pid = 0) {
-  FileLock l;
-  l.owner = o;
-  l.type = t;
-  l.start = s;
-  l.end = e;
-  l.pid = pid;
-  return l;
-}
 
 // "start-end:R/W" for each lock, in order.
 std::string dump(const LockSet& set) {
