@@ -10,9 +10,12 @@ interface ChunkServer {
   # Bootstrap interface of dfs-chunkserver. Blocks are immutable: a block id is written
   # once and never changes content.
 
-  writeBlock @0 (block :Common.BlockId, size :UInt64) -> (writer :BlockWriter);
+  writeBlock @0 (block :Common.BlockId, size :UInt64, deferSync :Bool)
+      -> (writer :BlockWriter);
   # Starts a new block of exactly `size` bytes (1 .. 4 MiB). Data follows through
-  # writer.write() calls; writer.finish() makes it durable (fsync + rename) and visible.
+  # writer.write() calls; writer.finish() makes it visible and durable (fsync + rename) —
+  # with deferSync, durable only by the next sync() or within the server's --data-sync
+  # interval (it survives a crash of the server process at once, not one of its machine).
   # A writer dropped without finish() leaves nothing behind.
 
   readBlock @1 (block :Common.BlockId, offset :UInt64, length :UInt64) -> (data :Data);
@@ -28,11 +31,16 @@ interface ChunkServer {
   copyBlockTo @4 (block :Common.BlockId, target :Text) -> ();
   # Replicates a local block to the chunk server at `target` ("host:port"): peer
   # replication used by re-replication and resync.
+
+  sync @5 () -> ();
+  # Returns once every block finished before the call is durable; fails if one of them
+  # could not be made so (that copy is dropped, as a corrupt one would be).
 }
 
 interface BlockWriter {
   write @0 (data :Data) -> stream;
   # Appends the next piece (at most 1 MiB) of the block.
   finish @1 () -> ();
-  # Verifies the length, writes the block file durably; fails if the size is wrong.
+  # Verifies the length and stores the block (durably unless deferSync); fails if the size
+  # is wrong.
 }

@@ -199,9 +199,16 @@ void Filesystem::flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi
 }
 
 void Filesystem::fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info* fi) {
-  run(req, commitOwn(toMaster(ino)).then([this]() { return syncMaster(); }).then([req]() {
-    fuse_reply_err(req, 0);
-  }));
+  // Commit what is buffered, then make the data (chunk servers) and the metadata (master)
+  // durable, both at once.
+  run(req, commitOwn(toMaster(ino))
+               .then([this]() {
+                 auto syncs = kj::heapArrayBuilder<kj::Promise<void>>(2);
+                 syncs.add(unsynced.syncAll(chunks, timer.now()));
+                 syncs.add(syncMaster());
+                 return kj::joinPromises(syncs.finish());
+               })
+               .then([req]() { fuse_reply_err(req, 0); }));
 }
 
 kj::Promise<void> Filesystem::commitOwn(uint64_t ino) {

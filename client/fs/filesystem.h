@@ -291,6 +291,7 @@ private:
   BlockCache cache;
   kj::Maybe<kj::Own<DiskCache>> diskCache;  // -o cache_dir; outlives the fetcher
   SegmentFetcher fetcher;
+  UnsyncedBlocks unsynced;
   DataContext ctx;
   std::unordered_map<uint64_t, kj::Own<OpenFile>> openFiles;
   uint64_t nextDirHandle = 1;

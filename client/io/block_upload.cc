@@ -16,13 +16,15 @@ struct Replica {
   kj::String address;
 };
 
-// Streams `data` to one chunk server as block `id`.
+// Streams `data` to one chunk server as block `id`; with `deferSync` the server may make it
+// durable later (UnsyncedBlocks, ChunkServer.sync).
 kj::Promise<void> writeReplica(DataContext& ctx, kj::StringPtr address, BlockId id,
-                               kj::ArrayPtr<const kj::byte> data) {
-  return ctx.chunks.call(address, [id, data](wire::ChunkServer::Client& server) {
+                               kj::ArrayPtr<const kj::byte> data, bool deferSync) {
+  return ctx.chunks.call(address, [id, data, deferSync](wire::ChunkServer::Client& server) {
     auto open = server.writeBlockRequest();
     id.toWire(open.initBlock());
     open.setSize(data.size());
+    open.setDeferSync(deferSync);
     auto writer = open.send().getWriter();
     kj::Promise<void> chain = kj::READY_NOW;
     for (size_t off = 0; off < data.size(); off += kMaxWritePiece) {
@@ -81,16 +83,19 @@ kj::Promise<UploadedBlock> place(DataContext& ctx, kj::ArrayPtr<const kj::byte> 
           first.add(Replica{reps[0].nodeId, kj::str(reps[0].address)});
           reps = first.finish();
         }
+        // Strong mounts promise durability at write(); the others at fsync().
+        bool deferSync = level != wire::Consistency::STRONG;
         auto writes = kj::heapArrayBuilder<kj::Promise<kj::Maybe<kj::String>>>(reps.size());
         for (auto& rep : reps) {
-          writes.add(writeReplica(ctx, rep.address, id, data)
+          writes.add(writeReplica(ctx, rep.address, id, data, deferSync)
                          .then([]() -> kj::Maybe<kj::String> { return nullptr; },
                                [](kj::Exception&& e) -> kj::Maybe<kj::String> {
                                  return kj::str(e.getDescription());
                                }));
         }
         return kj::joinPromises(writes.finish())
-            .then([&ctx, data, id, reps = kj::mv(reps), exclude = kj::mv(exclude), attempt, need](
+            .then([&ctx, data, id, reps = kj::mv(reps), exclude = kj::mv(exclude), attempt, need,
+                   deferSync](
                       kj::Array<kj::Maybe<kj::String>> results) mutable
                   -> kj::Promise<UploadedBlock> {
               UploadedBlock done;
@@ -109,6 +114,13 @@ kj::Promise<UploadedBlock> place(DataContext& ctx, kj::ArrayPtr<const kj::byte> 
               // Every placed copy, or at least what the level needs (the master completes
               // the rest from a copy that is there).
               if (done.nodes.size() == reps.size() || done.nodes.size() >= need) {
+                if (deferSync) {
+                  kj::Vector<kj::StringPtr> held;
+                  for (size_t i = 0; i < reps.size(); i++) {
+                    if (results[i] == nullptr) held.add(reps[i].address);
+                  }
+                  ctx.unsynced.add(held, kj::min(need, held.size()), ctx.timer.now());
+                }
                 return kj::mv(done);
               }
               if (attempt + 1 >= kMaxPlacements) {

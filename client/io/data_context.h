@@ -4,6 +4,7 @@
 #include <kj/timer.h>
 #include "client/cache/block_cache.h"
 #include "client/rpc/chunk_pool.h"
+#include "client/io/unsynced_blocks.h"
 #include "client/rpc/master_link.h"
 
 namespace dfs {
@@ -16,6 +17,7 @@ struct DataContext {
   BlockCache& cache;
   SegmentFetcher& fetcher;
   kj::Timer& timer;
+  UnsyncedBlocks& unsynced;   // copies uploaded with deferred fsync (not strong mounts)
   uint64_t readaheadMax = 0;  // largest readahead window per open file; 0 = off
 };
 

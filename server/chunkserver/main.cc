@@ -5,6 +5,7 @@
 #include "server/chunkserver/blockstore/scrubber.h"
 #include "server/chunkserver/node/node_agent.h"
 #include "server/chunkserver/service/chunk_metrics.h"
+#include "server/chunkserver/service/block_syncer.h"
 #include "server/chunkserver/service/chunk_server_impl.h"
 #include "server/chunkserver/service/load_tracker.h"
 
@@ -51,6 +52,13 @@ public:
                           "(default 8; 0 disables the scrubber).")
         .addOptionWithArg({"scrub-interval-s"}, KJ_BIND_METHOD(*this, setScrubInterval), "<s>",
                           "Pause between two full scrubber passes in seconds (default 86400).")
+        .addOptionWithArg({"data-sync"}, KJ_BIND_METHOD(*this, setDataSync), "<always|ms>",
+                          "When block files are fsynced: 'always' (before a write is "
+                          "acknowledged) or within <ms> milliseconds, many at once (default "
+                          "100). Writers that ask for durability (strong mounts, fsync(), "
+                          "peer copies) always wait for it. Blocks survive a crash of the "
+                          "chunk server process either way; the interval bounds what a crash "
+                          "of the machine can lose.")
         .addOptionWithArg({"metrics-listen"}, KJ_BIND_METHOD(*this, setMetricsListen),
                           "<host:port>",
                           "Serve /metrics and /healthz over HTTP here (port 0 = any). "
@@ -69,6 +77,7 @@ private:
   uint64_t blockReportMs = 3600000;
   uint64_t scrubRateMib = 8;
   uint64_t scrubIntervalS = 86400;
+  uint64_t dataSyncMs = 100;
 
   kj::MainBuilder::Validity setMaster(kj::StringPtr v) {
     kj::String h; unsigned p;
@@ -136,6 +145,17 @@ private:
     return true;
   }
 
+  kj::MainBuilder::Validity setDataSync(kj::StringPtr v) {
+    if (v == "always") {
+      dataSyncMs = 0;
+      return true;
+    }
+    if (!parseUnsigned(v, dataSyncMs) || dataSyncMs == 0 || dataSyncMs > 3600000) {
+      return kj::str("bad --data-sync (want 'always' or 1..3600000 ms): ", v);
+    }
+    return true;
+  }
+
   kj::MainBuilder::Validity run() {
     if (master == nullptr) return kj::str("--master is required");
     if (listen == nullptr) return kj::str("--listen is required");
@@ -165,11 +185,17 @@ private:
     LoadTracker load(kj::systemPreciseMonotonicClock());
     Scrubber scrubber(store, timer,
                       ScrubberOptions{scrubRateMib << 20, scrubIntervalS * kj::SECONDS});
+    BlockSyncerOptions syncOptions;
+    syncOptions.interval = dataSyncMs * kj::MILLISECONDS;
+    BlockSyncer syncer(store, timer, syncOptions);
+    auto syncing = syncer.run().eagerlyEvaluate([](kj::Exception&& e) {
+      KJ_LOG(ERROR, "block syncer stopped", e);
+    });
     MetricsRegistry registry;
-    ChunkMetrics metrics(registry, store, scrubber, load);
+    ChunkMetrics metrics(registry, store, scrubber, load, syncer);
     // One ChunkServer object: served on the listen port and handed to the master.
     wire::ChunkServer::Client chunkServer = kj::heap<ChunkServerImpl>(
-        store, *io.provider, timer, 30 * kj::SECONDS, metrics, load);
+        store, syncer, *io.provider, timer, 30 * kj::SECONDS, metrics, load);
     auto serving = serveRpc(*listener, chunkServer);
     kj::Promise<void> metricsServing = kj::NEVER_DONE;
     if (metricsListen != nullptr) {
@@ -202,6 +228,11 @@ private:
         .exclusiveJoin(io.unixEventPort.onSignal(SIGINT))
         .then([](siginfo_t info) { KJ_LOG(INFO, "shutting down on signal", info.si_signo); });
     serving.exclusiveJoin(kj::mv(stop)).exclusiveJoin(kj::mv(metricsServing)).wait(io.waitScope);
+    // Blocks still waiting for their fsync are synced before exit (a restart would
+    // otherwise do it).
+    KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() { syncer.syncAll().wait(io.waitScope); })) {
+      KJ_LOG(ERROR, "final block sync failed", *e);
+    }
     return true;
   }
 };

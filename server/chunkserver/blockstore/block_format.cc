@@ -35,25 +35,39 @@ uint32_t chunkCountFor(uint64_t size) {
 
 }  // namespace
 
-kj::Array<kj::byte> encodeBlockFile(kj::ArrayPtr<const kj::byte> data) {
-  KJ_REQUIRE(data.size() >= 1 && data.size() <= kMaxBlockSize, "bad block size", data.size());
-  uint32_t n = chunkCountFor(data.size());
-  size_t headerLen = kBlockHeaderFixed + 4 * n + 4;
-  auto file = kj::heapArray<kj::byte>(headerLen + data.size());
+size_t blockHeaderLength(uint64_t blockSize) {
+  return kBlockHeaderFixed + 4 * size_t(chunkCountFor(blockSize)) + 4;
+}
+
+BlockFileBuffer::BlockFileBuffer(uint64_t blockSize) {
+  KJ_REQUIRE(blockSize >= 1 && blockSize <= kMaxBlockSize, "bad block size", blockSize);
+  headerLength = blockHeaderLength(blockSize);
+  file = kj::heapArray<kj::byte>(headerLength + blockSize);
+}
+
+BlockFileBuffer BlockFileBuffer::of(kj::ArrayPtr<const kj::byte> data) {
+  BlockFileBuffer buffer(data.size());
+  memcpy(buffer.data().begin(), data.begin(), data.size());
+  buffer.sealHeader();
+  return buffer;
+}
+
+void BlockFileBuffer::sealHeader() {
+  uint64_t size = blockSize();
+  uint32_t n = chunkCountFor(size);
   kj::byte* p = file.begin();
+  const kj::byte* d = p + headerLength;
   memcpy(p, kMagic, 8);
   put32(p + 8, kBlockFormatVersion);
   put32(p + 12, uint32_t(kChecksumChunk));
-  put64(p + 16, data.size());
+  put64(p + 16, size);
   put32(p + 24, n);
   for (uint32_t i = 0; i < n; i++) {
     size_t begin = size_t(i) * kChecksumChunk;
-    size_t len = kj::min(size_t(kChecksumChunk), data.size() - begin);
-    put32(p + kBlockHeaderFixed + 4 * i, crc32c(data.begin() + begin, len));
+    size_t len = kj::min(size_t(kChecksumChunk), size_t(size) - begin);
+    put32(p + kBlockHeaderFixed + 4 * i, crc32c(d + begin, len));
   }
-  put32(p + headerLen - 4, crc32c(p, headerLen - 4));
-  memcpy(p + headerLen, data.begin(), data.size());
-  return file;
+  put32(p + headerLength - 4, crc32c(p, headerLength - 4));
 }
 
 size_t headerLengthFromFixed(kj::ArrayPtr<const kj::byte> fixed) {

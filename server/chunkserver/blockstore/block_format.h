@@ -2,7 +2,9 @@
 //
 // Layout of a data directory DATA_DIR:
 //   DATA_DIR/node-id                     the node id assigned by the master (decimal)
-//   DATA_DIR/tmp/<anything>              blocks being written; all removed at startup
+//   DATA_DIR/tmp/<32-hex-id>.<pid>.<n>   blocks written but not yet synced (see BlockStore);
+//                                        at startup a complete, verified one is synced and
+//                                        moved to its real name, anything else removed
 //   DATA_DIR/blocks/xx/yy/<32-hex-id>    one file per block; xx and yy are the first and
 //                                        second pair of hex digits of the id
 //   DATA_DIR/corrupt/<32-hex-id>         copies found corrupt, kept for inspection (at most
@@ -18,7 +20,8 @@
 //   28 + 4n    u32      CRC32C of header bytes [0, 28 + 4n)
 //   32 + 4n    data     block size bytes
 // A block file is written under DATA_DIR/tmp, fsynced, renamed to its real name, and the
-// directory fsynced: a crash never leaves a partial block under a real name.
+// directory fsynced: a crash never leaves a partial block under a real name. The fsync
+// and rename may come later than the write, for many blocks at once (BlockStore).
 #pragma once
 
 #include "common/base/block_id.h"
@@ -42,8 +45,32 @@ struct BlockHeader {
   size_t dataOffset() const { return kBlockHeaderFixed + 4 * chunkCrcs.size() + 4; }
 };
 
-// Builds a complete block file (header + data) for `data`.
-kj::Array<kj::byte> encodeBlockFile(kj::ArrayPtr<const kj::byte> data);
+// Length of the header of a block of `blockSize` data bytes.
+size_t blockHeaderLength(uint64_t blockSize);
+
+// A block file assembled in place: the data is received straight into data(), then
+// sealHeader() computes the header in front of it, so a block is copied once on its way
+// from the network to the disk.
+class BlockFileBuffer {
+public:
+  BlockFileBuffer() = default;
+  // Room for a block of `blockSize` (1 .. kMaxBlockSize) data bytes.
+  explicit BlockFileBuffer(uint64_t blockSize);
+  // Copies `data` into a new buffer and seals it.
+  static BlockFileBuffer of(kj::ArrayPtr<const kj::byte> data);
+
+  kj::ArrayPtr<kj::byte> data() { return file.slice(headerLength, file.size()); }
+  uint64_t blockSize() const { return file.size() - headerLength; }
+  // Writes magic, sizes and the chunk and header checksums of data() (as it is now).
+  void sealHeader();
+  // The whole file: header + data.
+  kj::ArrayPtr<const kj::byte> bytes() const { return file; }
+  bool empty() const { return file.size() == 0; }
+
+private:
+  kj::Array<kj::byte> file;
+  size_t headerLength = 0;
+};
 
 // Parses the fixed part of a header (first kBlockHeaderFixed bytes); returns the full
 // header length, or throws FAILED ("bad block header") if magic/version/sizes are invalid.

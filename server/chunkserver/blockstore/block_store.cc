@@ -1,5 +1,5 @@
-// BlockStore: durable writes (temp + fsync + rename), verified reads and scrubs, quarantine
-// of corrupt copies, startup scan.
+// BlockStore: durable writes (temp + fsync + rename, at once or in deferred steps), verified
+// reads and scrubs, quarantine of corrupt copies, startup recovery and scan.
 #include "server/chunkserver/blockstore/block_store.h"
 
 #include "common/base/limits.h"
@@ -8,6 +8,8 @@
 #include <kj/debug.h>
 #include <string.h>
 #include <unistd.h>
+#include <string>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace dfs {
@@ -29,7 +31,7 @@ void BlockStore::init() {
   disk.makeDir(tmpDir(dir));
   disk.makeDir(corruptDir(dir));
   quarantinedFiles = disk.list(corruptDir(dir)).size();
-  clearTmp();
+  recoverTmp();
   scan();
 }
 
@@ -38,12 +40,60 @@ uint64_t BlockStore::fileBytes(uint64_t blockSize) {
   return kBlockHeaderFixed + 4 * n + 4 + blockSize;
 }
 
-void BlockStore::clearTmp() {
+bool BlockStore::verifyFile(kj::StringPtr path) {
+  bool good = false;
+  KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() {
+    KJ_IF_MAYBE(file, disk.openRead(path)) {
+      uint64_t size = (*file)->size();
+      if (size < kBlockHeaderFixed || size > kBlockHeaderFixed + 4 * 1024 + kMaxBlockSize) return;
+      auto bytes = kj::heapArray<kj::byte>(size);
+      if ((*file)->readAt(0, bytes) != size) return;
+      size_t len = headerLengthFromFixed(bytes.slice(0, kBlockHeaderFixed));
+      if (len > size) return;
+      auto header = decodeBlockHeader(bytes.slice(0, len));
+      if (size != len + header.blockSize) return;
+      for (size_t c = 0; c < header.chunkCrcs.size(); c++) {
+        uint64_t begin = c * kChecksumChunk;
+        uint64_t n = kj::min(kChecksumChunk, header.blockSize - begin);
+        if (crc32c(bytes.begin() + len + begin, n) != header.chunkCrcs[c]) return;
+      }
+      good = true;
+    }
+  })) {
+    KJ_LOG(WARNING, "unreadable temp block file", path, *e);
+  }
+  return good;
+}
+
+void BlockStore::recoverTmp() {
   auto tmp = tmpDir(dir);
   auto names = disk.list(tmp);
+  kj::Vector<PendingItem> keep;
   for (auto& name : names) {
-    KJ_LOG(INFO, "removing leftover temp file", name);
-    disk.unlink(kj::str(tmp, "/", name));
+    auto path = kj::str(tmp, "/", name);
+    BlockId id;
+    size_t idEnd = name.size();
+    KJ_IF_MAYBE(dot, name.findFirst('.')) idEnd = *dot;
+    bool named = BlockId::parseHex(kj::heapString(name.slice(0, idEnd)), id);
+    if (named && disk.stat(blockPath(dir, id)) == nullptr && verifyFile(path)) {
+      keep.add(PendingItem{id, kj::mv(path)});
+    } else {
+      KJ_LOG(INFO, "removing leftover temp file", name);
+      disk.unlink(path);
+    }
+  }
+  if (!keep.empty()) {
+    auto ok = makeDurable(disk, dir, keep);
+    size_t kept = 0;
+    for (size_t i = 0; i < keep.size(); i++) {
+      if (ok[i]) {
+        kept++;
+      } else {
+        errors++;
+        kj::runCatchingExceptions([&]() { disk.unlink(keep[i].tmpPath); });
+      }
+    }
+    KJ_LOG(INFO, "stored blocks whose fsync a restart interrupted", kept);
   }
   if (names.size() > 0) disk.syncDir(tmp);
 }
@@ -102,25 +152,93 @@ void BlockStore::put(BlockId id, kj::ArrayPtr<const kj::byte> data) {
                it->second.size, data.size());
     return;
   }
-  auto file = encodeBlockFile(data);
-  auto tmp = kj::str(tmpDir(dir), "/", id.hex(), ".", getpid(), ".", tmpCounter++);
-  KJ_ON_SCOPE_FAILURE({
-    errors++;
-    kj::runCatchingExceptions([&]() { disk.unlink(tmp); });
-  });
-  disk.writeFileSynced(tmp, file);
-  auto d1 = blockDir1(dir, id);
-  if (disk.makeDir(d1)) disk.syncDir(blocksDir(dir));
-  auto d2 = blockDir2(dir, id);
-  if (disk.makeDir(d2)) disk.syncDir(d1);
-  disk.rename(tmp, blockPath(dir, id));
-  disk.syncDir(d2);
-  index[id] = Entry{data.size(), clock.nowNs()};
-  used += file.size();
+  auto file = BlockFileBuffer::of(data);
+  PendingItem item{id, tempPathFor(id)};
+  {
+    KJ_ON_SCOPE_FAILURE({
+      errors++;
+      kj::runCatchingExceptions([&]() { disk.unlink(item.tmpPath); });
+    });
+    disk.writeFile(item.tmpPath, file.bytes());
+  }
+  addPending(id, data.size(), item.tmpPath);
+  bool ok = makeDurable(disk, dir, kj::arrayPtr(&item, 1))[0];
+  settle(item, ok);
+  KJ_REQUIRE(ok, "could not store the block durably", id.hex());
+}
+
+kj::String BlockStore::tempPathFor(BlockId id) {
+  return kj::str(tmpDir(dir), "/", id.hex(), ".", getpid(), ".", tmpCounter++);
+}
+
+bool BlockStore::addPending(BlockId id, uint64_t blockSize, kj::StringPtr tmpPath) {
+  auto it = index.find(id);
+  if (it != index.end()) {
+    kj::runCatchingExceptions([&]() { disk.unlink(tmpPath); });
+    KJ_REQUIRE(it->second.size == blockSize, "block exists with a different size", id.hex(),
+               it->second.size, blockSize);
+    return false;
+  }
+  index[id] = Entry{blockSize, clock.nowNs(), kj::heapString(tmpPath)};
+  pending++;
+  used += fileBytes(blockSize);
   stats.blocksWritten++;
-  stats.bytesWritten += data.size();
+  stats.bytesWritten += blockSize;
   // A good copy again: it must not be reported corrupt any more.
   markCorruptReported(kj::arrayPtr(&id, 1));
+  return true;
+}
+
+kj::Array<bool> BlockStore::makeDurable(Disk& disk, kj::StringPtr dataDir,
+                                         kj::ArrayPtr<const PendingItem> items) {
+  auto paths = KJ_MAP(item, items) { return kj::heapString(item.tmpPath); };
+  auto ok = disk.syncFiles(paths);
+  // Rename each synced file to its real name, then fsync each directory touched once.
+  std::unordered_map<std::string, kj::Vector<size_t>> dirs;
+  for (size_t i = 0; i < items.size(); i++) {
+    if (!ok[i]) continue;
+    auto id = items[i].id;
+    KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() {
+      auto d1 = blockDir1(dataDir, id);
+      if (disk.makeDir(d1)) disk.syncDir(blocksDir(dataDir));
+      auto d2 = blockDir2(dataDir, id);
+      if (disk.makeDir(d2)) disk.syncDir(d1);
+      disk.rename(items[i].tmpPath, blockPath(dataDir, id));
+      dirs[d2.cStr()].add(i);
+    })) {
+      KJ_LOG(ERROR, "cannot move a block file to its real name", items[i].tmpPath, *e);
+      ok[i] = false;
+    }
+  }
+  for (auto& [d, members] : dirs) {
+    KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() { disk.syncDir(d.c_str()); })) {
+      KJ_LOG(ERROR, "cannot fsync a block directory", d, *e);
+      for (auto i : members) ok[i] = false;
+    }
+  }
+  return ok;
+}
+
+void BlockStore::noteWriteFailure(kj::StringPtr tmpPath) {
+  errors++;
+  kj::runCatchingExceptions([&]() { disk.unlink(tmpPath); });
+}
+
+void BlockStore::settle(const PendingItem& item, bool ok) {
+  auto it = index.find(item.id);
+  if (it == index.end() || it->second.tmpPath != item.tmpPath) return;
+  it->second.tmpPath = nullptr;
+  pending--;
+  if (ok) return;
+  // Not durable: the copy is dropped, as a corrupt one would be (the master re-replicates).
+  KJ_LOG(ERROR, "block could not be made durable; dropping the copy", item.id.hex());
+  errors++;
+  used -= fileBytes(it->second.size);
+  index.erase(it);
+  kj::runCatchingExceptions([&]() {
+    disk.unlink(item.tmpPath);
+    disk.unlink(blockPath(dir, item.id));
+  });
 }
 
 void BlockStore::quarantine(BlockId id, kj::StringPtr why, bool fileExists) {
@@ -130,11 +248,13 @@ void BlockStore::quarantine(BlockId id, kj::StringPtr why, bool fileExists) {
   auto it = index.find(id);
   if (it == index.end()) return;
   used -= fileBytes(it->second.size);
+  kj::String path = kj::mv(it->second.tmpPath);
+  if (path != nullptr) pending--;
   index.erase(it);
   stats.corruptCopies++;
   corrupt.add(id);
   if (!fileExists) return;
-  auto path = blockPath(dir, id);
+  if (path == nullptr) path = blockPath(dir, id);
   KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() {
     if (quarantinedFiles < kMaxQuarantinedFiles) {
       auto target = corruptPath(dir, id);
@@ -153,6 +273,14 @@ void BlockStore::quarantine(BlockId id, kj::StringPtr why, bool fileExists) {
 }
 
 kj::Maybe<kj::Own<ReadableFile>> BlockStore::openBlock(BlockId id) {
+  auto it = index.find(id);
+  if (it != index.end() && it->second.tmpPath != nullptr) {
+    // Not durable yet; another thread may be renaming it right now, so the real name is
+    // tried next.
+    KJ_IF_MAYBE(f, disk.openRead(it->second.tmpPath)) {
+      return kj::mv(*f);
+    }
+  }
   KJ_IF_MAYBE(f, disk.openRead(blockPath(dir, id))) {
     return kj::mv(*f);
   }
@@ -271,8 +399,12 @@ kj::Maybe<uint64_t> BlockStore::stat(BlockId id) const {
 bool BlockStore::remove(BlockId id) {
   auto it = index.find(id);
   if (it == index.end()) return false;
-  disk.unlink(blockPath(dir, id));
-  disk.syncDir(blockDir2(dir, id));
+  bool wasPending = it->second.tmpPath != nullptr;
+  // A pending block may be being renamed by makeDurable() on another thread: removing the
+  // temp name first and then the real one catches it on either side of the rename.
+  if (wasPending) disk.unlink(it->second.tmpPath);
+  if (disk.unlink(blockPath(dir, id)) || !wasPending) disk.syncDir(blockDir2(dir, id));
+  if (wasPending) pending--;
   used -= fileBytes(it->second.size);
   index.erase(it);
   stats.blocksDeleted++;

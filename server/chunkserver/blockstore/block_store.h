@@ -54,8 +54,9 @@ constexpr uint64_t kMaxQuarantinedFiles = 100;
 // the master. A block whose file vanished from disk is treated the same way (nothing to move).
 class BlockStore {
 public:
-  // Creates DATA_DIR/blocks, DATA_DIR/tmp and DATA_DIR/corrupt if missing, removes every temp
-  // file left by a crash, and indexes existing blocks (files with a bad header are skipped and
+  // Creates DATA_DIR/blocks, DATA_DIR/tmp and DATA_DIR/corrupt if missing, finishes storing
+  // every complete, verified temp file left by a crash and removes the others (see
+  // "Storing in steps"), and indexes existing blocks (files with a bad header are skipped and
   // counted as disk errors). `disk` and `clock` must outlive the store. The two-argument form
   // uses a SystemClock of its own.
   BlockStore(Disk& disk, kj::StringPtr dataDir, Clock& clock);
@@ -66,6 +67,39 @@ public:
   // fsync dir. If the block already exists with the same size this is a no-op; with a
   // different size it throws FAILED. Throws on I/O errors (and counts a disk error).
   void put(BlockId id, kj::ArrayPtr<const kj::byte> data);
+
+  // --- Storing in steps, with the fsync deferred and shared ------------------------------
+  // put() in four steps, so that the slow parts run on other threads and one fsync pass
+  // covers many blocks (BlockSyncer drives them):
+  //   1. path = tempPathFor(id); the block file is written there without fsync
+  //      (Disk::writeFile, any thread);
+  //   2. addPending(id, size, path) on the owning loop: the block is indexed and readable at
+  //      once, from its temp file;
+  //   3. makeDurable(disk, dataDir(), items) on any thread: fdatasync, rename to the real
+  //      name, fsync of the directories;
+  //   4. settle(item, ok) on the owning loop: the block is durable, or (ok false) dropped.
+  // A crash of the process between 2 and 4 loses nothing (the data is in the kernel); the
+  // next start completes step 3 for every temp file that holds a whole block with valid
+  // checksums. A crash of the machine can lose blocks not yet through step 3.
+  struct PendingItem {
+    BlockId id;
+    kj::String tmpPath;
+  };
+  kj::String tempPathFor(BlockId id);
+  // Indexes a block written to `tmpPath` (`blockSize` data bytes). Returns false, and removes
+  // the temp file, if the block is already stored with that size; throws FAILED if it is
+  // stored with a different size.
+  bool addPending(BlockId id, uint64_t blockSize, kj::StringPtr tmpPath);
+  // Step 3 for `items`; result[i] tells whether items[i] is now durable under its real name
+  // (false: an I/O error, logged, or the temp file is gone). Touches no BlockStore state.
+  static kj::Array<bool> makeDurable(Disk& disk, kj::StringPtr dataDir,
+                                     kj::ArrayPtr<const PendingItem> items);
+  // Step 4. Ignored if the block was removed (or stored again) since addPending().
+  void settle(const PendingItem& item, bool ok);
+  // Step 1 failed: counts a disk error and removes what was written to `tmpPath`.
+  void noteWriteFailure(kj::StringPtr tmpPath);
+  // Blocks indexed by addPending() and not yet settled.
+  uint64_t pendingCount() const { return pending; }
 
   // Bytes [offset, offset+length) of block `id`, clipped at its end. Every 64 KiB chunk
   // touched is read whole and its CRC32C verified. Throws FAILED "no such block" for an
@@ -109,6 +143,7 @@ private:
   struct Entry {
     uint64_t size;
     int64_t storedNs;
+    kj::String tmpPath;  // while not durable yet (addPending .. settle): where the file is
   };
 
   kj::Own<Clock> ownClock;  // only for the two-argument constructor
@@ -121,10 +156,12 @@ private:
   BlockStoreCounters stats;
   uint64_t tmpCounter = 0;
   uint64_t quarantinedFiles = 0;  // files in DATA_DIR/corrupt/
+  uint64_t pending = 0;           // entries with a tmpPath
   kj::Vector<BlockId> corrupt;    // quarantined, not yet reported
 
   void init();
-  void clearTmp();
+  void recoverTmp();
+  bool verifyFile(kj::StringPtr path);
   void scan();
   kj::Maybe<uint64_t> readSizeFromFile(kj::StringPtr path);
 

@@ -35,6 +35,14 @@ public:
   virtual bool makeDir(kj::StringPtr path) = 0;
   // Creates or truncates `path`, writes `data` and fsyncs the file before returning.
   virtual void writeFileSynced(kj::StringPtr path, kj::ArrayPtr<const kj::byte> data) = 0;
+  // Creates or truncates `path` and writes `data`, without fsync.
+  virtual void writeFile(kj::StringPtr path, kj::ArrayPtr<const kj::byte> data) = 0;
+  // fdatasyncs file `path` (written earlier, possibly by another thread).
+  virtual void syncFile(kj::StringPtr path) = 0;
+  // fdatasyncs every file of `paths`; result[i] is false if paths[i] failed (the error is
+  // logged). The default syncs one after another; a real disk starts the writeback of all
+  // first, so one journal commit can cover many files.
+  virtual kj::Array<bool> syncFiles(kj::ArrayPtr<const kj::String> paths);
   // Opens `path` for reading; nullptr if it does not exist.
   virtual kj::Maybe<kj::Own<ReadableFile>> openRead(kj::StringPtr path) = 0;
   // Atomically renames `from` to `to` (replacing `to`).
@@ -55,7 +63,7 @@ public:
   virtual kj::Maybe<FileStat> stat(kj::StringPtr path) = 0;
 };
 
-// The real POSIX disk. Stateless.
+// The real POSIX disk. Stateless, so any thread may use it.
 kj::Own<Disk> newPosixDisk();
 
 }  // namespace dfs

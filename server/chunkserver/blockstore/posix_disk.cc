@@ -6,6 +6,7 @@
 #include <kj/vector.h>
 
 #include <stdio.h>
+#include <string.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -42,6 +43,26 @@ private:
   int fd;
 };
 
+// Creates or truncates `path` and writes all of `data`; returns the open descriptor.
+kj::AutoCloseFd writeAll(kj::StringPtr path, kj::ArrayPtr<const kj::byte> data) {
+  int raw;
+  KJ_SYSCALL(raw = ::open(path.cStr(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), path);
+  kj::AutoCloseFd fd(raw);
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n;
+    KJ_SYSCALL(n = ::write(fd, data.begin() + done, data.size() - done), path);
+    done += n;
+  }
+  return fd;
+}
+
+kj::AutoCloseFd openForSync(kj::StringPtr path) {
+  int raw;
+  KJ_SYSCALL(raw = ::open(path.cStr(), O_RDONLY | O_CLOEXEC), path);
+  return kj::AutoCloseFd(raw);
+}
+
 class PosixDisk final : public Disk {
 public:
   bool makeDir(kj::StringPtr path) override {
@@ -52,16 +73,43 @@ public:
   }
 
   void writeFileSynced(kj::StringPtr path, kj::ArrayPtr<const kj::byte> data) override {
-    int raw;
-    KJ_SYSCALL(raw = ::open(path.cStr(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), path);
-    kj::AutoCloseFd fd(raw);
-    size_t done = 0;
-    while (done < data.size()) {
-      ssize_t n;
-      KJ_SYSCALL(n = ::write(fd, data.begin() + done, data.size() - done), path);
-      done += n;
-    }
+    auto fd = writeAll(path, data);
     KJ_SYSCALL(::fdatasync(fd), path);
+  }
+
+  void writeFile(kj::StringPtr path, kj::ArrayPtr<const kj::byte> data) override {
+    writeAll(path, data);
+  }
+
+  void syncFile(kj::StringPtr path) override {
+    auto fd = openForSync(path);
+    KJ_SYSCALL(::fdatasync(fd), path);
+  }
+
+  kj::Array<bool> syncFiles(kj::ArrayPtr<const kj::String> paths) override {
+    // Start the writeback of every file, then wait for each: the block allocations of all
+    // of them land in the same journal transaction, which the first fdatasync commits.
+    auto ok = kj::heapArray<bool>(paths.size());
+    auto fds = kj::heapArray<kj::AutoCloseFd>(paths.size());
+    for (size_t i = 0; i < paths.size(); i++) {
+      ok[i] = false;
+      KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() {
+        fds[i] = openForSync(paths[i]);
+        ::sync_file_range(fds[i], 0, 0, SYNC_FILE_RANGE_WRITE);
+      })) {
+        KJ_LOG(ERROR, "cannot sync block file", paths[i], *e);
+      }
+    }
+    for (size_t i = 0; i < paths.size(); i++) {
+      if (fds[i] == nullptr) continue;
+      if (::fdatasync(fds[i]) == 0) {
+        ok[i] = true;
+      } else {
+        int error = errno;
+        KJ_LOG(ERROR, "fdatasync failed", paths[i], strerror(error));
+      }
+    }
+    return ok;
   }
 
   kj::Maybe<kj::Own<ReadableFile>> openRead(kj::StringPtr path) override {
@@ -136,6 +184,19 @@ public:
 };
 
 }  // namespace
+
+kj::Array<bool> Disk::syncFiles(kj::ArrayPtr<const kj::String> paths) {
+  auto ok = kj::heapArray<bool>(paths.size());
+  for (size_t i = 0; i < paths.size(); i++) {
+    KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() { syncFile(paths[i]); })) {
+      KJ_LOG(ERROR, "cannot sync block file", paths[i], *e);
+      ok[i] = false;
+    } else {
+      ok[i] = true;
+    }
+  }
+  return ok;
+}
 
 kj::Own<Disk> newPosixDisk() { return kj::heap<PosixDisk>(); }
 

@@ -1,4 +1,4 @@
-// BlockWriterImpl: piece validation, buffering, and the durable commit at finish().
+// BlockWriterImpl: piece validation, buffering in place, and the hand-off at finish().
 #include "server/chunkserver/service/block_writer_impl.h"
 
 #include "common/base/limits.h"
@@ -8,10 +8,11 @@
 
 namespace dfs {
 
-BlockWriterImpl::BlockWriterImpl(BlockStore& store, BlockId id, uint64_t size,
-                                 kj::Maybe<Histogram&> finishSeconds,
+BlockWriterImpl::BlockWriterImpl(BlockSyncer& syncer, BlockId id, uint64_t size,
+                                 bool deferSync, kj::Maybe<Histogram&> finishSeconds,
                                  kj::Maybe<LoadTracker&> load)
-    : store(store), id(id), size(size), finishSeconds(finishSeconds), load(load) {}
+    : syncer(syncer), id(id), size(size), deferSync(deferSync), finishSeconds(finishSeconds),
+      load(load) {}
 
 kj::Promise<void> BlockWriterImpl::write(WriteContext context) {
   auto request = LoadTracker::track(load);
@@ -19,8 +20,8 @@ kj::Promise<void> BlockWriterImpl::write(WriteContext context) {
   KJ_REQUIRE(!finished, "write after finish");
   KJ_REQUIRE(data.size() <= kMaxWritePiece, "write piece too large", data.size());
   KJ_REQUIRE(data.size() <= size - filled, "write beyond block size", filled + data.size(), size);
-  if (buffer == nullptr) buffer = kj::heapArray<kj::byte>(size);  // allocated on first data
-  memcpy(buffer.begin() + filled, data.begin(), data.size());
+  if (buffer.empty()) buffer = BlockFileBuffer(size);  // allocated on first data
+  memcpy(buffer.data().begin() + filled, data.begin(), data.size());
   filled += data.size();
   KJ_IF_MAYBE(l, load) l->addWriteBytes(data.size());
   return kj::READY_NOW;
@@ -28,13 +29,11 @@ kj::Promise<void> BlockWriterImpl::write(WriteContext context) {
 
 kj::Promise<void> BlockWriterImpl::finish(FinishContext context) {
   auto request = LoadTracker::track(load);
-  LatencyTimer latency(finishSeconds);
+  auto latency = kj::heap<LatencyTimer>(finishSeconds);
   KJ_REQUIRE(!finished, "finish called twice");
   KJ_REQUIRE(filled == size, "wrong block length at finish", filled, size);
-  store.put(id, buffer);
   finished = true;
-  buffer = nullptr;
-  return kj::READY_NOW;
+  return syncer.store(id, kj::mv(buffer), !deferSync).attach(kj::mv(request), kj::mv(latency));
 }
 
 }  // namespace dfs

@@ -4,12 +4,12 @@
 namespace dfs {
 
 ChunkMetrics::ChunkMetrics(MetricsRegistry& registry, BlockStore& store, Scrubber& scrubber,
-                           LoadTracker& load)
+                           LoadTracker& load, BlockSyncer& syncer)
     : readBlockSeconds(registry.histogram("dfs_chunk_read_block_seconds",
                                           "readBlock handling time in seconds.")),
       writeBlockFinishSeconds(registry.histogram(
           "dfs_chunk_write_block_finish_seconds",
-          "BlockWriter.finish time (durable block store) in seconds.")) {
+          "BlockWriter.finish time (block stored; durable unless deferSync) in seconds.")) {
   BlockStore* s = &store;  // captured by value: it outlives the registry's use
   registry.counterFn("dfs_chunk_blocks_written_total", "Blocks stored.", {},
                      [s]() { return s->counters().blocksWritten; });
@@ -36,6 +36,21 @@ ChunkMetrics::ChunkMetrics(MetricsRegistry& registry, BlockStore& store, Scrubbe
                    [s]() { return static_cast<double>(s->usedBytes()); });
   registry.gaugeFn("dfs_chunk_disk_errors", "Disk errors since start.", {},
                    [s]() { return static_cast<double>(s->diskErrors()); });
+
+  registry.gaugeFn("dfs_chunk_pending_sync_blocks",
+                   "Blocks stored and readable but not yet fsynced (deferSync writes).", {},
+                   [s]() { return static_cast<double>(s->pendingCount()); });
+  BlockSyncer* sy = &syncer;
+  registry.counterFn("dfs_chunk_sync_passes_total",
+                     "Sync passes (fsync + rename of every waiting block) completed.", {},
+                     [sy]() { return sy->counters().passes; });
+  registry.counterFn("dfs_chunk_blocks_synced_total", "Blocks made durable by sync passes.", {},
+                     [sy]() { return sy->counters().blocksSynced; });
+  registry.counterFn("dfs_chunk_sync_failures_total",
+                     "Blocks that could not be made durable (their copy was dropped).", {},
+                     [sy]() { return sy->counters().failures; });
+  registry.counterFn("dfs_chunk_sync_microseconds_total", "Time spent in sync passes.", {},
+                     [sy]() { return sy->counters().syncNs / 1000; });
 
   Scrubber* scrub = &scrubber;
   registry.counterFn("dfs_chunk_scrubbed_bytes_total", "Block file bytes verified by the scrubber.",

@@ -32,10 +32,11 @@ kj::Promise<void> sendPieces(wire::BlockWriter::Client writer, kj::Array<kj::byt
 
 }  // namespace
 
-ChunkServerImpl::ChunkServerImpl(BlockStore& store, kj::AsyncIoProvider& io, kj::Timer& timer,
+ChunkServerImpl::ChunkServerImpl(BlockStore& store, BlockSyncer& syncer,
+                                 kj::AsyncIoProvider& io, kj::Timer& timer,
                                  kj::Duration peerDeadline, kj::Maybe<ChunkMetrics&> metrics,
                                  kj::Maybe<LoadTracker&> load)
-    : store(store), io(io), timer(timer), peerDeadline(peerDeadline), load(load) {
+    : store(store), syncer(syncer), io(io), timer(timer), peerDeadline(peerDeadline), load(load) {
   KJ_IF_MAYBE(m, metrics) {
     readSeconds = m->readBlockSeconds;
     finishSeconds = m->writeBlockFinishSeconds;
@@ -48,8 +49,15 @@ kj::Promise<void> ChunkServerImpl::writeBlock(WriteBlockContext context) {
   auto id = requireId(params.getBlock());
   uint64_t size = params.getSize();
   KJ_REQUIRE(size >= 1 && size <= kMaxBlockSize, "bad block size", size);
-  context.getResults().setWriter(kj::heap<BlockWriterImpl>(store, id, size, finishSeconds, load));
+  context.getResults().setWriter(kj::heap<BlockWriterImpl>(syncer, id, size,
+                                                           params.getDeferSync(),
+                                                           finishSeconds, load));
   return kj::READY_NOW;
+}
+
+kj::Promise<void> ChunkServerImpl::sync(SyncContext context) {
+  auto request = LoadTracker::track(load);
+  return syncer.syncAll().attach(kj::mv(request));
 }
 
 kj::Promise<void> ChunkServerImpl::readBlock(ReadBlockContext context) {

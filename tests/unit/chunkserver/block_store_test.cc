@@ -258,17 +258,96 @@ TEST_F(BlockStoreTest, FailedWriteLeavesNothing) {
   EXPECT_EQ(store.stat(id).orDefault(0), 1000u);
 }
 
-TEST_F(BlockStoreTest, TempFilesClearedAtStartup) {
+TEST_F(BlockStoreTest, TempFilesRecoveredOrClearedAtStartup) {
+  auto whole = BlockId::random(), torn = BlockId::random(), stored = BlockId::random();
+  auto data = randomBytes(3 * kChecksumChunk + 17, 5);
   {
     BlockStore store(*posix, dir.path);
-    store.put(BlockId::random(), randomBytes(10, 1));
+    store.put(stored, randomBytes(10, 1));
   }
-  // Simulate a crash in the middle of writes.
+  // A process crash after writing temp files, before their fsync pass: a whole block is
+  // kept, a torn one, one of a block stored already and foreign names are removed.
+  auto file = BlockFileBuffer::of(data);
+  posix->writeFile(kj::str(tmpDir(dir.path), "/", whole.hex(), ".77.0"), file.bytes());
+  posix->writeFile(kj::str(tmpDir(dir.path), "/", torn.hex(), ".77.1"),
+                   file.bytes().slice(0, file.bytes().size() - 1));
+  posix->writeFile(kj::str(tmpDir(dir.path), "/", stored.hex(), ".77.2"),
+                   BlockFileBuffer::of(randomBytes(10, 1)).bytes());
   posix->writeFileSynced(kj::str(tmpDir(dir.path), "/half.tmp"), randomBytes(500, 2));
   posix->writeFileSynced(kj::str(tmpDir(dir.path), "/other"), randomBytes(5, 2));
   BlockStore store(*posix, dir.path);
   EXPECT_EQ(posix->list(tmpDir(dir.path)).size(), 0u);
-  EXPECT_EQ(store.blockCount(), 1u);
+  EXPECT_EQ(store.blockCount(), 2u);
+  EXPECT_EQ(store.stat(torn), nullptr);
+  EXPECT_TRUE(same(store.read(whole, 0, data.size()), data));
+  EXPECT_NE(posix->openRead(blockPath(dir.path, whole)), nullptr);
+  EXPECT_EQ(store.pendingCount(), 0u);
+}
+
+TEST_F(BlockStoreTest, StepsMakeABlockReadableThenDurable) {
+  BlockStore store(*posix, dir.path);
+  auto id = BlockId::random();
+  auto data = randomBytes(kChecksumChunk + 5, 6);
+  BlockStore::PendingItem item{id, store.tempPathFor(id)};
+  posix->writeFile(item.tmpPath, BlockFileBuffer::of(data).bytes());
+  ASSERT_TRUE(store.addPending(id, data.size(), item.tmpPath));
+  EXPECT_EQ(store.pendingCount(), 1u);
+  EXPECT_TRUE(same(store.read(id, 0, data.size()), data));  // from the temp file
+  EXPECT_EQ(posix->openRead(blockPath(dir.path, id)), nullptr);
+  // The same block again (a retried upload): kept, the new temp file removed.
+  auto again = store.tempPathFor(id);
+  posix->writeFile(again, BlockFileBuffer::of(data).bytes());
+  EXPECT_FALSE(store.addPending(id, data.size(), again));
+  EXPECT_EQ(posix->stat(again), nullptr);
+
+  auto ok = BlockStore::makeDurable(*posix, dir.path, kj::arrayPtr(&item, 1));
+  ASSERT_TRUE(ok[0]);
+  // Between the rename and settle() a read still finds the block (under its real name).
+  EXPECT_TRUE(same(store.read(id, 5, 10), data.slice(5, 15)));
+  store.settle(item, true);
+  EXPECT_EQ(store.pendingCount(), 0u);
+  EXPECT_EQ(posix->list(tmpDir(dir.path)).size(), 0u);
+  EXPECT_NE(posix->openRead(blockPath(dir.path, id)), nullptr);
+  EXPECT_TRUE(same(store.read(id, 0, data.size()), data));
+}
+
+TEST_F(BlockStoreTest, RemovedWhilePendingLeavesNothing) {
+  BlockStore store(*posix, dir.path);
+  auto id = BlockId::random();
+  auto data = randomBytes(100, 7);
+  BlockStore::PendingItem item{id, store.tempPathFor(id)};
+  posix->writeFile(item.tmpPath, BlockFileBuffer::of(data).bytes());
+  ASSERT_TRUE(store.addPending(id, data.size(), item.tmpPath));
+  EXPECT_TRUE(store.remove(id));
+  EXPECT_EQ(store.pendingCount(), 0u);
+  EXPECT_EQ(store.usedBytes(), 0u);
+  EXPECT_FALSE(BlockStore::makeDurable(*posix, dir.path, kj::arrayPtr(&item, 1))[0]);
+  store.settle(item, false);  // ignored: the block is gone
+  EXPECT_EQ(store.diskErrors(), 0u);
+  EXPECT_EQ(posix->openRead(blockPath(dir.path, id)), nullptr);
+  EXPECT_EQ(posix->list(tmpDir(dir.path)).size(), 0u);
+}
+
+TEST_F(BlockStoreTest, FailedSyncDropsTheCopy) {
+  test::FaultDisk disk(*posix);
+  BlockStore store(disk, dir.path);
+  auto id = BlockId::random();
+  auto data = randomBytes(100, 8);
+  BlockStore::PendingItem item{id, store.tempPathFor(id)};
+  disk.writeFile(item.tmpPath, BlockFileBuffer::of(data).bytes());
+  ASSERT_TRUE(store.addPending(id, data.size(), item.tmpPath));
+  disk.failSyncs = true;
+  auto ok = BlockStore::makeDurable(disk, dir.path, kj::arrayPtr(&item, 1));
+  EXPECT_FALSE(ok[0]);
+  store.settle(item, false);
+  EXPECT_EQ(store.stat(id), nullptr);
+  EXPECT_EQ(store.diskErrors(), 1u);
+  EXPECT_EQ(store.usedBytes(), 0u);
+  EXPECT_EQ(posix->list(tmpDir(dir.path)).size(), 0u);
+  disk.failSyncs = false;
+  EXPECT_TRUE(has(exceptionText([&]() { disk.failSyncs = true; store.put(id, data); }),
+                  "could not store the block durably"));
+  EXPECT_EQ(store.stat(id), nullptr);
 }
 
 TEST_F(BlockStoreTest, BadBlockFileSkippedAtStartup) {

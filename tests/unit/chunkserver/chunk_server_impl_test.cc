@@ -19,14 +19,16 @@ using test::randomBytes;
 struct Server {
   Server(kj::AsyncIoContext& io, Disk& disk, kj::StringPtr dir)
       : store(disk, dir),
+        syncer(store, io.provider->getTimer()),
         load(kj::systemPreciseMonotonicClock()),
         listener(listenOn(io.provider->getNetwork(), "127.0.0.1:0", 0).wait(io.waitScope)),
         address(kj::str("127.0.0.1:", listener->getPort())),
-        serving(serveRpc(*listener, kj::heap<ChunkServerImpl>(store, *io.provider,
+        serving(serveRpc(*listener, kj::heap<ChunkServerImpl>(store, syncer, *io.provider,
                                                                 io.provider->getTimer(),
                                                                 30 * kj::SECONDS, nullptr, load))
                     .eagerlyEvaluate(nullptr)) {}
   BlockStore store;
+  BlockSyncer syncer;
   LoadTracker load;
   kj::Own<kj::ConnectionReceiver> listener;
   kj::String address;

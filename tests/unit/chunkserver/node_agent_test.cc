@@ -168,7 +168,8 @@ TEST(NodeAgentTest, RegistersHeartbeatsDeletesAndRetries) {
   options.retryInterval = 50 * kj::MILLISECONDS;
   options.rpcDeadline = 1 * kj::SECONDS;
   LoadTracker load(kj::systemPreciseMonotonicClock());
-  wire::ChunkServer::Client self = kj::heap<ChunkServerImpl>(store, *io.provider, timer);
+  BlockSyncer syncer(store, timer);
+  wire::ChunkServer::Client self = kj::heap<ChunkServerImpl>(store, syncer, *io.provider, timer);
   NodeAgent agent(store, *io.provider, timer, load, self, kj::mv(options));
   auto running = agent.run().eagerlyEvaluate(nullptr);
   timer.afterDelay(200 * kj::MILLISECONDS).wait(io.waitScope);
@@ -233,7 +234,8 @@ TEST(NodeAgentTest, BlockReportPagesAndAges) {
   FakeState state;
   FakeMasterServer master(io, state);
   LoadTracker load(kj::systemPreciseMonotonicClock());
-  wire::ChunkServer::Client self = kj::heap<ChunkServerImpl>(store, *io.provider, timer);
+  BlockSyncer syncer(store, timer);
+  wire::ChunkServer::Client self = kj::heap<ChunkServerImpl>(store, syncer, *io.provider, timer);
   NodeAgent agent(store, *io.provider, timer, load, self, master.options());
   auto running = agent.run().eagerlyEvaluate(nullptr);
   waitUntil(io, [&]() { return agent.blockReportsSent() == 1 && state.heartbeats >= 3; });
@@ -260,7 +262,8 @@ TEST(NodeAgentTest, EmptyReportIsOneLastPage) {
   FakeState state;
   FakeMasterServer master(io, state);
   LoadTracker load(kj::systemPreciseMonotonicClock());
-  wire::ChunkServer::Client self = kj::heap<ChunkServerImpl>(store, *io.provider, timer);
+  BlockSyncer syncer(store, timer);
+  wire::ChunkServer::Client self = kj::heap<ChunkServerImpl>(store, syncer, *io.provider, timer);
   auto options = master.options();
   options.blockReportInterval = 100 * kj::MILLISECONDS;
   NodeAgent agent(store, *io.provider, timer, load, self, kj::mv(options));
@@ -284,7 +287,8 @@ TEST(NodeAgentTest, ReportFailuresKeepTheSession) {
   state.reportMode = ReportMode::kUnimplemented;  // an older master
   FakeMasterServer master(io, state);
   LoadTracker load(kj::systemPreciseMonotonicClock());
-  wire::ChunkServer::Client self = kj::heap<ChunkServerImpl>(store, *io.provider, timer);
+  BlockSyncer syncer(store, timer);
+  wire::ChunkServer::Client self = kj::heap<ChunkServerImpl>(store, syncer, *io.provider, timer);
   auto options = master.options();
   options.blockReportInterval = 100 * kj::MILLISECONDS;
   options.rpcDeadline = 200 * kj::MILLISECONDS;
@@ -326,8 +330,9 @@ TEST(NodeAgentTest, HeartbeatCarriesCorruptCopiesOnceLoadAndDataDir) {
   state.failFirstCorruptHeartbeat = true;  // the first report of it is lost
   FakeMasterServer master(io, state);
   LoadTracker load(kj::systemPreciseMonotonicClock());
+  BlockSyncer syncer(store, timer);
   wire::ChunkServer::Client self =
-      kj::heap<ChunkServerImpl>(store, *io.provider, timer, 30 * kj::SECONDS, nullptr, load);
+      kj::heap<ChunkServerImpl>(store, syncer, *io.provider, timer, 30 * kj::SECONDS, nullptr, load);
   NodeAgent agent(store, *io.provider, timer, load, self, master.options());
   auto running = agent.run().eagerlyEvaluate(nullptr);
   waitUntil(io, [&]() { return state.heartbeats >= 2; });

@@ -33,7 +33,8 @@ class FaultDisk final : public Disk {
 public:
   explicit FaultDisk(Disk& base) : base(base) {}
 
-  bool failWrites = false;              // writeFileSynced and rename throw
+  bool failWrites = false;              // writeFile(Synced) and rename throw
+  bool failSyncs = false;               // syncFile throws
   kj::Maybe<uint64_t> corruptOffset;    // reads covering this file offset get a flipped bit
 
   bool makeDir(kj::StringPtr p) override { return base.makeDir(p); }
@@ -43,6 +44,17 @@ public:
       KJ_FAIL_ASSERT("injected write failure", p);
     }
     base.writeFileSynced(p, d);
+  }
+  void writeFile(kj::StringPtr p, kj::ArrayPtr<const kj::byte> d) override {
+    if (failWrites) {
+      base.writeFile(p, d.slice(0, d.size() / 2));  // a torn write, then an error
+      KJ_FAIL_ASSERT("injected write failure", p);
+    }
+    base.writeFile(p, d);
+  }
+  void syncFile(kj::StringPtr p) override {
+    if (failSyncs) KJ_FAIL_ASSERT("injected fsync failure", p);
+    base.syncFile(p);
   }
   kj::Maybe<kj::Own<ReadableFile>> openRead(kj::StringPtr p) override {
     KJ_IF_MAYBE(f, base.openRead(p)) {
@@ -95,6 +107,12 @@ public:
     KJ_REQUIRE(dirs.count(parent(p)) > 0, "no such directory", p);
     files[p.cStr()] = Entry{std::make_shared<std::string>(d.asChars().begin(), d.size()),
                             clock.nowNs()};
+  }
+  void writeFile(kj::StringPtr p, kj::ArrayPtr<const kj::byte> d) override {
+    writeFileSynced(p, d);
+  }
+  void syncFile(kj::StringPtr p) override {
+    KJ_REQUIRE(files.count(p.cStr()) > 0, "sync: no such file", p);
   }
   kj::Maybe<kj::Own<ReadableFile>> openRead(kj::StringPtr p) override {
     auto it = files.find(p.cStr());

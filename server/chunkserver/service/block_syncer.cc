@@ -1,0 +1,135 @@
+// BlockSyncer: the writer thread, the grouped sync passes and the waiters on them.
+#include "server/chunkserver/service/block_syncer.h"
+
+#include <kj/debug.h>
+#include <time.h>
+
+namespace dfs {
+namespace {
+
+int64_t monotonicNs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t(ts.tv_sec) * 1'000'000'000LL + ts.tv_nsec;
+}
+
+kj::Array<BlockStore::PendingItem> copyItems(kj::ArrayPtr<const BlockStore::PendingItem> items) {
+  return KJ_MAP(item, items) { return BlockStore::PendingItem{item.id, kj::heapString(item.tmpPath)}; };
+}
+
+}  // namespace
+
+void BlockSyncer::ErrorHandler::taskFailed(kj::Exception&& e) {
+  KJ_LOG(ERROR, "block sync task failed", e);
+}
+
+BlockSyncer::BlockSyncer(BlockStore& store, kj::Timer& timer, BlockSyncerOptions options)
+    : blocks(store), timer(timer), options(options), tasks(errorHandler) {}
+
+BlockSyncer::~BlockSyncer() noexcept(false) {
+  for (auto& w : waiters) {
+    w.fulfiller->reject(KJ_EXCEPTION(DISCONNECTED, "chunk server shutting down"));
+  }
+}
+
+kj::Promise<void> BlockSyncer::store(BlockId id, BlockFileBuffer file, bool durable) {
+  KJ_IF_MAYBE(size, blocks.stat(id)) {
+    KJ_REQUIRE(*size == file.blockSize(), "block exists with a different size", id.hex(), *size,
+               file.blockSize());
+    return durable ? syncAll() : kj::READY_NOW;
+  }
+  auto path = blocks.tempPathFor(id);
+  uint64_t size = file.blockSize();
+  Disk& disk = blocks.getDisk();
+  auto work = writer.executor().executeAsync(
+      [&disk, path = kj::heapString(path), file = kj::mv(file)]() mutable {
+        file.sealHeader();
+        disk.writeFile(path, file.bytes());
+      });
+  // (Each lambda gets its own copy: the order in which then()'s arguments are built is
+  // unspecified.)
+  auto failedPath = kj::heapString(path);
+  return work
+      .then(
+          [this, id, size, path = kj::mv(path), durable]() mutable -> kj::Promise<void> {
+            if (!blocks.addPending(id, size, path)) return durable ? syncAll() : kj::READY_NOW;
+            queue.add(BlockStore::PendingItem{id, kj::mv(path)});
+            queuedBytes += size;
+            if (durable || options.interval == 0 * kj::MILLISECONDS) return syncAll();
+            if (queuedBytes >= options.maxPendingBytes) startPass();
+            return kj::READY_NOW;
+          },
+          [this, failedPath = kj::mv(failedPath)](kj::Exception&& e) -> kj::Promise<void> {
+            blocks.noteWriteFailure(failedPath);
+            return kj::mv(e);
+          });
+}
+
+kj::Promise<void> BlockSyncer::syncAll() {
+  if (queue.empty() && !syncing) return kj::READY_NOW;
+  auto paf = kj::newPromiseAndFulfiller<void>();
+  waiters.add(Waiter{queue.empty() ? passesStarted : passesStarted + 1, stats.failures,
+                     kj::mv(paf.fulfiller)});
+  startPass();
+  return kj::mv(paf.promise);
+}
+
+kj::Promise<void> BlockSyncer::run() {
+  return timer.afterDelay(kj::max(options.interval, 1 * kj::MILLISECONDS)).then([this]() {
+    startPass();
+    return run();
+  });
+}
+
+void BlockSyncer::startPass() {
+  if (syncing || queue.empty()) return;
+  syncing = true;
+  passesStarted++;
+  inPass = queue.releaseAsArray();
+  queuedBytes = 0;
+  int64_t startNs = monotonicNs();
+  Disk& disk = blocks.getDisk();
+  tasks.add(syncer.executor()
+                .executeAsync([&disk, dir = kj::heapString(blocks.dataDir()),
+                               items = copyItems(inPass)]() mutable {
+                  return BlockStore::makeDurable(disk, dir, items);
+                })
+                .then(
+                    [this, startNs](kj::Array<bool> ok) { finishPass(ok, startNs); },
+                    [this, startNs](kj::Exception&& e) {
+                      KJ_LOG(ERROR, "block sync pass failed", e);
+                      auto ok = kj::heapArray<bool>(inPass.size());
+                      for (auto& b : ok) b = false;
+                      finishPass(ok, startNs);
+                    }));
+}
+
+void BlockSyncer::finishPass(kj::ArrayPtr<const bool> ok, int64_t startNs) {
+  for (size_t i = 0; i < inPass.size(); i++) {
+    blocks.settle(inPass[i], ok[i]);
+    if (ok[i]) {
+      stats.blocksSynced++;
+    } else {
+      stats.failures++;
+    }
+  }
+  inPass = nullptr;
+  syncing = false;
+  stats.passes++;
+  stats.syncNs += monotonicNs() - startNs;
+  uint64_t done = passesStarted;
+  kj::Vector<Waiter> rest;
+  for (auto& w : waiters) {
+    if (w.pass > done) {
+      rest.add(kj::mv(w));
+    } else if (stats.failures > w.failuresSeen) {
+      w.fulfiller->reject(KJ_EXCEPTION(FAILED, "a block could not be made durable (disk error)"));
+    } else {
+      w.fulfiller->fulfill();
+    }
+  }
+  waiters = kj::mv(rest);
+  if (!waiters.empty() || queuedBytes >= options.maxPendingBytes) startPass();
+}
+
+}  // namespace dfs
