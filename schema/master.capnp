@@ -121,10 +121,15 @@ interface Session {
   # live chunk servers (never on excludeNodes); fewer when fewer are live, which a strong
   # mount refuses. ENOSPC when no server is live.
 
-  commit @15 (ino :UInt64, extents :List(CommitExtent), minSize :UInt64, requestId :UInt64)
+  commit @15 (ino :UInt64, extents :List(CommitExtent), minSize :UInt64, requestId :UInt64,
+              writeTimeNs :Int64)
       -> (err :Int32, attr :Common.Attr);
   # Atomically points the given file ranges at newly written blocks (later entries win
   # over earlier ones), grows the size to at least minSize, sets mtime/ctime.
+  # writeTimeNs: when the client's last write() of these extents happened (ns since the
+  # epoch, client clock; 0 = unknown). The master sets mtime to it (ctime to it unless
+  # ctime is later), bounded by its own clock (never in the future); 0 or a negative
+  # value means its own time, as before the field existed.
 
   ping @16 () -> ();
 

@@ -95,7 +95,7 @@ void Filesystem::write(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t s
     auto data = kj::heapArray<kj::byte>(reinterpret_cast<const kj::byte*>(buf), size);
     FileData* fileData = f->data.get();
     changedHere(i);  // size and mtime move
-    auto written = fileData->write(off, kj::mv(data));
+    auto written = fileData->write(off, kj::mv(data), wallClock.nowNs());
     // Strong: the write returns only once every replica has it and the master committed it.
     if (strongMount()) {
       written = written.then([fileData]() { return fileData->flush(); }).then([this]() {

@@ -95,6 +95,12 @@ uint64_t Filesystem::visibleSize(uint64_t ino, uint64_t committed) const {
   return kj::max(committed, it->second->data->dirtyEnd());
 }
 
+kj::Maybe<int64_t> Filesystem::dirtyTimeNs(uint64_t ino) const {
+  auto it = openFiles.find(ino);
+  if (it == openFiles.end()) return nullptr;
+  return it->second->data->dirtyTimeNs();
+}
+
 struct stat Filesystem::toStat(const AttrCopy& attr) {
   struct stat st;
   memset(&st, 0, sizeof(st));
@@ -119,8 +125,16 @@ struct stat Filesystem::toStat(const AttrCopy& attr) {
     return ts;
   };
   st.st_atim = toTs(attr.atimeNs);
-  st.st_mtim = toTs(attr.mtimeNs);
-  st.st_ctim = toTs(attr.ctimeNs);
+  int64_t mtimeNs = attr.mtimeNs, ctimeNs = attr.ctimeNs;
+  if (S_ISREG(attr.mode)) {
+    // What the commit of this mount's buffered writes will record (file_extents.cc).
+    KJ_IF_MAYBE(t, dirtyTimeNs(attr.ino)) {
+      mtimeNs = *t;
+      ctimeNs = kj::max(ctimeNs, *t);
+    }
+  }
+  st.st_mtim = toTs(mtimeNs);
+  st.st_ctim = toTs(ctimeNs);
   return st;
 }
 

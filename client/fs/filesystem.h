@@ -20,6 +20,7 @@
 #include "client/mount/options.h"
 #include "client/rpc/chunk_pool.h"
 #include "client/rpc/master_link.h"
+#include "common/base/clock.h"
 #include "common/metrics/metrics.h"
 
 namespace dfs {
@@ -212,6 +213,9 @@ private:
   uint64_t allocatedBytes(const AttrCopy& attr, uint64_t visible) const;
   // Grows a reported size by data written here but not yet committed.
   uint64_t visibleSize(uint64_t ino, uint64_t committed) const;
+  // Time of the last write made here and not committed yet (null: none). A file's
+  // mtime/ctime show it at once, as a local file system's do; the commit records it.
+  kj::Maybe<int64_t> dirtyTimeNs(uint64_t ino) const;
 
   bool strongMount() const;
   // Makes every metadata change of the master durable (fsync, fsyncdir, strong writes).
@@ -276,6 +280,7 @@ private:
   uint32_t umaskFor(fuse_req_t req) const;
 
   kj::Timer& timer;
+  SystemClock wallClock;  // the time of each write (mtime)
   KernelNotifier notifier;
   DirCache dirCache;
   bool dirCacheOn = false;

@@ -22,9 +22,15 @@ kj::Maybe<kj::Exception> FileData::takeError() {
     buffer.clear();
     bufferPieces.clear();
     uncommittedEnd = 0;
+    bufferTimeNs = 0;
     return kj::mv(out);
   }
   return nullptr;
+}
+
+kj::Maybe<int64_t> FileData::dirtyTimeNs() const {
+  if (!dirty()) return nullptr;
+  return lastWriteNs;
 }
 
 uint64_t FileData::bufferedBytes() const {
@@ -33,9 +39,12 @@ uint64_t FileData::bufferedBytes() const {
   return n;
 }
 
-kj::Promise<void> FileData::write(uint64_t offset, kj::Array<kj::byte> data) {
-  auto op = [this, offset, data = kj::mv(data)]() mutable {
-    return writeLocked(offset, kj::mv(data));
+kj::Promise<void> FileData::write(uint64_t offset, kj::Array<kj::byte> data, int64_t timeNs) {
+  // Known at once (the write may wait behind others): a stat after this write returns
+  // shows its time.
+  lastWriteNs = kj::max(lastWriteNs, timeNs);
+  auto op = [this, offset, data = kj::mv(data), timeNs]() mutable {
+    return writeLocked(offset, kj::mv(data), timeNs);
   };
   return serial.run(kj::mv(op));
 }
@@ -46,6 +55,8 @@ void FileData::seal() {
   p->pieces = kj::mv(bufferPieces);
   bufferPieces = kj::Vector<Piece>();
   pendingPieces += p->pieces.size();
+  p->writeTimeNs = bufferTimeNs;
+  bufferTimeNs = 0;
   p->data = buffer.releaseAsArray();
   buffer = kj::Vector<kj::byte>();
   Pending* raw = p;
@@ -58,7 +69,8 @@ void FileData::seal() {
   pending.add(kj::mv(p));
 }
 
-kj::Promise<void> FileData::writeLocked(uint64_t offset, kj::Array<kj::byte> data) {
+kj::Promise<void> FileData::writeLocked(uint64_t offset, kj::Array<kj::byte> data,
+                                        int64_t timeNs) {
   KJ_IF_MAYBE(e, takeError()) return kj::mv(*e);
   kj::ArrayPtr<const kj::byte> rest = data;
   uint64_t at = offset;
@@ -68,6 +80,7 @@ kj::Promise<void> FileData::writeLocked(uint64_t offset, kj::Array<kj::byte> dat
     size_t take = kj::min(rest.size(), kMaxBlockSize - buffer.size());
     uint64_t blockOffset = buffer.size();
     buffer.addAll(rest.slice(0, take));
+    bufferTimeNs = kj::max(bufferTimeNs, timeNs);
     // A write that continues the previous one in the file and in the block extends its
     // piece, so sequential writes make one piece per block.
     if (bufferPieces.size() > 0) {
@@ -115,12 +128,15 @@ kj::Promise<void> FileData::commitLocked() {
   return kj::joinPromises(waits.finish()).then([this]() -> kj::Promise<void> {
     KJ_IF_MAYBE(e, takeError()) return kj::mv(*e);
     size_t count = pending.size();
+    int64_t writeTimeNs = 0;
+    for (auto& p : pending) writeTimeNs = kj::max(writeTimeNs, p->writeTimeNs);
     return ctx.master
-        .call([this](wire::Session::Client& s) {
+        .call([this, writeTimeNs](wire::Session::Client& s) {
           auto req = s.commitRequest();
           req.setIno(ino);
           req.setMinSize(0);
           req.setRequestId(0);
+          req.setWriteTimeNs(writeTimeNs);
           size_t total = 0;
           for (auto& p : pending) total += p->pieces.size();
           auto list = req.initExtents(total);

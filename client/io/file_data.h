@@ -3,7 +3,8 @@
 // block), so random small writes fill one block instead of making one block each. Full
 // buffers are uploaded in the background (a few in flight) and committed to the master
 // (pieces in write order; later ones win) on flush/fsync/close, every kCommitEveryBlocks
-// blocks, or when the pieces would not fit in one commit. Reads resolve the
+// blocks, or when the pieces would not fit in one commit, with the time of the last
+// write they hold (mtime is when data was written, not when it reached the master). Reads resolve the
 // extent map (cached per open, close-to-open) and fetch block segments through the cache;
 // sequential reads also prefetch the segments ahead of them (Readahead) in the background.
 #pragma once
@@ -25,9 +26,10 @@ public:
   ~FileData() noexcept(false);
   KJ_DISALLOW_COPY(FileData);
 
-  // Buffers `data` at `offset`. Fails (EIO upstream) if an earlier background upload of
-  // this file failed; that error is reported once and the unsaved data is dropped.
-  kj::Promise<void> write(uint64_t offset, kj::Array<kj::byte> data);
+  // Buffers `data` at `offset`, written at `timeNs` (wall clock, ns since the epoch).
+  // Fails (EIO upstream) if an earlier background upload of this file failed; that error
+  // is reported once and the unsaved data is dropped.
+  kj::Promise<void> write(uint64_t offset, kj::Array<kj::byte> data, int64_t timeNs);
 
   // Reads up to `size` bytes at `offset` (short at end of file; holes are zeros). Sees
   // every write made through this object (uncommitted data is committed first).
@@ -44,6 +46,9 @@ public:
   uint64_t bufferedBytes() const;
   // End of the furthest uncommitted byte; 0 when clean.
   uint64_t dirtyEnd() const { return dirty() ? uncommittedEnd : 0; }
+  // Time of the last write not committed yet (what mtime/ctime are once it is); null
+  // when clean.
+  kj::Maybe<int64_t> dirtyTimeNs() const;
 
 private:
   struct Piece {
@@ -51,6 +56,7 @@ private:
   };
   struct Pending {
     kj::Vector<Piece> pieces;
+    int64_t writeTimeNs;              // the last write into this block
     kj::Array<kj::byte> data;         // declared before `done`: outlives the upload
     kj::Maybe<UploadedBlock> result;
     kj::Maybe<kj::ForkedPromise<void>> done;
@@ -67,7 +73,7 @@ private:
     kj::Array<CachedExtent> extents;
   };
 
-  kj::Promise<void> writeLocked(uint64_t offset, kj::Array<kj::byte> data);
+  kj::Promise<void> writeLocked(uint64_t offset, kj::Array<kj::byte> data, int64_t timeNs);
   kj::Promise<void> commitLocked();
   void seal();
   kj::Promise<void> ensureWindow(uint64_t offset, uint64_t size);
@@ -96,6 +102,8 @@ private:
   kj::Vector<Piece> bufferPieces;    // where each write landed in `buffer`
   size_t pendingPieces = 0;          // pieces of all Pending blocks
   uint64_t uncommittedEnd = 0;       // end of the writes made since the file was last clean
+  int64_t bufferTimeNs = 0;          // time of the last write into `buffer`
+  int64_t lastWriteNs = 0;           // time of the last write accepted (dirty or not)
   kj::Vector<kj::Own<Pending>> pending;
   kj::Maybe<kj::Exception> uploadError;
 

@@ -32,7 +32,7 @@ static void validatePiece(const CommitPiece& p) {
 }
 
 int Namespace::commit(uint64_t ino, kj::ArrayPtr<const CommitPiece> pieces, uint64_t minSize,
-                      Inode& out) {
+                      Inode& out, int64_t writeTimeNs) {
   KJ_REQUIRE(pieces.size() <= kMaxCommitExtents, "too many extents in one commit",
              pieces.size());
   KJ_REQUIRE(minSize <= (uint64_t(1) << 62), "commit minSize out of range", minSize);
@@ -59,7 +59,11 @@ int Namespace::commit(uint64_t ino, kj::ArrayPtr<const CommitPiece> pieces, uint
     t.flushExtents(*node, overlay);
   }
   node->size = kj::max(node->size, kj::max(minSize, end));
-  node->mtimeNs = node->ctimeNs = t.now();
+  // The data changed when it was written, not now (a write-back client commits at
+  // close): the client's time, decided here once, never later than this batch's time.
+  int64_t when = writeTimeNs > 0 ? kj::min(writeTimeNs, t.now()) : t.now();
+  node->mtimeNs = when;
+  node->ctimeNs = kj::max(node->ctimeNs, when);
   t.commit();
   out = node->clone();
   return 0;

@@ -112,9 +112,11 @@ public:
   int getExtents(uint64_t ino, uint64_t offset, uint64_t length, Inode& attr,
                  kj::Vector<ExtentPiece>& out);
   // Points the pieces' ranges at their blocks (later pieces win), size = max(size,
-  // minSize, end of pieces), mtime = ctime = now. Validates the pieces (KJ_REQUIRE).
+  // minSize, end of pieces), mtime = ctime = the time of the writes: `writeTimeNs` (the
+  // client's clock) if in (0, now], else now; ctime stays if it is later. Validates the
+  // pieces (KJ_REQUIRE).
   int commit(uint64_t ino, kj::ArrayPtr<const CommitPiece> pieces, uint64_t minSize,
-             Inode& out);
+             Inode& out, int64_t writeTimeNs = 0);
 
   // fallocate(2) (fallocate.cc): mode 0 grows the size to offset+length (nothing is
   // reserved); KEEP_SIZE alone changes nothing; PUNCH_HOLE|KEEP_SIZE makes the range a

@@ -353,7 +353,7 @@ kj::Promise<void> SessionImpl::commit(CommitContext context) {
   }
   auto committed = pieces.finish();
   Inode node;
-  int err = ns.commit(p.getIno(), committed, p.getMinSize(), node);
+  int err = ns.commit(p.getIno(), committed, p.getMinSize(), node, p.getWriteTimeNs());
   reply(context.getResults(), err, node);
   if (err != 0) return kj::READY_NOW;
   seen(node.ino);

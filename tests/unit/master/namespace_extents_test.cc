@@ -69,6 +69,38 @@ TYPED_TEST(ExtentsTest, CommitAndOverwriteInTheMiddle) {
   EXPECT_EQ(some[0].block, a);
 }
 
+TYPED_TEST(ExtentsTest, CommitRecordsTheWriteTime) {
+  uint64_t f = this->file(this->root, "f");
+  BlockId a{1, 1};
+  auto commitAt = [&](int64_t writeTimeNs) {
+    kj::Vector<CommitPiece> pieces;
+    pieces.add(this->piece(0, 10, a, 0, kMiB));
+    Inode out;
+    EXPECT_EQ(this->ns->commit(f, pieces, 0, out, writeTimeNs), 0);
+    return out;
+  };
+  this->clock.advance(1000);
+  int64_t now = this->clock.nowNs();
+  // A write made before the commit: mtime and ctime are the write's time.
+  Inode out = commitAt(now - 300);
+  EXPECT_EQ(out.mtimeNs, now - 300);
+  EXPECT_EQ(out.ctimeNs, now - 300);
+  EXPECT_EQ(this->attr(f).mtimeNs, now - 300);
+  // A client clock ahead of the master's: never in the master's future.
+  out = commitAt(now + 5000);
+  EXPECT_EQ(out.mtimeNs, now);
+  EXPECT_EQ(out.ctimeNs, now);
+  // ctime later than the write (an attribute changed since): ctime stays.
+  out = commitAt(now - 100);
+  EXPECT_EQ(out.mtimeNs, now - 100);
+  EXPECT_EQ(out.ctimeNs, now);
+  // No time given (an older client): the master's time.
+  this->clock.advance(10);
+  out = commitAt(0);
+  EXPECT_EQ(out.mtimeNs, this->clock.nowNs());
+  EXPECT_EQ(out.ctimeNs, this->clock.nowNs());
+}
+
 TYPED_TEST(ExtentsTest, CommitValidation) {
   uint64_t f = this->file(this->root, "f");
   uint64_t d = this->dirAt(this->root, "d");
