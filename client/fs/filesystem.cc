@@ -38,7 +38,8 @@ Filesystem::Filesystem(kj::AsyncIoProvider& io, kj::Timer& timer, const MountOpt
       cache(options.cacheBytes),
       diskCache(openDiskCache(options)),
       fetcher(chunks, cache, ref(diskCache)),
-      ctx{master, chunks, cache, fetcher, timer, unsynced, readaheadMax(options)},
+      placements(master, timer),
+      ctx{master, chunks, cache, fetcher, timer, unsynced, placements, readaheadMax(options)},
       tasks(*this),
       background(*this) {
   noatime = options.noatime;

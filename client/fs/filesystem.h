@@ -297,6 +297,7 @@ private:
   kj::Maybe<kj::Own<DiskCache>> diskCache;  // -o cache_dir; outlives the fetcher
   SegmentFetcher fetcher;
   UnsyncedBlocks unsynced;
+  PlacementPool placements;
   DataContext ctx;
   std::unordered_map<uint64_t, kj::Own<OpenFile>> openFiles;
   uint64_t nextDirHandle = 1;

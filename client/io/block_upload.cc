@@ -11,11 +11,6 @@ namespace {
 
 constexpr int kMaxPlacements = 3;
 
-struct Replica {
-  uint64_t nodeId;
-  kj::String address;
-};
-
 // Streams `data` to one chunk server as block `id`; with `deferSync` the server may make it
 // durable later (UnsyncedBlocks, ChunkServer.sync).
 kj::Promise<void> writeReplica(DataContext& ctx, kj::StringPtr address, BlockId id,
@@ -43,44 +38,29 @@ kj::Promise<void> writeReplica(DataContext& ctx, kj::StringPtr address, BlockId 
 
 kj::Promise<UploadedBlock> place(DataContext& ctx, kj::ArrayPtr<const kj::byte> data,
                                  kj::Vector<uint64_t> exclude, int attempt) {
-  auto excludeCopy = kj::heapArray<uint64_t>(exclude.asPtr());
-  return ctx.master
-      .call([excludeCopy = kj::mv(excludeCopy)](wire::Session::Client& s) {
-        auto req = s.allocateBlocksRequest();
-        req.setCount(1);
-        auto ex = req.initExcludeNodes(excludeCopy.size());
-        for (size_t i = 0; i < excludeCopy.size(); i++) ex.set(i, excludeCopy[i]);
-        return req.send();
-      })
-      .then([&ctx, data, exclude = kj::mv(exclude), attempt](
-                capnp::Response<wire::Session::AllocateBlocksResults> r) mutable
+  // The first attempt may use a pooled placement; retries ask the master afresh.
+  return ctx.placements.take(exclude, attempt > 0)
+      .then([&ctx, data, exclude = kj::mv(exclude), attempt](Placement p) mutable
             -> kj::Promise<UploadedBlock> {
-        if (r.getErr() != 0) {
-          return KJ_EXCEPTION(FAILED, "master could not place a block", strerror(r.getErr()));
-        }
-        KJ_REQUIRE(r.getBlocks().size() == 1, "master returned a wrong number of blocks");
-        auto placement = r.getBlocks()[0];
-        BlockId id = BlockId::fromWire(placement.getBlock());
-        KJ_REQUIRE(placement.getReplicas().size() > 0, "block placed on no server");
-        auto replicas = kj::heapArrayBuilder<Replica>(placement.getReplicas().size());
-        for (auto rep : placement.getReplicas()) {
-          replicas.add(Replica{rep.getNodeId(), kj::str(rep.getAddress())});
-        }
-        auto reps = replicas.finish();
+        BlockId id = p.block;
+        auto reps = kj::mv(p.replicas);
         // How many copies this mount's level needs before the block counts as written.
         auto level = ctx.master.consistency();
-        size_t want = kj::max(size_t(1), size_t(r.getReplicas()));
+        size_t want = kj::max(size_t(1), size_t(p.wanted));
         size_t need = level == wire::Consistency::STRONG   ? want
                       : level == wire::Consistency::QUORUM ? want / 2 + 1
                                                            : 1;
+        if (reps.size() < need && attempt == 0) {
+          return place(ctx, data, kj::mv(exclude), attempt + 1);  // maybe a stale placement
+        }
         if (reps.size() < need) {
           return KJ_EXCEPTION(DISCONNECTED, "fewer live chunk servers than this mount's "
                               "consistency level needs", reps.size(), need);
         }
         // Eventual: one copy from here; the master makes the others.
         if (level == wire::Consistency::EVENTUAL) {
-          auto first = kj::heapArrayBuilder<Replica>(1);
-          first.add(Replica{reps[0].nodeId, kj::str(reps[0].address)});
+          auto first = kj::heapArrayBuilder<Placement::Replica>(1);
+          first.add(Placement::Replica{reps[0].nodeId, kj::str(reps[0].address)});
           reps = first.finish();
         }
         // Strong mounts promise durability at write(); the others at fsync().

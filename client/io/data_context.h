@@ -4,6 +4,7 @@
 #include <kj/timer.h>
 #include "client/cache/block_cache.h"
 #include "client/rpc/chunk_pool.h"
+#include "client/io/placement_pool.h"
 #include "client/io/unsynced_blocks.h"
 #include "client/rpc/master_link.h"
 
@@ -18,6 +19,7 @@ struct DataContext {
   SegmentFetcher& fetcher;
   kj::Timer& timer;
   UnsyncedBlocks& unsynced;   // copies uploaded with deferred fsync (not strong mounts)
+  PlacementPool& placements;  // where new blocks go
   uint64_t readaheadMax = 0;  // largest readahead window per open file; 0 = off
 };
 

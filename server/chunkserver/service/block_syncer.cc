@@ -41,11 +41,20 @@ kj::Promise<void> BlockSyncer::store(BlockId id, BlockFileBuffer file, bool dura
   auto path = blocks.tempPathFor(id);
   uint64_t size = file.blockSize();
   Disk& disk = blocks.getDisk();
-  auto work = writer.executor().executeAsync(
-      [&disk, path = kj::heapString(path), file = kj::mv(file)]() mutable {
-        file.sealHeader();
-        disk.writeFile(path, file.bytes());
-      });
+  auto writeFile = [&disk, path = kj::heapString(path), file = kj::mv(file)]() mutable {
+    file.sealHeader();
+    disk.writeFile(path, file.bytes());
+  };
+  kj::Promise<void> work = nullptr;
+  if (size <= options.inlineWriteMax) {
+    KJ_IF_MAYBE(e, kj::runCatchingExceptions(kj::mv(writeFile))) {
+      work = kj::mv(*e);
+    } else {
+      work = kj::READY_NOW;
+    }
+  } else {
+    work = writer.executor().executeAsync(kj::mv(writeFile));
+  }
   // (Each lambda gets its own copy: the order in which then()'s arguments are built is
   // unspecified.)
   auto failedPath = kj::heapString(path);

@@ -17,6 +17,9 @@ struct BlockSyncerOptions {
   kj::Duration interval = 100 * kj::MILLISECONDS;
   // A sync pass starts early once this many block bytes wait for one.
   uint64_t maxPendingBytes = 64ull << 20;
+  // Blocks up to this size are written on the caller's loop: a small write into the page
+  // cache costs less than the two thread hand-offs.
+  uint64_t inlineWriteMax = 64ull << 10;
 };
 
 // What the syncer did since start (exported as metrics).
