@@ -27,13 +27,13 @@ kj::Promise<void> Filesystem::invalidateFromMaster(
     wire::CacheClient::InvalidateParams::Reader what) {
   KernelInvalidation out;
   for (uint64_t ino : what.getAttrs()) {
-    dirCache.attrsChanged(ino);
+    attrsChanged(ino);
     out.attrs.add(toFuse(ino));
   }
   for (uint64_t ino : what.getData()) {
     // Another mount committed new contents: this mount's extent map of it is stale too.
     KJ_IF_MAYBE(f, findOpen(ino)) f->data->invalidateExtents();
-    dirCache.attrsChanged(ino);
+    attrsChanged(ino);
     out.data.add(toFuse(ino));
   }
   for (auto e : what.getEntries()) {

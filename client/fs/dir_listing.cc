@@ -116,15 +116,15 @@ void Filesystem::addedHere(uint64_t parent, kj::ArrayPtr<const kj::byte> name,
                            wire::Attr::Reader attr) {
   auto copy = AttrCopy::of(attr);
   dirCache.added(parent, name, copy);
-  dirCache.attrsChanged(parent);  // its mtime (and nlink, for a directory) moved
+  attrsChanged(parent);  // its mtime (and nlink, for a directory) moved
   if (S_ISDIR(copy.mode)) dirCache.created(copy.ino);
 }
 
 void Filesystem::removedHere(uint64_t parent, kj::ArrayPtr<const kj::byte> name,
                              uint64_t ino) {
   dirCache.removed(parent, name);
-  dirCache.attrsChanged(ino);  // nlink and ctime moved (other names of it are stale)
-  dirCache.attrsChanged(parent);
+  attrsChanged(ino);  // nlink and ctime moved (other names of it are stale)
+  attrsChanged(parent);
 }
 
 void Filesystem::renamedHere(uint64_t parent, kj::ArrayPtr<const kj::byte> name,
@@ -136,10 +136,10 @@ void Filesystem::renamedHere(uint64_t parent, kj::ArrayPtr<const kj::byte> name,
     dirCache.removed(parent, name);
   }
   dirCache.nameChanged(newParent, newName);
-  if (moved != 0) dirCache.attrsChanged(moved);
-  if (replaced != 0) dirCache.attrsChanged(replaced);
-  dirCache.attrsChanged(parent);
-  dirCache.attrsChanged(newParent);
+  if (moved != 0) attrsChanged(moved);
+  if (replaced != 0) attrsChanged(replaced);
+  attrsChanged(parent);
+  attrsChanged(newParent);
 }
 
 }  // namespace dfs

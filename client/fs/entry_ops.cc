@@ -21,14 +21,19 @@ uint32_t Filesystem::umaskFor(fuse_req_t req) const {
 
 void Filesystem::getattr(fuse_req_t req, fuse_ino_t ino) {
   uint64_t i = toMaster(ino);
+  KJ_IF_MAYBE(a, freshAttr(i)) {
+    struct stat st = toStat(*a);
+    return (void)fuse_reply_attr(req, &st, attrTimeout);
+  }
   run(req, master
                .call([i](wire::Session::Client& s) {
                  auto r = s.getAttrRequest();
                  r.setIno(i);
                  return r.send();
                })
-               .then([this, req](capnp::Response<wire::Session::GetAttrResults> r) {
+               .then([this, req, i](capnp::Response<wire::Session::GetAttrResults> r) {
                  if (r.getErr() != 0) return (void)fuse_reply_err(req, r.getErr());
+                 rememberAttr(i, AttrCopy::of(r.getAttr()));
                  replyAttr(req, r.getAttr());
                }));
 }
@@ -68,6 +73,7 @@ void Filesystem::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int 
                    KJ_IF_MAYBE(f, findOpen(i)) f->data->invalidateExtents();
                  }
                  changedHere(i);
+                 rememberAttr(i, AttrCopy::of(r.getAttr()));
                  replyAttr(req, r.getAttr());
                }));
 }

@@ -47,6 +47,7 @@ void Filesystem::create(fuse_req_t req, fuse_ino_t parent, const char* nameC, mo
                  if (exclusive) noCapability.remember(attr.getIno(), timer.now());
                  auto& f = retainOpen(attr.getIno());
                  f.data->invalidateExtents();
+                 rememberAttr(attr.getIno(), AttrCopy::of(attr));
                  info.fh = attr.getIno();
                  setCacheFlags(info);
                  struct fuse_entry_param e = makeEntry(attr);
@@ -94,7 +95,9 @@ void Filesystem::write(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t s
     // libfuse reuses `buf` after we return: copy it now.
     auto data = kj::heapArray<kj::byte>(reinterpret_cast<const kj::byte*>(buf), size);
     FileData* fileData = f->data.get();
-    changedHere(i);  // size and mtime move
+    // Size and mtime move: the listing's copy is stale. The open file's cached copy stays
+    // (toStat puts the buffered writes on top of it).
+    dirCache.attrsChanged(i);
     auto written = fileData->write(off, kj::mv(data), wallClock.nowNs());
     // Strong: the write returns only once every replica has it and the master committed it.
     if (strongMount()) {

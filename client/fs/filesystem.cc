@@ -46,7 +46,10 @@ Filesystem::Filesystem(kj::AsyncIoProvider& io, kj::Timer& timer, const MountOpt
   master.setCacheClient(makeCacheCallbacks());
   // A lost session: the master no longer knows what this mount cached, so listings
   // cannot be trusted (the kernel's caches expire within their times).
-  master.onSessionLost([this]() { dirCache.clear(); });
+  master.onSessionLost([this]() {
+    dirCache.clear();
+    for (auto& [ino, f] : openFiles) f->attr = nullptr;
+  });
 }
 
 Filesystem::~Filesystem() noexcept(false) {}
@@ -166,6 +169,30 @@ void Filesystem::replyEntry(fuse_req_t req, const AttrCopy& attr) {
 void Filesystem::replyAttr(fuse_req_t req, wire::Attr::Reader attr) {
   struct stat st = toStat(attr);
   fuse_reply_attr(req, &st, attrTimeout);
+}
+
+void Filesystem::attrsChanged(uint64_t ino) {
+  dirCache.attrsChanged(ino);
+  KJ_IF_MAYBE(f, findOpen(ino)) f->attr = nullptr;
+}
+
+void Filesystem::rememberAttr(uint64_t ino, const AttrCopy& attr) {
+  if (attrTimeout <= 0) return;
+  KJ_IF_MAYBE(f, findOpen(ino)) {
+    f->attr = attr;
+    f->attrUntil = timer.now() + int64_t(attrTimeout * 1000) * kj::MILLISECONDS;
+    f->attrCommits = f->data->commits();
+  }
+}
+
+kj::Maybe<const AttrCopy&> Filesystem::freshAttr(uint64_t ino) {
+  KJ_IF_MAYBE(f, findOpen(ino)) {
+    KJ_IF_MAYBE(a, f->attr) {
+      if (timer.now() < f->attrUntil && f->attrCommits == f->data->commits()) return *a;
+      f->attr = nullptr;
+    }
+  }
+  return nullptr;
 }
 
 kj::Maybe<Filesystem::OpenFile&> Filesystem::findOpen(uint64_t ino) {

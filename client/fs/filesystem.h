@@ -122,6 +122,13 @@ private:
     uint32_t opens = 0;
     bool atimeDue = true;  // a read since the last open still has to move atime (relatime)
     kj::Own<FileData> data;
+    // The master's attributes as last returned to this mount (getattr, setattr), answered
+    // locally by getattr (with this mount's buffered writes on top, toStat) until
+    // attrUntil, a commit, a change made here (changedHere) or the master's invalidation.
+    // Quorum and eventual mounts (attrTimeout > 0) only.
+    kj::Maybe<AttrCopy> attr;
+    kj::TimePoint attrUntil = kj::origin<kj::TimePoint>();
+    uint64_t attrCommits = 0;  // data->commits() when attr was taken
   };
   struct DirHandle {
     struct Entry {
@@ -206,7 +213,12 @@ private:
                    kj::ArrayPtr<const kj::byte> newName, unsigned int flags, uint64_t moved,
                    uint64_t replaced);
   // Attributes of `ino` changed through this mount (setattr, write, commit).
-  void changedHere(uint64_t ino) { dirCache.attrsChanged(ino); }
+  void changedHere(uint64_t ino) { attrsChanged(ino); }
+  // Cached attributes of `ino` are stale: the listing's slot and an open file's copy.
+  void attrsChanged(uint64_t ino);
+  // An open file's cached attributes (see OpenFile::attr).
+  void rememberAttr(uint64_t ino, const AttrCopy& attr);
+  kj::Maybe<const AttrCopy&> freshAttr(uint64_t ino);
   void replyAttr(fuse_req_t req, wire::Attr::Reader attr);
   // st_blocks bytes of a regular file: the master's allocated bytes (holes excluded) plus
   // data buffered here, at most the visible size.

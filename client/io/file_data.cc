@@ -172,6 +172,7 @@ kj::Promise<void> FileData::commitLocked() {
             else rest.add(kj::mv(pending[i]));
           }
           pending = kj::mv(rest);
+          commitCount++;
           // Everything is committed: the size the master reports is the whole truth again
           // (a later truncate must not be undone by the end of writes made before it).
           if (!dirty()) uncommittedEnd = 0;

@@ -46,6 +46,8 @@ public:
   uint64_t bufferedBytes() const;
   // End of the furthest uncommitted byte; 0 when clean.
   uint64_t dirtyEnd() const { return dirty() ? uncommittedEnd : 0; }
+  // Commits this object made so far (each one changed the master's size and times).
+  uint64_t commits() const { return commitCount; }
   // Time of the last write not committed yet (what mtime/ctime are once it is); null
   // when clean.
   kj::Maybe<int64_t> dirtyTimeNs() const;
@@ -102,6 +104,7 @@ private:
   kj::Vector<Piece> bufferPieces;    // where each write landed in `buffer`
   size_t pendingPieces = 0;          // pieces of all Pending blocks
   uint64_t uncommittedEnd = 0;       // end of the writes made since the file was last clean
+  uint64_t commitCount = 0;          // successful commits so far
   int64_t bufferTimeNs = 0;          // time of the last write into `buffer`
   int64_t lastWriteNs = 0;           // time of the last write accepted (dirty or not)
   kj::Vector<kj::Own<Pending>> pending;
