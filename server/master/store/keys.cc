@@ -58,6 +58,8 @@ Bytes orphanPrefix() { return make(kOrphan, {}); }
 Bytes xattr(uint64_t ino, BytesPtr name) { return make(kXattr, {ino}, name); }
 Bytes xattrPrefix(uint64_t ino) { return make(kXattr, {ino}); }
 Bytes counter(kj::StringPtr name) { return make(kCounter, {}, name.asBytes()); }
+Bytes lockHolder(uint64_t boot, uint64_t session) { return make(kLockHolder, {boot, session}); }
+Bytes lockHolderPrefix() { return make(kLockHolder, {}); }
 
 bool hasPrefix(BytesPtr key, BytesPtr prefix) {
   return key.size() >= prefix.size() &&
