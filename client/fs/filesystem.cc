@@ -46,6 +46,13 @@ Filesystem::Filesystem(kj::AsyncIoProvider& io, kj::Timer& timer, const MountOpt
   // A lost session: the master no longer knows what this mount cached, so listings
   // cannot be trusted (the kernel's caches expire within their times).
   master.onSessionLost([this]() { dirCache.clear(); });
+  // Locks held here are re-asserted on every new session before anything else may use
+  // it; while there are some, a lost session is re-established without waiting for a
+  // call, so the reclaim lands within a restarted master's grace period.
+  master.onSessionStart([this](wire::Session::Client session, bool restarted) {
+    return reclaimLocks(kj::mv(session), restarted);
+  });
+  master.keepConnected([this]() { return !heldLocks.empty(); });
 }
 
 Filesystem::~Filesystem() noexcept(false) {}
