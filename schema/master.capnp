@@ -19,7 +19,7 @@ interface Master {
             replacesBoot :UInt64, replacesSession :UInt64)
       -> (err :Int32, session :Session, volume :Common.VolumeInfo,
           consistency :Common.Consistency, invalidates :Bool,
-          boot :UInt64, sessionId :UInt64);
+          boot :UInt64, sessionId :UInt64, lockGraceMs :UInt64);
   # Opens a session on a volume (ENOENT if it does not exist). The session lives as long
   # as the client holds the capability. The mount runs at `consistency` if it chose one,
   # else at the volume's default; the result says which (dfsctl status shows it).
@@ -32,6 +32,8 @@ interface Master {
   # (boot, sessionId) as replacesBoot/replacesSession: if it is of this run, its locks
   # are dropped at once (the client knows the old connection is dead even if the master
   # has not noticed yet), so the new session can reclaim them (Session.setLock reclaim).
+  # `lockGraceMs`: how long the master's lock grace period still lasts (0: none); lock
+  # calls may wait that long before they are served, and the client allows for it.
 
   admin @1 () -> (admin :Admin);
 

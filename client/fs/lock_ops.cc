@@ -75,7 +75,7 @@ void Filesystem::getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi
   uint64_t owner = fi->lock_owner;
   auto t = KJ_ASSERT_NONNULL(type);
   run(req, master
-               .call([i, owner, t, start, end](wire::Session::Client& s) {
+               .callLock([i, owner, t, start, end](wire::Session::Client& s) {
                  auto r = s.getLockRequest();
                  auto l = r.initLock();
                  l.setIno(i);
@@ -167,7 +167,7 @@ void Filesystem::setLock(fuse_req_t req, uint64_t ino, uint64_t fh, uint64_t own
     if (r.getErr() == 0 && local.type != LockType::UNLOCK) heldLocks.apply(ino, cls, local, fh);
     fuse_reply_err(req, r.getErr());
   };
-  if (!wait) return run(req, master.call(kj::mv(send)).then(kj::mv(replyErr)));
+  if (!wait) return run(req, master.callLock(kj::mv(send)).then(kj::mv(replyErr)));
 
   LockWait* w = waiting.get();
   tasks.add(w->canceler.wrap(master.callWaiting(kj::mv(send)))

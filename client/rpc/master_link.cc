@@ -12,7 +12,8 @@ MasterLink::MasterLink(kj::AsyncIoProvider& io, kj::Timer& timer, kj::String add
                        kj::String volume, kj::String clientName, kj::Duration timeout,
                        kj::Maybe<wire::Consistency> consistency)
     : io(io), timer(timer), masterAddress(kj::mv(address)), volume(kj::mv(volume)),
-      clientName(kj::mv(clientName)), timeout(timeout), level(consistency) {}
+      clientName(kj::mv(clientName)), timeout(timeout), level(consistency),
+      lockGraceEnd(timer.now()) {}
 
 kj::Promise<void> MasterLink::connectNow() {
   uint64_t gen;
@@ -72,6 +73,11 @@ kj::Promise<void> MasterLink::connect(kj::Duration connectTimeout) {
               // (whatever it reclaimed then goes with it).
               lastBoot = r.getBoot();
               lastSessionId = r.getSessionId();
+              lockGraceEnd = timer.now() + r.getLockGraceMs() * kj::MILLISECONDS;
+              if (r.getLockGraceMs() > 0) {
+                KJ_LOG(WARNING, "the master is in its lock grace period; lock calls wait for it",
+                       r.getLockGraceMs());
+              }
               auto newSession = r.getSession();
               kj::Promise<void> started = kj::READY_NOW;
               KJ_IF_MAYBE(fn, sessionStart) started = (*fn)(newSession, restarted);
@@ -104,6 +110,14 @@ void MasterLink::reset(uint64_t gen) {
   connecting = nullptr;
   KJ_LOG(WARNING, "master connection reset; will reconnect on next call", masterAddress);
   startReconnecting();
+}
+
+kj::Promise<void> MasterLink::lockDeadline() {
+  return timer.afterDelay(timeout).then([this]() -> kj::Promise<void> {
+    // A (re)mount during the call may have told us of a grace period.
+    if (lockGraceEnd > timer.now()) return timer.atTime(lockGraceEnd + timeout);
+    return kj::READY_NOW;
+  });
 }
 
 void MasterLink::startReconnecting() {

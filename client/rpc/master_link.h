@@ -27,12 +27,29 @@ public:
   // overruns throw DISCONNECTED (the caller maps them to EIO) and reset the connection.
   template <typename Fn>
   auto call(Fn&& fn) -> typename PromiseOf<decltype(fn(kj::instance<wire::Session::Client&>()))>::Type {
+    return callBefore(timer.afterDelay(timeout), "master RPC", kj::fwd<Fn>(fn));
+  }
+
+  // call() for getLock/setLock without waiting: a restarted master serves them only after
+  // its lock grace period (Master.mount lockGraceMs), so the deadline is the later of the
+  // RPC deadline and the grace period's end plus the RPC deadline.
+  template <typename Fn>
+  auto callLock(Fn&& fn) -> typename PromiseOf<decltype(fn(kj::instance<wire::Session::Client&>()))>::Type {
+    return callBefore(lockDeadline(), "master lock RPC", kj::fwd<Fn>(fn));
+  }
+
+  // call() with the deadline `deadline` (a promise that resolves when it has passed).
+  template <typename Fn>
+  auto callBefore(kj::Promise<void> deadline, kj::StringPtr what, Fn&& fn)
+      -> typename PromiseOf<decltype(fn(kj::instance<wire::Session::Client&>()))>::Type {
     using P = typename PromiseOf<decltype(fn(kj::instance<wire::Session::Client&>()))>::Type;
     uint64_t gen;
     auto work = getSession(gen).then(
         [fn = kj::fwd<Fn>(fn)](wire::Session::Client session) mutable { return fn(session); });
     auto start = timer.now();
-    return withDeadline(timer, timeout, P(kj::mv(work)), "master RPC")
+    return deadline
+        .then([what]() -> P { return KJ_EXCEPTION(DISCONNECTED, "deadline exceeded", what); })
+        .exclusiveJoin(P(kj::mv(work)))
         .catch_([this, gen](kj::Exception&& e) -> P {
           stats.failed();
           if (e.getType() == kj::Exception::Type::DISCONNECTED) reset(gen);
@@ -103,6 +120,8 @@ private:
   void reset(uint64_t gen);
   // Background reconnection while keepWanted says so (see keepConnected).
   void startReconnecting();
+  // Resolves when a lock call started now has overrun (see callLock).
+  kj::Promise<void> lockDeadline();
   kj::Promise<void> reconnectLoop();
 
   kj::AsyncIoProvider& io;
@@ -126,6 +145,7 @@ private:
   // The last session the master gave us: named in the next mount (replacesBoot/Session).
   uint64_t lastBoot = 0;
   uint64_t lastSessionId = 0;
+  kj::TimePoint lockGraceEnd;  // the master's lock grace period, as of the last mount
   kj::Maybe<SessionStart> sessionStart;
   kj::Maybe<kj::Function<bool()>> keepWanted;
   bool reconnectRunning = false;

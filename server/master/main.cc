@@ -261,7 +261,10 @@ private:
                       // Sessions end as we go down; their lock holder records stay, so the
                       // next run keeps a grace period for their locks.
                       core.stopping = true;
-                    });
+                    })
+                    // Run at once: the join below drops the RPC connections (ending the
+                    // sessions) as soon as this branch is ready, before lazy continuations.
+                    .eagerlyEvaluate(nullptr);
     kj::Promise<void> metricsServing = kj::NEVER_DONE;
     if (metricsListen != nullptr) {
       metricsServing = serveMetrics(

@@ -13,6 +13,7 @@ LockGrace::~LockGrace() noexcept(false) {
 void LockGrace::start(kj::Duration length, kj::Function<void()> onEndFn) {
   onEnd = kj::mv(onEndFn);
   isActive = true;
+  endsAt = timer.now() + length;
   if (length <= 0 * kj::NANOSECONDS) {
     finish();
     return;
@@ -22,6 +23,12 @@ void LockGrace::start(kj::Duration length, kj::Function<void()> onEndFn) {
   expiry = timer.afterDelay(length).then([this]() { finish(); }).eagerlyEvaluate([](kj::Exception&& e) {
     KJ_LOG(ERROR, "lock grace period timer failed", e);
   });
+}
+
+kj::Duration LockGrace::remaining() const {
+  if (!isActive) return 0 * kj::NANOSECONDS;
+  auto now = timer.now();
+  return now < endsAt ? endsAt - now : 0 * kj::NANOSECONDS;
 }
 
 void LockGrace::end() {

@@ -24,6 +24,8 @@ public:
   // Ends the grace period now: every waiting request proceeds.
   void end();
   bool active() const { return isActive; }
+  // How much of the grace period is left (0 when none is active).
+  kj::Duration remaining() const;
 
   // A lock request that must wait for the grace period. Resolves to true once it is over
   // (at once if none is active), or to false if interrupt(session, tag) ended the wait
@@ -49,6 +51,7 @@ private:
 
   kj::Timer& timer;
   bool isActive = false;
+  kj::TimePoint endsAt = kj::origin<kj::TimePoint>();
   kj::Maybe<kj::Promise<void>> expiry;
   kj::Maybe<kj::Function<void()>> onEnd;
   std::list<Waiter> waiters;

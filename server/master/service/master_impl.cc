@@ -37,6 +37,7 @@ kj::Promise<void> MasterImpl::mount(MountContext context) {
                                          kj::mv(cacheClient));
     results.setBoot(core.boot);
     results.setSessionId(session->id());
+    results.setLockGraceMs(static_cast<uint64_t>(core.lockGrace.remaining() / kj::MILLISECONDS));
     results.setSession(kj::mv(session));
     results.setErr(0);
   } else {
