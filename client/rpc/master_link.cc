@@ -128,14 +128,16 @@ void MasterLink::startReconnecting() {
     return;
   }
   reconnectRunning = true;
-  reconnecting = reconnectLoop().eagerlyEvaluate([this](kj::Exception&& e) {
+  // The first attempt at once (a lost session, not a restart, is usually back at once:
+  // the fewer moments without our locks at the master, the better), then every interval.
+  reconnecting = reconnectLoop(0 * kj::SECONDS).eagerlyEvaluate([this](kj::Exception&& e) {
     reconnectRunning = false;
     KJ_LOG(ERROR, "background reconnect to the master failed", e);
   });
 }
 
-kj::Promise<void> MasterLink::reconnectLoop() {
-  return timer.afterDelay(kReconnectInterval).then([this]() -> kj::Promise<void> {
+kj::Promise<void> MasterLink::reconnectLoop(kj::Duration delay) {
+  return timer.afterDelay(delay).then([this]() -> kj::Promise<void> {
     bool wanted = false;
     KJ_IF_MAYBE(fn, keepWanted) wanted = (*fn)();
     if (session != nullptr || !wanted) {
@@ -152,7 +154,7 @@ kj::Promise<void> MasterLink::reconnectLoop() {
               [this](kj::Exception&& e) -> kj::Promise<void> {
                 KJ_LOG(INFO, "background reconnect to the master failed; retrying",
                        e.getDescription());
-                return reconnectLoop();
+                return reconnectLoop(kReconnectInterval);
               });
   });
 }

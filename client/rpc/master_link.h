@@ -85,7 +85,8 @@ public:
                                                       bool masterRestarted)>;
   void onSessionStart(SessionStart fn) { sessionStart = kj::mv(fn); }
   // While `wanted()` returns true, a lost session is re-established in the background
-  // (every kReconnectInterval, each attempt connecting within kReconnectConnectTimeout)
+  // (at once, then every kReconnectInterval, each attempt connecting within
+  // kReconnectConnectTimeout)
   // instead of at the next call: the master's lock grace period after a restart is sized
   // from these two (5 s by default).
   void keepConnected(kj::Function<bool()> wanted) { keepWanted = kj::mv(wanted); }
@@ -122,7 +123,7 @@ private:
   void startReconnecting();
   // Resolves when a lock call started now has overrun (see callLock).
   kj::Promise<void> lockDeadline();
-  kj::Promise<void> reconnectLoop();
+  kj::Promise<void> reconnectLoop(kj::Duration delay);
 
   kj::AsyncIoProvider& io;
   kj::Timer& timer;

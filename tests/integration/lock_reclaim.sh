@@ -3,10 +3,13 @@
 # holds an fcntl write lock on a range and a flock lock; the master stops (SIGTERM) and
 # comes back; A re-asserts (reclaims) both within the master's grace period, so mount B's
 # non-blocking conflicting locks fail with EAGAIN (waiting for the grace period first)
-# and succeed once A's process exits. Then the case a reclaim cannot win: A's dfs-mount
+# and succeed once A's process exits; a blocking one started during the grace period is
+# granted then. Then the case a reclaim cannot win: A's dfs-mount
 # is frozen (SIGSTOP) while the master is killed and restarted with no grace period and
 # B takes the locks; when A thaws its reclaims are refused, the locks are lost (counted
 # in A's metrics) and I/O and new locks through the holder's descriptors fail with EIO.
+# In between, A's connection is cut (ss -K) while the master runs on: A reclaims its
+# locks on the new session (which names the old one, whose locks the master drops).
 # shellcheck source=../support/cluster.sh
 source "$(dirname "$0")/../support/cluster.sh"
 HOLDER="$(cd "$(dirname "$0")/../support" && pwd)/lock_holder.py"
@@ -98,6 +101,15 @@ stop_master
 sleep 0.5
 restart_master
 restarted=$(now_ms)
+# A blocking wait from B during the grace period waits on, until A's holder lets go.
+python3 - "$B/f" >"$DFS_ROOT/waiter.out" 2>&1 <<'PY' &
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.lockf(fd, fcntl.LOCK_EX, 10, 50)
+print("granted", flush=True)
+PY
+waiter=$!
+HELPERS+=("$waiter")
 result=$(try_lock fcntl "$B/f")
 waited=$(( $(now_ms) - restarted ))
 log "B's non-blocking fcntl lock after the restart answered $result after $waited ms"
@@ -110,17 +122,43 @@ assert_eq 0 "$(mount_metric "$A_METRICS" dfs_client_locks_lost_total)" "locks A 
 assert_eq 2 "$(master_metric dfs_master_lock_reclaims_total)" "reclaims the master granted"
 assert_eq "write ok" "$(ask_holder h1 7 write)" "A's holder writes after the restart"
 
+[[ ! -s "$DFS_ROOT/waiter.out" ]] || fail "B's blocking lock was granted while A holds the lock"
 echo exit >&7
 wait "${HELPERS[0]}" || fail "holder h1 failed"
 exec 7>&-
 start=$(now_ms)
+wait_for_file "$DFS_ROOT/waiter.out" 10
+assert_eq "granted" "$(cat "$DFS_ROOT/waiter.out")" "B's blocking lock from the grace period"
+log "B's blocking lock was granted $(( $(now_ms) - start )) ms after A's holder exited"
+wait "$waiter" || true
 until [[ $(try_lock fcntl "$B/f") == ok && $(try_lock flock "$B/f") == ok ]]; do
   (( $(now_ms) - start < 10000 )) || fail "B cannot lock 10 s after A's holder exited"
   sleep 0.1
 done
 log "B got both locks $(( $(now_ms) - start )) ms after A's holder exited"
 
-# ---------- 2. a reclaim that loses: the lock is lost, I/O fails with EIO ----------
+# ---------- 2. a lost session (no restart): A's locks are reclaimed on the new one ----------
+echo data >"$A/s"
+start_holder h4 "$A/s" 6
+a_pid=$(_find_mount_pid "$A")
+lport=$(ss -tnpH state established "( dport = :$MASTER_PORT )" |
+        awk -v p="pid=$a_pid," 'index($0, p) { n = split($3, x, ":"); print x[n] }')
+[[ -n "$lport" ]] || fail "no connection from A's dfs-mount to the master"
+ss -K state established "( sport = :$lport and dport = :$MASTER_PORT )" >/dev/null ||
+  fail "could not cut A's connection to the master (ss -K)"
+cut=$(now_ms)
+log "cut A's connection to the master (local port $lport)"
+wait_until 20 "A to reclaim its locks on a new session" \
+  '[[ $(mount_metric "$A_METRICS" dfs_client_locks_reclaimed_total) == 4 ]]'
+log "A reclaimed its locks $(( $(now_ms) - cut )) ms after its connection was cut"
+assert_eq "EAGAIN" "$(try_lock fcntl "$B/s")" "B's fcntl lock after A's new session"
+assert_eq "EAGAIN" "$(try_lock flock "$B/s")" "B's flock after A's new session"
+assert_eq "write ok" "$(ask_holder h4 6 write)" "A's holder writes on the new session"
+assert_eq 0 "$(mount_metric "$A_METRICS" dfs_client_locks_lost_total)" "locks A lost"
+echo exit >&6
+exec 6>&-
+
+# ---------- 3. a reclaim that loses: the lock is lost, I/O fails with EIO ----------
 echo data >"$A/g"
 start_holder h2 "$A/g" 8
 FROZEN_MOUNT=$(_find_mount_pid "$A")
