@@ -16,7 +16,7 @@ interface Master {
 
   mount @0 (volume :Text, clientName :Text, chooseConsistency :Bool,
             consistency :Common.Consistency, cacheClient :CacheClient,
-            replacesBoot :UInt64, replacesSession :UInt64)
+            replacesBoot :UInt64, replacesSession :UInt64, reclaims :UInt32)
       -> (err :Int32, session :Session, volume :Common.VolumeInfo,
           consistency :Common.Consistency, invalidates :Bool,
           boot :UInt64, sessionId :UInt64, lockGraceMs :UInt64);
@@ -34,6 +34,9 @@ interface Master {
   # has not noticed yet), so the new session can reclaim them (Session.setLock reclaim).
   # `lockGraceMs`: how long the master's lock grace period still lasts (0: none); lock
   # calls may wait that long before they are served, and the client allows for it.
+  # `reclaims`: how many locks the client will reclaim on the new session. Once every
+  # lock holder of the master's previous run is back (named by replacesBoot/Session) and
+  # has sent that many reclaims, the grace period ends early.
 
   admin @1 () -> (admin :Admin);
 

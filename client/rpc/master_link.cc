@@ -60,6 +60,7 @@ kj::Promise<void> MasterLink::connect(kj::Duration connectTimeout) {
         // its current run), so the reclaims below do not collide with them.
         req.setReplacesBoot(lastBoot);
         req.setReplacesSession(lastSessionId);
+        KJ_IF_MAYBE(count, reclaimCount) req.setReclaims((*count)());
         return req.send().then(
             [this, gen, conn = kj::mv(conn)](capnp::Response<wire::Master::MountResults> r) mutable
             -> kj::Promise<void> {

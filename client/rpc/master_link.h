@@ -83,7 +83,12 @@ public:
   // (the next call or background attempt tries again).
   using SessionStart = kj::Function<kj::Promise<void>(wire::Session::Client session,
                                                       bool masterRestarted)>;
-  void onSessionStart(SessionStart fn) { sessionStart = kj::mv(fn); }
+  // `reclaims()`: how many locks the start hook will re-assert, told to the master with
+  // the mount (a restarted master ends its grace period once all holders are back).
+  void onSessionStart(SessionStart fn, kj::Function<uint32_t()> reclaims) {
+    sessionStart = kj::mv(fn);
+    reclaimCount = kj::mv(reclaims);
+  }
   // While `wanted()` returns true, a lost session is re-established in the background
   // (at once, then every kReconnectInterval, each attempt connecting within
   // kReconnectConnectTimeout)
@@ -148,6 +153,7 @@ private:
   uint64_t lastSessionId = 0;
   kj::TimePoint lockGraceEnd;  // the master's lock grace period, as of the last mount
   kj::Maybe<SessionStart> sessionStart;
+  kj::Maybe<kj::Function<uint32_t()>> reclaimCount;
   kj::Maybe<kj::Function<bool()>> keepWanted;
   bool reconnectRunning = false;
   kj::Maybe<kj::Promise<void>> reconnecting;

@@ -28,6 +28,13 @@ MasterCore::MasterCore(MetaStore& store, Clock& clock, kj::Timer& timer, MasterC
   }
 }
 
+void MasterCore::checkLockGrace() {
+  if (lockGrace.active() && lockHolders.allReturned()) {
+    KJ_LOG(WARNING, "every lock holder of the previous run reclaimed its locks");
+    lockGrace.end();
+  }
+}
+
 void MasterCore::startBackground() {
   tasks.add(gc.run(timer, config.gcInterval));
   tasks.add(replication.run());

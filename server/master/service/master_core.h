@@ -62,6 +62,9 @@ public:
   LockManager locks;    // fcntl and flock locks of all sessions (memory only)
   LockGrace lockGrace;  // after a restart: only reclaims until it ends
   LockHolders lockHolders;  // sessions that took locks, kept in the store
+  // Ends the lock grace period early once every lock holder of the previous run came
+  // back and reclaimed what it held.
+  void checkLockGrace();
   // Set when the master is shutting down: the sessions' ends that follow are not their
   // clients' doing, so their lock holder records stay for the next run.
   bool stopping = false;

@@ -35,6 +35,11 @@ kj::Promise<void> MasterImpl::mount(MountContext context) {
     }
     auto session = kj::heap<SessionImpl>(core, kj::mv(*volume), p.getClientName(), level,
                                          kj::mv(cacheClient));
+    if (core.lockGrace.active() &&
+        core.lockHolders.returning(session->id(), p.getReplacesBoot(), p.getReplacesSession(),
+                                   p.getReclaims())) {
+      core.checkLockGrace();
+    }
     results.setBoot(core.boot);
     results.setSessionId(session->id());
     results.setLockGraceMs(static_cast<uint64_t>(core.lockGrace.remaining() / kj::MILLISECONDS));

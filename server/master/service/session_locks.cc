@@ -101,7 +101,9 @@ kj::Promise<void> SessionImpl::setLock(SetLockContext context) {
   if (reclaim) {
     KJ_REQUIRE(request.type != LockType::UNLOCK, "a reclaim needs a read or write lock");
     return grant(core, ino, cls, request, false, 0)
-        .then([&c, context, ino, name = kj::str(clientName())](int err) mutable {
+        .then([&c, context, ino, id = sessionId, name = kj::str(clientName())](int err) mutable {
+          c.lockHolders.reclaimed(id);
+          c.checkLockGrace();
           if (err == 0) {
             ++c.lockGrace.reclaimedTotal;
           } else {

@@ -106,6 +106,14 @@ uint64_t nodeIdOf(BytesPtr key) {
   requireKey(key, kNode, 9, true);
   return readBe64(key.slice(1, 9));
 }
+uint64_t lockHolderBoot(BytesPtr key) {
+  requireKey(key, kLockHolder, 17, true);
+  return readBe64(key.slice(1, 9));
+}
+uint64_t lockHolderSession(BytesPtr key) {
+  requireKey(key, kLockHolder, 17, true);
+  return readBe64(key.slice(9, 17));
+}
 uint64_t inodeOf(BytesPtr key) {
   requireKey(key, kInode, 9, true);
   return readBe64(key.slice(1, 9));

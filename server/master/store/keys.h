@@ -92,6 +92,8 @@ int64_t gcDue(BytesPtr key);
 BlockId gcBlock(BytesPtr key);
 uint64_t nodeIdOf(BytesPtr key);
 uint64_t inodeOf(BytesPtr key);
+uint64_t lockHolderBoot(BytesPtr key);     // of an 'L' key
+uint64_t lockHolderSession(BytesPtr key);
 
 // Big-endian 8-byte integers. readBe64 KJ_REQUIREs p.size() >= 8 and reads the first 8.
 Bytes be64(uint64_t v);

@@ -3,7 +3,8 @@
 // holders of its previous run in the store: reclaims are granted at once, other lock
 // requests wait for the grace period's end (and then see the reclaimed locks), the old
 // records go at its end; a master with no previous holders has no grace period; a mount
-// that replaces its own session gets its locks back even before the old one ended.
+// that replaces its own session gets its locks back even before the old one ended; the
+// grace period ends early once every previous holder is back with all its reclaims.
 #include "server/master/store/keys.h"
 #include "tests/unit/master/service_fixture.h"
 #include <cerrno>
@@ -63,12 +64,14 @@ protected:
     uint64_t boot;
     uint64_t id;
   };
-  Mounted mount(uint64_t replacesBoot = 0, uint64_t replacesSession = 0) {
+  Mounted mount(uint64_t replacesBoot = 0, uint64_t replacesSession = 0,
+                uint32_t reclaims = 0) {
     auto req = master.mountRequest();
     req.setVolume("default");
     req.setClientName("test");
     req.setReplacesBoot(replacesBoot);
     req.setReplacesSession(replacesSession);
+    req.setReclaims(reclaims);
     auto resp = req.send().wait(waitScope);
     EXPECT_EQ(resp.getErr(), 0);
     return Mounted{resp.getSession(), resp.getBoot(), resp.getSessionId()};
@@ -161,6 +164,28 @@ TEST_F(LockGraceServiceTest, OnlyReclaimsUntilTheGracePeriodEnds) {
             EAGAIN);
   EXPECT_EQ(setLock(b.session, wire::LockType::READ, 1000, 1000, true).send().wait(waitScope).getErr(),
             0);
+}
+
+TEST_F(LockGraceServiceTest, EndsEarlyOnceEveryHolderReclaimed) {
+  ASSERT_TRUE(core.lockGrace.active());
+  auto other = mount();  // not a lock holder of the previous run
+  auto waiting = setLock(other.session, wire::LockType::WRITE, 500, 600, false).send();
+  auto stranger = mount(999, 3, 1);  // another run's session: not awaited
+  auto back = mount(12345, 3, 2);    // the previous run's holder, with two locks
+  EXPECT_EQ(setLock(back.session, wire::LockType::WRITE, 0, 99, true).send().wait(waitScope).getErr(), 0);
+  turns(waitScope);
+  EXPECT_TRUE(core.lockGrace.active());  // one reclaim of two
+  EXPECT_FALSE(waiting.poll(waitScope));
+  EXPECT_EQ(setLock(back.session, wire::LockType::READ, 550, 560, true).send().wait(waitScope).getErr(), 0);
+  EXPECT_FALSE(core.lockGrace.active());
+  EXPECT_EQ(waiting.wait(waitScope).getErr(), EAGAIN);  // the reclaimed read lock holds
+  EXPECT_EQ(holderRecords(), 2u);  // the previous run's record went with the grace period
+}
+
+TEST_F(LockGraceServiceTest, HolderBackWithNothingToReclaimEndsIt) {
+  ASSERT_TRUE(core.lockGrace.active());
+  auto back = mount(12345, 3, 0);
+  EXPECT_FALSE(core.lockGrace.active());
 }
 
 TEST_F(LockGraceServiceTest, ReplacedSessionLosesItsLocksAtOnce) {
