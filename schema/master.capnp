@@ -15,9 +15,11 @@ interface Master {
   # Bootstrap interface of dfs-master.
 
   mount @0 (volume :Text, clientName :Text, chooseConsistency :Bool,
-            consistency :Common.Consistency, cacheClient :CacheClient)
+            consistency :Common.Consistency, cacheClient :CacheClient,
+            replacesBoot :UInt64, replacesSession :UInt64, reclaims :UInt32)
       -> (err :Int32, session :Session, volume :Common.VolumeInfo,
-          consistency :Common.Consistency, invalidates :Bool);
+          consistency :Common.Consistency, invalidates :Bool,
+          boot :UInt64, sessionId :UInt64, lockGraceMs :UInt64);
   # Opens a session on a volume (ENOENT if it does not exist). The session lives as long
   # as the client holds the capability. The mount runs at `consistency` if it chose one,
   # else at the volume's default; the result says which (dfsctl status shows it).
@@ -25,6 +27,16 @@ interface Master {
   # attributes this session was handed change through another session, and waits for
   # the reply (at most --invalidate-timeout-ms) before acknowledging that change; the
   # mount may then cache names and attributes long. Quorum mounts only.
+  # `boot` names this run of the master (random at each start) and `sessionId` the new
+  # session within it. A client whose earlier session is gone passes that session's
+  # (boot, sessionId) as replacesBoot/replacesSession: if it is of this run, its locks
+  # are dropped at once (the client knows the old connection is dead even if the master
+  # has not noticed yet), so the new session can reclaim them (Session.setLock reclaim).
+  # `lockGraceMs`: how long the master's lock grace period still lasts (0: none); lock
+  # calls may wait that long before they are served, and the client allows for it.
+  # `reclaims`: how many locks the client will reclaim on the new session. Once every
+  # lock holder of the master's previous run is back (named by replacesBoot/Session) and
+  # has sent that many reclaims, the grace period ends early.
 
   admin @1 () -> (admin :Admin);
 
@@ -167,13 +179,20 @@ interface Session {
   getLock @24 (lock :LockRequest) -> (conflict :HeldLock);
   # F_GETLK: the first lock held by another owner that would block `lock` (type read or
   # write), or conflict.type = unlock when `lock` could be granted now.
-  setLock @25 (lock :LockRequest, wait :Bool, waitTag :UInt64) -> (err :Int32);
+  setLock @25 (lock :LockRequest, wait :Bool, waitTag :UInt64, reclaim :Bool) -> (err :Int32);
   # F_SETLK(W) / flock(): sets or clears the range for (this session, lock.owner).
   # err: 0 granted; EAGAIN conflict and !wait; EDEADLK waiting would deadlock (fcntl
   # locks only); EINTR the wait was interrupted (releaseLocks with interruptTag). With
   # wait the call returns only once the lock is granted; cancelling the call withdraws
   # the request. waitTag (nonzero, unique in the session) names a wait for interrupting.
   # All locks and waits of a session end with the session.
+  # reclaim: the client re-asserts a lock its processes held under an earlier session
+  # (the master restarted, or the session was lost). Granted at once if nothing
+  # conflicts, else EAGAIN (the lock is lost); never waits. After a restart that found
+  # lock holders from its previous run, the master keeps a grace period
+  # (--lock-grace-ms) in which only reclaims and unlocks are served: other setLock and
+  # getLock calls wait until it ends (non-waiting ones too; keep the grace below the
+  # clients' RPC deadline).
   releaseLocks @26 (ino :UInt64, owner :UInt64, allOwners :Bool, posix :Bool, flock :Bool,
                     interruptTag :UInt64) -> (interrupted :Bool);
   # Drops this session's locks on `ino` (fcntl ones if posix, flock ones if flock) held by

@@ -48,7 +48,7 @@ void Filesystem::create(fuse_req_t req, fuse_ino_t parent, const char* nameC, mo
                  auto& f = retainOpen(attr.getIno());
                  f.data->invalidateExtents();
                  rememberAttr(attr.getIno(), AttrCopy::of(attr));
-                 info.fh = attr.getIno();
+                 info.fh = nextFileHandle++;
                  setCacheFlags(info);
                  struct fuse_entry_param e = makeEntry(attr);
                  if (fuse_reply_create(req, &e, &info) != 0) {
@@ -66,7 +66,7 @@ void Filesystem::open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi)
   run(req, openAtMaster(i).then([this, req, i, info]() mutable {
     auto& f = retainOpen(i);
     f.data->invalidateExtents();  // close-to-open: see what others committed
-    info.fh = i;
+    info.fh = nextFileHandle++;
     setCacheFlags(info);
     if (fuse_reply_open(req, &info) != 0) background.add(releaseOpen(i));
   }));
@@ -75,6 +75,7 @@ void Filesystem::open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi)
 void Filesystem::read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                       struct fuse_file_info* fi) {
   uint64_t i = toMaster(ino);
+  if (locksLost(fi)) return (void)fuse_reply_err(req, EIO);
   KJ_IF_MAYBE(f, findOpen(i)) {
     // Strong: every read sees what other mounts committed up to now.
     if (strongMount()) f->data->invalidateExtents();
@@ -91,6 +92,7 @@ void Filesystem::read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 void Filesystem::write(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t off,
                        struct fuse_file_info* fi) {
   uint64_t i = toMaster(ino);
+  if (locksLost(fi)) return (void)fuse_reply_err(req, EIO);
   KJ_IF_MAYBE(f, findOpen(i)) {
     // libfuse reuses `buf` after we return: copy it now.
     auto data = kj::heapArray<kj::byte>(reinterpret_cast<const kj::byte*>(buf), size);
@@ -202,6 +204,7 @@ void Filesystem::flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi
 }
 
 void Filesystem::fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info* fi) {
+  if (locksLost(fi)) return (void)fuse_reply_err(req, EIO);
   // Commit what is buffered, then make the data (chunk servers) and the metadata (master)
   // durable, both at once.
   run(req, commitOwn(toMaster(ino))
@@ -242,6 +245,7 @@ void Filesystem::release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* 
   bool lastOpen = false;
   KJ_IF_MAYBE(f, findOpen(i)) { lastOpen = f->opens == 1; }
   fuse_reply_err(req, 0);
+  heldLocks.handleClosed(fi->fh);
   background.add(dropLocksAtRelease(i, *fi, lastOpen));
   background.add(releaseOpen(i));
 }

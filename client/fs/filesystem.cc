@@ -50,6 +50,15 @@ Filesystem::Filesystem(kj::AsyncIoProvider& io, kj::Timer& timer, const MountOpt
     dirCache.clear();
     for (auto& [ino, f] : openFiles) f->attr = nullptr;
   });
+  // Locks held here are re-asserted on every new session before anything else may use
+  // it; while there are some, a lost session is re-established without waiting for a
+  // call, so the reclaim lands within a restarted master's grace period.
+  master.onSessionStart(
+      [this](wire::Session::Client session, bool restarted) {
+        return reclaimLocks(kj::mv(session), restarted);
+      },
+      [this]() { return static_cast<uint32_t>(heldLocks.count()); });
+  master.keepConnected([this]() { return !heldLocks.empty(); });
 }
 
 Filesystem::~Filesystem() noexcept(false) {}

@@ -17,6 +17,7 @@
 #include "client/io/file_data.h"
 #include "client/io/hole_scan.h"
 #include "client/io/segment_fetcher.h"
+#include "client/locks/held_locks.h"
 #include "client/mount/options.h"
 #include "client/rpc/chunk_pool.h"
 #include "client/rpc/master_link.h"
@@ -256,8 +257,10 @@ private:
 
   // Sends one setLock and replies 0 or the errno. A waiting one has no deadline and ends
   // with EINTR when the kernel interrupts the request (a signal to the caller).
-  void setLock(fuse_req_t req, uint64_t ino, uint64_t owner, uint32_t pid, wire::LockType type,
-               uint64_t start, uint64_t end, bool wait, bool flock);
+  // `fh`: the open handle the request came through (HeldLocks marks it if the lock is
+  // later lost).
+  void setLock(fuse_req_t req, uint64_t ino, uint64_t fh, uint64_t owner, uint32_t pid,
+               wire::LockType type, uint64_t start, uint64_t end, bool wait, bool flock);
   // close() of a file: drops the fcntl locks of `owner` (the closing process) on `ino`.
   // Resolves when the master did; never fails. Free when this mount never locked `ino`.
   kj::Promise<void> dropLocksAtFlush(uint64_t ino, uint64_t owner);
@@ -282,6 +285,20 @@ private:
   };
   // Inodes this mount has set locks on (so close() only calls the master when needed).
   std::unordered_map<uint64_t, LockedInode> lockedInodes;
+  // The locks this mount's processes hold, re-asserted on every new master session
+  // (fs/lock_reclaim.cc) before any call can use it; handles of lost locks.
+  HeldLocks heldLocks;
+  kj::Promise<void> reclaimLocks(wire::Session::Client session, bool masterRestarted);
+  // I/O through a handle whose locks were lost fails with EIO (as on NFS).
+  bool locksLost(const struct fuse_file_info* fi) const {
+    return fi != nullptr && heldLocks.handleLost(fi->fh);
+  }
+  struct LockCounters {
+    uint64_t reclaimed = 0;  // locks re-asserted on a new session
+    uint64_t lost = 0;       // locks a reclaim could not get back
+  };
+  LockCounters lockCounters;
+  uint64_t nextFileHandle = 1;  // fi->fh of open files: one per open file description
 
   struct Counters {
     uint64_t bytesRead = 0;     // returned to read() calls

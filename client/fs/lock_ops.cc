@@ -2,7 +2,9 @@
 // mount's session and the kernel's lock owner, so they hold across mounts. A blocking
 // request waits at the master without the RPC deadline; a signal to the waiting process
 // (FUSE interrupt) ends the wait at the master, which answers EINTR unless it granted
-// the lock first (the caller then has it, exactly as the master says).
+// the lock first (the caller then has it, exactly as the master says). Every grant and
+// release is also recorded in heldLocks, from which a new session reclaims them
+// (lock_reclaim.cc); a handle whose locks were lost refuses new locks with EIO.
 #include "filesystem.h"
 
 #include <kj/debug.h>
@@ -31,6 +33,14 @@ bool rangeOf(const struct flock& lock, uint64_t& start, uint64_t& end) {
   start = static_cast<uint64_t>(lock.l_start);
   end = lock.l_len == 0 ? kToEof : start + static_cast<uint64_t>(lock.l_len) - 1;
   return end >= start;
+}
+
+LockType localType(wire::LockType type) {
+  switch (type) {
+    case wire::LockType::READ: return LockType::READ;
+    case wire::LockType::WRITE: return LockType::WRITE;
+    default: return LockType::UNLOCK;
+  }
 }
 
 }  // namespace
@@ -65,7 +75,7 @@ void Filesystem::getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi
   uint64_t owner = fi->lock_owner;
   auto t = KJ_ASSERT_NONNULL(type);
   run(req, master
-               .call([i, owner, t, start, end](wire::Session::Client& s) {
+               .callLock([i, owner, t, start, end](wire::Session::Client& s) {
                  auto r = s.getLockRequest();
                  auto l = r.initLock();
                  l.setIno(i);
@@ -100,7 +110,7 @@ void Filesystem::setlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi
   uint64_t start, end;
   auto type = typeOf(lock->l_type);
   if (type == nullptr || !rangeOf(*lock, start, end)) return (void)fuse_reply_err(req, EINVAL);
-  setLock(req, toMaster(ino), fi->lock_owner, static_cast<uint32_t>(lock->l_pid),
+  setLock(req, toMaster(ino), fi->fh, fi->lock_owner, static_cast<uint32_t>(lock->l_pid),
           KJ_ASSERT_NONNULL(type), start, end, sleep != 0, false);
 }
 
@@ -112,16 +122,28 @@ void Filesystem::flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi
     case LOCK_UN: type = wire::LockType::UNLOCK; break;
     default: return (void)fuse_reply_err(req, EINVAL);
   }
-  setLock(req, toMaster(ino), fi->lock_owner, fuse_req_ctx(req)->pid, type, 0, kToEof,
+  setLock(req, toMaster(ino), fi->fh, fi->lock_owner, fuse_req_ctx(req)->pid, type, 0, kToEof,
           (op & LOCK_NB) == 0, true);
 }
 
-void Filesystem::setLock(fuse_req_t req, uint64_t ino, uint64_t owner, uint32_t pid,
+void Filesystem::setLock(fuse_req_t req, uint64_t ino, uint64_t fh, uint64_t owner, uint32_t pid,
                          wire::LockType type, uint64_t start, uint64_t end, bool wait,
                          bool flock) {
+  FileLock local;
+  local.owner = LockOwner{0, owner};
+  local.type = localType(type);
+  local.start = start;
+  local.end = end;
+  local.pid = pid;
+  auto cls = flock ? LockClass::FLOCK : LockClass::POSIX;
   if (type != wire::LockType::UNLOCK) {
+    // This handle's locks were lost: the process must not believe it holds new ones on
+    // top (it may recover by closing and reopening the file).
+    if (heldLocks.handleLost(fh)) return (void)fuse_reply_err(req, EIO);
     auto& locked = lockedInodes[ino];
     (flock ? locked.flock : locked.posix) = true;
+  } else {
+    heldLocks.apply(ino, cls, local, fh);  // gone whatever the master answers
   }
   wait = wait && type != wire::LockType::UNLOCK;
   kj::Own<LockWait> waiting;
@@ -141,10 +163,11 @@ void Filesystem::setLock(fuse_req_t req, uint64_t ino, uint64_t owner, uint32_t 
     r.setWaitTag(tag);
     return r.send();
   };
-  auto replyErr = [req](capnp::Response<wire::Session::SetLockResults> r) {
+  auto replyErr = [this, req, ino, cls, local, fh](capnp::Response<wire::Session::SetLockResults> r) {
+    if (r.getErr() == 0 && local.type != LockType::UNLOCK) heldLocks.apply(ino, cls, local, fh);
     fuse_reply_err(req, r.getErr());
   };
-  if (!wait) return run(req, master.call(kj::mv(send)).then(kj::mv(replyErr)));
+  if (!wait) return run(req, master.callLock(kj::mv(send)).then(kj::mv(replyErr)));
 
   LockWait* w = waiting.get();
   tasks.add(w->canceler.wrap(master.callWaiting(kj::mv(send)))
@@ -181,6 +204,7 @@ void Filesystem::interruptWait(LockWait& wait) {
 }
 
 kj::Promise<void> Filesystem::dropLocksAtFlush(uint64_t ino, uint64_t owner) {
+  heldLocks.dropOwner(ino, LockClass::POSIX, owner);
   auto it = lockedInodes.find(ino);
   if (it == lockedInodes.end() || !it->second.posix) return kj::READY_NOW;
   return master
@@ -199,6 +223,8 @@ kj::Promise<void> Filesystem::dropLocksAtFlush(uint64_t ino, uint64_t owner) {
 
 kj::Promise<void> Filesystem::dropLocksAtRelease(uint64_t ino, const struct fuse_file_info& fi,
                                                  bool lastOpen) {
+  if (fi.flock_release) heldLocks.dropOwner(ino, LockClass::FLOCK, fi.lock_owner);
+  if (lastOpen) heldLocks.dropInode(ino, LockClass::POSIX);
   auto it = lockedInodes.find(ino);
   if (it == lockedInodes.end()) return kj::READY_NOW;
   bool flock = fi.flock_release && it->second.flock;

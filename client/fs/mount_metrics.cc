@@ -34,6 +34,14 @@ void Filesystem::exportMetrics(MetricsRegistry& registry) {
                      [fs]() { return fs->cache.misses(); });
   registry.gaugeFn("dfs_client_cache_bytes", "Bytes held by the block cache.", {},
                    [fs]() { return static_cast<double>(fs->cache.sizeBytes()); });
+  registry.gaugeFn("dfs_client_locks_held", "File locks held by this mount's processes.", {},
+                   [fs]() { return static_cast<double>(fs->heldLocks.count()); });
+  registry.counterFn("dfs_client_locks_reclaimed_total",
+                     "Locks re-asserted on a new master session (restart or lost session).",
+                     {}, [fs]() { return fs->lockCounters.reclaimed; });
+  registry.counterFn("dfs_client_locks_lost_total",
+                     "Locks that could not be reclaimed (another mount took them meanwhile).",
+                     {}, [fs]() { return fs->lockCounters.lost; });
   registry.counterFn("dfs_client_readahead_segments_total",
                      "Segments prefetched ahead of sequential reads.", {},
                      [fs]() { return fs->fetcher.prefetched(); });

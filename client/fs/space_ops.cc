@@ -16,8 +16,9 @@ constexpr uint64_t kMaxSeekWindow = uint64_t(64) << 30;
 }  // namespace
 
 void Filesystem::fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
-                           off_t length, struct fuse_file_info*) {
+                           off_t length, struct fuse_file_info* fi) {
   if (offset < 0 || length <= 0) return (void)fuse_reply_err(req, EINVAL);
+  if (locksLost(fi)) return (void)fuse_reply_err(req, EIO);
   uint64_t i = toMaster(ino);
   // Buffered writes first: a punch must remove them too, and must not be undone by a
   // later commit of older data.

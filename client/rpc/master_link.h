@@ -1,6 +1,9 @@
 // MasterLink: the mount's session with the master. Connects lazily, puts a deadline on
 // every call, drops a broken connection and reconnects (and re-mounts the volume) on the
-// next call, so the mount recovers by itself when the master comes back.
+// next call, so the mount recovers by itself when the master comes back. While the mount
+// has state the master must get back (held locks: keepConnected), a lost session is
+// re-established in the background every kReconnectInterval, and a session-start hook
+// (the lock reclaim) runs on each new session before any call may use it.
 #pragma once
 
 #include <kj/async-io.h>
@@ -24,12 +27,29 @@ public:
   // overruns throw DISCONNECTED (the caller maps them to EIO) and reset the connection.
   template <typename Fn>
   auto call(Fn&& fn) -> typename PromiseOf<decltype(fn(kj::instance<wire::Session::Client&>()))>::Type {
+    return callBefore(timer.afterDelay(timeout), "master RPC", kj::fwd<Fn>(fn));
+  }
+
+  // call() for getLock/setLock without waiting: a restarted master serves them only after
+  // its lock grace period (Master.mount lockGraceMs), so the deadline is the later of the
+  // RPC deadline and the grace period's end plus the RPC deadline.
+  template <typename Fn>
+  auto callLock(Fn&& fn) -> typename PromiseOf<decltype(fn(kj::instance<wire::Session::Client&>()))>::Type {
+    return callBefore(lockDeadline(), "master lock RPC", kj::fwd<Fn>(fn));
+  }
+
+  // call() with the deadline `deadline` (a promise that resolves when it has passed).
+  template <typename Fn>
+  auto callBefore(kj::Promise<void> deadline, kj::StringPtr what, Fn&& fn)
+      -> typename PromiseOf<decltype(fn(kj::instance<wire::Session::Client&>()))>::Type {
     using P = typename PromiseOf<decltype(fn(kj::instance<wire::Session::Client&>()))>::Type;
     uint64_t gen;
     auto work = getSession(gen).then(
         [fn = kj::fwd<Fn>(fn)](wire::Session::Client session) mutable { return fn(session); });
     auto start = timer.now();
-    return withDeadline(timer, timeout, P(kj::mv(work)), "master RPC")
+    return deadline
+        .then([what]() -> P { return KJ_EXCEPTION(DISCONNECTED, "deadline exceeded", what); })
+        .exclusiveJoin(P(kj::mv(work)))
         .catch_([this, gen](kj::Exception&& e) -> P {
           stats.failed();
           if (e.getType() == kj::Exception::Type::DISCONNECTED) reset(gen);
@@ -57,6 +77,27 @@ public:
   // Connects and mounts now; throws with a readable message on failure.
   kj::Promise<void> connectNow();
 
+  // Runs on every new session (first mount too) after the master accepted it and before
+  // any call gets it; `masterRestarted`: the master is a new run (else the session was
+  // lost and replaced). A failure of the returned promise fails this connect attempt
+  // (the next call or background attempt tries again).
+  using SessionStart = kj::Function<kj::Promise<void>(wire::Session::Client session,
+                                                      bool masterRestarted)>;
+  // `reclaims()`: how many locks the start hook will re-assert, told to the master with
+  // the mount (a restarted master ends its grace period once all holders are back).
+  void onSessionStart(SessionStart fn, kj::Function<uint32_t()> reclaims) {
+    sessionStart = kj::mv(fn);
+    reclaimCount = kj::mv(reclaims);
+  }
+  // While `wanted()` returns true, a lost session is re-established in the background
+  // (at once, then every kReconnectInterval, each attempt connecting within
+  // kReconnectConnectTimeout)
+  // instead of at the next call: the master's lock grace period after a restart is sized
+  // from these two (5 s by default).
+  void keepConnected(kj::Function<bool()> wanted) { keepWanted = kj::mv(wanted); }
+  static constexpr kj::Duration kReconnectInterval = 1 * kj::SECONDS;
+  static constexpr kj::Duration kReconnectConnectTimeout = 2 * kj::SECONDS;
+
   uint64_t rootIno() const { return root; }
   // The mount's consistency level (valid once connectNow() succeeded).
   wire::Consistency consistency() const { return level.orDefault(wire::Consistency::QUORUM); }
@@ -77,9 +118,17 @@ public:
   void setStats(RpcStats s) { stats = s; }
 
 private:
-  kj::Promise<wire::Session::Client> getSession(uint64_t& gen);
-  kj::Promise<void> connect();
+  // The current session, or a new one (connecting within `connectTimeout`, else the
+  // call deadline).
+  kj::Promise<wire::Session::Client> getSession(uint64_t& gen,
+                                                kj::Maybe<kj::Duration> connectTimeout = nullptr);
+  kj::Promise<void> connect(kj::Duration connectTimeout);
   void reset(uint64_t gen);
+  // Background reconnection while keepWanted says so (see keepConnected).
+  void startReconnecting();
+  // Resolves when a lock call started now has overrun (see callLock).
+  kj::Promise<void> lockDeadline();
+  kj::Promise<void> reconnectLoop(kj::Duration delay);
 
   kj::AsyncIoProvider& io;
   kj::Timer& timer;
@@ -99,6 +148,15 @@ private:
   kj::Maybe<wire::Session::Client> session;
   kj::Maybe<kj::ForkedPromise<void>> connecting;
   RpcStats stats;
+  // The last session the master gave us: named in the next mount (replacesBoot/Session).
+  uint64_t lastBoot = 0;
+  uint64_t lastSessionId = 0;
+  kj::TimePoint lockGraceEnd;  // the master's lock grace period, as of the last mount
+  kj::Maybe<SessionStart> sessionStart;
+  kj::Maybe<kj::Function<uint32_t()>> reclaimCount;
+  kj::Maybe<kj::Function<bool()>> keepWanted;
+  bool reconnectRunning = false;
+  kj::Maybe<kj::Promise<void>> reconnecting;
 };
 
 }  // namespace dfs

@@ -81,6 +81,12 @@ public:
                           "<pct>",
                           "Move blocks when the used fraction of two writable nodes differs "
                           "by more than this many percentage points, 0 = never (default 10).")
+        .addOptionWithArg({"lock-grace-ms"}, KJ_BIND_METHOD(*this, setLockGrace), "<ms>",
+                          "After a restart that finds that sessions of the previous run held "
+                          "file locks: how long only lock reclaims are served, so returning "
+                          "mounts get their locks back before anyone else can take them; "
+                          "other lock requests wait (default 5000; keep it below the mounts' "
+                          "rpc_timeout).")
         .addOptionWithArg({"metrics-listen"}, KJ_BIND_METHOD(*this, setMetricsListen),
                           "<host:port>",
                           "Serve /metrics and /healthz over HTTP here (port 0 = any). "
@@ -172,6 +178,12 @@ private:
     config.reportGraceNs = static_cast<int64_t>(v) * 1'000'000;
     return valid;
   }
+  kj::MainBuilder::Validity setLockGrace(kj::StringPtr arg) {
+    uint64_t v;
+    auto valid = parseUint(arg, 0, 3'600'000, v);
+    config.lockGrace = v * kj::MILLISECONDS;
+    return valid;
+  }
   kj::MainBuilder::Validity setScan(kj::StringPtr arg) {
     uint64_t v;
     auto valid = parseUint(arg, 10, 86'400'000, v);
@@ -245,7 +257,14 @@ private:
 
     auto stop = io.unixEventPort.onSignal(SIGTERM)
                     .exclusiveJoin(io.unixEventPort.onSignal(SIGINT))
-                    .then([](siginfo_t) {});
+                    .then([&core](siginfo_t) {
+                      // Sessions end as we go down; their lock holder records stay, so the
+                      // next run keeps a grace period for their locks.
+                      core.stopping = true;
+                    })
+                    // Run at once: the join below drops the RPC connections (ending the
+                    // sessions) as soon as this branch is ready, before lazy continuations.
+                    .eagerlyEvaluate(nullptr);
     kj::Promise<void> metricsServing = kj::NEVER_DONE;
     if (metricsListen != nullptr) {
       metricsServing = serveMetrics(

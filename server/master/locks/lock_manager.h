@@ -4,7 +4,7 @@
 // Single-threaded: used from the master's event loop only.
 #pragma once
 
-#include "server/master/locks/lock_set.h"
+#include "common/locks/lock_set.h"
 #include <kj/async.h>
 #include <list>
 #include <unordered_map>

@@ -1,6 +1,7 @@
 // MasterCore construction and background tasks.
 #include "server/master/service/master_core.h"
 #include "server/master/namespace/namespace.h"
+#include "common/base/block_id.h"
 #include <kj/debug.h>
 
 namespace dfs {
@@ -8,7 +9,8 @@ namespace dfs {
 MasterCore::MasterCore(MetaStore& store, Clock& clock, kj::Timer& timer, MasterConfig config)
     : store(store), clock(clock), timer(timer), config(config), volumes(store, clock),
       nodes(store, clock, timer, config.nodeTimeouts), placement(nodes),
-      cacheWatch(timer, config.invalidateTimeout),
+      cacheWatch(timer, config.invalidateTimeout), boot(BlockId::random().lo | 1),
+      lockGrace(timer), lockHolders(store, boot),
       gc(store, clock, nodes),
       replication(store, timer, nodes, placement, volumes, config.defaultReplicas,
                   config.replication),
@@ -17,6 +19,20 @@ MasterCore::MasterCore(MetaStore& store, Clock& clock, kj::Timer& timer, MasterC
   volumes.ensureDefault(config.defaultReplicas);
   // No session survives a restart, so no file is open: orphans can go now.
   Namespace::purgeOrphans(store, clock, config.gcGraceNs);
+  // Clients of the previous run that held locks will come back to reclaim them; with
+  // none (first start, or every lock holder had unmounted) there is nothing to wait for.
+  size_t holders = lockHolders.loadPrevious();
+  if (holders > 0) {
+    KJ_LOG(WARNING, "sessions of the previous run held locks", holders);
+    lockGrace.start(config.lockGrace, [this]() { lockHolders.forgetPrevious(); });
+  }
+}
+
+void MasterCore::checkLockGrace() {
+  if (lockGrace.active() && lockHolders.allReturned()) {
+    KJ_LOG(WARNING, "every lock holder of the previous run reclaimed its locks");
+    lockGrace.end();
+  }
 }
 
 void MasterCore::startBackground() {

@@ -2,6 +2,8 @@
 #pragma once
 
 #include "server/master/gc/gc.h"
+#include "server/master/locks/lock_grace.h"
+#include "server/master/locks/lock_holders.h"
 #include "server/master/locks/lock_manager.h"
 #include "server/master/namespace/open_files.h"
 #include "server/master/nodes/node_registry.h"
@@ -29,11 +31,16 @@ struct MasterConfig {
   int64_t reportGraceNs = 600'000'000'000LL;
   // How long a change waits for other mounts to drop what their kernels cached of it.
   kj::Duration invalidateTimeout = 1 * kj::SECONDS;
+  // Lock grace period after a restart that found lock holders of the previous run
+  // (LockGrace): longer than a mount needs to notice and reconnect (MasterLink's
+  // kReconnectInterval plus its connect deadline for those attempts, 1 s + 2 s).
+  kj::Duration lockGrace = 5 * kj::SECONDS;
 };
 
 class MasterCore final : private kj::TaskSet::ErrorHandler {
 public:
-  // Loads known nodes and creates the default volume on first start.
+  // Loads known nodes and creates the default volume on first start. If sessions of the
+  // previous run held locks, starts the lock grace period.
   MasterCore(MetaStore& store, Clock& clock, kj::Timer& timer, MasterConfig config);
   KJ_DISALLOW_COPY(MasterCore);
 
@@ -51,7 +58,16 @@ public:
   SessionRegistry sessions;
   CacheWatch cacheWatch;  // what quorum mounts cache; invalidations on change
   OpenFiles openFiles;  // files held open by any session (orphans live while open)
+  const uint64_t boot;  // random, names this run of the master (Master.mount results)
   LockManager locks;    // fcntl and flock locks of all sessions (memory only)
+  LockGrace lockGrace;  // after a restart: only reclaims until it ends
+  LockHolders lockHolders;  // sessions that took locks, kept in the store
+  // Ends the lock grace period early once every lock holder of the previous run came
+  // back and reclaimed what it held.
+  void checkLockGrace();
+  // Set when the master is shutting down: the sessions' ends that follow are not their
+  // clients' doing, so their lock holder records stay for the next run.
+  bool stopping = false;
   BlockGc gc;
   ReplicationManager replication;
   BlockReports reports;

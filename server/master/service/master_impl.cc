@@ -27,8 +27,23 @@ kj::Promise<void> MasterImpl::mount(MountContext context) {
       cacheClient = p.getCacheClient();
       results.setInvalidates(true);
     }
-    results.setSession(kj::heap<SessionImpl>(core, kj::mv(*volume), p.getClientName(), level,
-                                             kj::mv(cacheClient)));
+    if (p.getReplacesBoot() == core.boot && p.getReplacesSession() != 0) {
+      // The client's earlier session of this run is dead to it (its connection dropped,
+      // or it gave up on a call): its locks go now, before the new session reclaims them,
+      // even if the old connection's end has not reached us yet.
+      core.locks.releaseSession(p.getReplacesSession());
+    }
+    auto session = kj::heap<SessionImpl>(core, kj::mv(*volume), p.getClientName(), level,
+                                         kj::mv(cacheClient));
+    if (core.lockGrace.active() &&
+        core.lockHolders.returning(session->id(), p.getReplacesBoot(), p.getReplacesSession(),
+                                   p.getReclaims())) {
+      core.checkLockGrace();
+    }
+    results.setBoot(core.boot);
+    results.setSessionId(session->id());
+    results.setLockGraceMs(static_cast<uint64_t>(core.lockGrace.remaining() / kj::MILLISECONDS));
+    results.setSession(kj::mv(session));
     results.setErr(0);
   } else {
     results.setErr(ENOENT);

@@ -159,6 +159,17 @@ MasterMetrics::MasterMetrics(MetricsRegistry& registry, MasterCore& core) : rpc(
   registry.counterFn("dfs_master_invalidate_failures_total",
                      "Invalidate calls that failed (mount gone).", {},
                      [c]() { return c->cacheWatch.counters().failures; });
+  registry.gaugeFn("dfs_master_lock_grace_active",
+                   "1 while the lock grace period after a restart lasts (reclaims only).", {},
+                   [c]() { return c->lockGrace.active() ? 1.0 : 0.0; });
+  registry.counterFn("dfs_master_lock_reclaims_total", "Locks reclaimed by returning mounts.",
+                     {}, [c]() { return c->lockGrace.reclaimedTotal; });
+  registry.counterFn("dfs_master_lock_reclaims_refused_total",
+                     "Lock reclaims refused (another owner held a conflicting lock).", {},
+                     [c]() { return c->lockGrace.reclaimRefusedTotal; });
+  registry.counterFn("dfs_master_lock_grace_waits_total",
+                     "Lock requests that waited for the end of the grace period.", {},
+                     [c]() { return c->lockGrace.waitedTotal; });
   registry.counterFn("dfs_master_gc_passes_total", "Block GC passes run.", {},
                      [c]() { return c->gc.passCount(); });
   registry.counterFn("dfs_master_gc_blocks_deleted_total",

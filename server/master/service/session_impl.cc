@@ -23,12 +23,23 @@ SessionImpl::SessionImpl(MasterCore& core, Volume volumeIn, kj::StringPtr client
 SessionImpl::~SessionImpl() noexcept(false) {
   core.sessions.remove(sessionId);
   core.locks.releaseSession(sessionId);  // wakes whoever waited for this mount's locks
+  if (!core.stopping) {  // the client's doing: no need to wait for it after a restart
+    KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() { core.lockHolders.ended(sessionId); })) {
+      KJ_LOG(ERROR, "could not drop the lock holder record of an ended session", *e);
+    }
+  }
   auto held = kj::mv(opens);
   for (auto& entry : held) {
     for (uint32_t i = 0; i < entry.second; ++i) {
       if (core.openFiles.release(entry.first)) ns.releaseOrphan(entry.first);
     }
   }
+}
+
+kj::StringPtr SessionImpl::clientName() const {
+  auto& all = core.sessions.all();
+  auto it = all.find(sessionId);
+  return it == all.end() ? kj::StringPtr("") : it->second.clientName.asPtr();
 }
 
 kj::Promise<void> SessionImpl::open(OpenContext context) {

@@ -52,11 +52,14 @@ public:
   kj::Promise<void> releaseLocks(ReleaseLocksContext context) override;
   kj::Promise<void> touchAtime(TouchAtimeContext context) override;
 
+  uint64_t id() const { return sessionId; }
+
 private:
   MasterCore& core;
   Volume volume;
   Namespace ns;
   uint64_t sessionId;
+  kj::StringPtr clientName() const;  // as registered in core.sessions
   std::unordered_map<uint64_t, uint32_t> opens;  // this session's opens, released at its end
   void registerOpen(uint64_t ino);
   // The volume's replica count now (an admin may have changed it since the mount).

@@ -1,8 +1,11 @@
 // SessionImpl: the lock calls (getLock, setLock, releaseLocks) on core.locks. Lock owners
-// are (this session, the kernel's owner id); waits can be cancelled by the client.
+// are (this session, the kernel's owner id); waits can be cancelled by the client. During
+// the lock grace period after a restart (core.lockGrace) only reclaims and unlocks are
+// served at once; other setLock and getLock calls wait for its end first.
 #include "server/master/service/session_impl.h"
 #include "server/master/service/master_metrics.h"
 
+#include <cerrno>
 #include <kj/debug.h>
 
 namespace dfs {
@@ -43,12 +46,9 @@ static LockClass classOf(wire::LockRequest::Reader r) {
   return r.getFlock() ? LockClass::FLOCK : LockClass::POSIX;
 }
 
-kj::Promise<void> SessionImpl::getLock(GetLockContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::GET_LOCK);
-  auto r = context.getParams().getLock();
-  auto request = decode(sessionId, r);
-  auto out = context.getResults().initConflict();
-  KJ_IF_MAYBE(held, core.locks.test(r.getIno(), classOf(r), request)) {
+static void fillConflict(MasterCore& core, uint64_t ino, LockClass cls, const FileLock& request,
+                         wire::HeldLock::Builder out) {
+  KJ_IF_MAYBE(held, core.locks.test(ino, cls, request)) {
     out.setType(toWire(held->type));
     out.setStart(held->start);
     out.setEnd(held->end);
@@ -56,7 +56,31 @@ kj::Promise<void> SessionImpl::getLock(GetLockContext context) {
   } else {
     out.setType(wire::LockType::UNLOCK);
   }
-  return kj::READY_NOW;
+}
+
+kj::Promise<void> SessionImpl::getLock(GetLockContext context) {
+  RpcScope rpcScope(core.rpcMetrics, RpcMethod::GET_LOCK);
+  auto r = context.getParams().getLock();
+  auto request = decode(sessionId, r);
+  KJ_REQUIRE(request.type != LockType::UNLOCK, "F_GETLK needs a read or write lock type");
+  uint64_t ino = r.getIno();
+  auto cls = classOf(r);
+  if (!core.lockGrace.active()) {
+    fillConflict(core, ino, cls, request, context.getResults().initConflict());
+    return kj::READY_NOW;
+  }
+  // The answer would miss locks not reclaimed yet: wait for the grace period's end.
+  context.allowCancellation();
+  auto& c = core;
+  return core.lockGrace.wait(sessionId, 0).then([&c, context, ino, cls, request](bool) mutable {
+    fillConflict(c, ino, cls, request, context.getResults().initConflict());
+  });
+}
+
+// Sets the lock now, or waits at the lock manager if `wait`.
+static kj::Promise<int> grant(MasterCore& core, uint64_t ino, LockClass cls,
+                              const FileLock& request, bool wait, uint64_t tag) {
+  return core.locks.set(ino, cls, request, wait, tag);
 }
 
 kj::Promise<void> SessionImpl::setLock(SetLockContext context) {
@@ -64,12 +88,51 @@ kj::Promise<void> SessionImpl::setLock(SetLockContext context) {
   auto p = context.getParams();
   auto r = p.getLock();
   auto request = decode(sessionId, r);
-  bool wait = p.getWait();
-  auto granted = core.locks.set(r.getIno(), classOf(r), request, wait, p.getWaitTag());
+  uint64_t ino = r.getIno();
+  auto cls = classOf(r);
+  bool reclaim = p.getReclaim();
+  bool wait = p.getWait() && !reclaim;  // a reclaim is answered at once
+  uint64_t tag = p.getWaitTag();
+  if (request.type != LockType::UNLOCK) {
+    // Recorded before anything is granted: a restart then knows to keep a grace period.
+    core.lockHolders.taking(sessionId, clientName());
+  }
+  auto& c = core;
+  if (reclaim) {
+    KJ_REQUIRE(request.type != LockType::UNLOCK, "a reclaim needs a read or write lock");
+    return grant(core, ino, cls, request, false, 0)
+        .then([&c, context, ino, id = sessionId, name = kj::str(clientName())](int err) mutable {
+          c.lockHolders.reclaimed(id);
+          c.checkLockGrace();
+          if (err == 0) {
+            ++c.lockGrace.reclaimedTotal;
+          } else {
+            ++c.lockGrace.reclaimRefusedTotal;
+            KJ_LOG(WARNING, "lock reclaim refused: another owner holds a conflicting lock",
+                   name, ino, err);
+          }
+          context.getResults().setErr(err);
+        });
+  }
   // A waiting call ends when the client cancels it (signal, unmount) or its connection
   // dies: the promise is dropped and the request withdrawn.
   if (wait) context.allowCancellation();
-  return granted.then([context](int err) mutable { context.getResults().setErr(err); });
+  if (request.type == LockType::UNLOCK || !core.lockGrace.active()) {
+    return grant(core, ino, cls, request, wait, tag).then([context](int err) mutable {
+      context.getResults().setErr(err);
+    });
+  }
+  context.allowCancellation();
+  return core.lockGrace.wait(sessionId, tag)
+      .then([&c, context, ino, cls, request, wait, tag](bool over) mutable -> kj::Promise<void> {
+        if (!over) {  // interrupted (releaseLocks with interruptTag) before the grace ended
+          context.getResults().setErr(EINTR);
+          return kj::READY_NOW;
+        }
+        return grant(c, ino, cls, request, wait, tag).then([context](int err) mutable {
+          context.getResults().setErr(err);
+        });
+      });
 }
 
 kj::Promise<void> SessionImpl::releaseLocks(ReleaseLocksContext context) {
@@ -78,7 +141,10 @@ kj::Promise<void> SessionImpl::releaseLocks(ReleaseLocksContext context) {
   uint64_t ino = p.getIno();
   LockOwner owner{sessionId, p.getOwner()};
   if (p.getInterruptTag() != 0) {
-    context.getResults().setInterrupted(core.locks.interrupt(sessionId, p.getInterruptTag()));
+    uint64_t tag = p.getInterruptTag();
+    bool interrupted = core.locks.interrupt(sessionId, tag) ||
+                       core.lockGrace.interrupt(sessionId, tag);
+    context.getResults().setInterrupted(interrupted);
   }
   for (auto cls : {LockClass::POSIX, LockClass::FLOCK}) {
     if (!(cls == LockClass::POSIX ? p.getPosix() : p.getFlock())) continue;

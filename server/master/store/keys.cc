@@ -58,6 +58,8 @@ Bytes orphanPrefix() { return make(kOrphan, {}); }
 Bytes xattr(uint64_t ino, BytesPtr name) { return make(kXattr, {ino}, name); }
 Bytes xattrPrefix(uint64_t ino) { return make(kXattr, {ino}); }
 Bytes counter(kj::StringPtr name) { return make(kCounter, {}, name.asBytes()); }
+Bytes lockHolder(uint64_t boot, uint64_t session) { return make(kLockHolder, {boot, session}); }
+Bytes lockHolderPrefix() { return make(kLockHolder, {}); }
 
 bool hasPrefix(BytesPtr key, BytesPtr prefix) {
   return key.size() >= prefix.size() &&
@@ -103,6 +105,14 @@ uint64_t orphanIno(BytesPtr key) {
 uint64_t nodeIdOf(BytesPtr key) {
   requireKey(key, kNode, 9, true);
   return readBe64(key.slice(1, 9));
+}
+uint64_t lockHolderBoot(BytesPtr key) {
+  requireKey(key, kLockHolder, 17, true);
+  return readBe64(key.slice(1, 9));
+}
+uint64_t lockHolderSession(BytesPtr key) {
+  requireKey(key, kLockHolder, 17, true);
+  return readBe64(key.slice(9, 17));
 }
 uint64_t inodeOf(BytesPtr key) {
   requireKey(key, kInode, 9, true);

@@ -26,6 +26,11 @@
 //   'X' be64(ino) name             -> value bytes         one extended attribute of an inode
 //                                                         (full name, e.g. "user.foo"); deleted
 //                                                         with the inode
+//   'L' be64(boot) be64(session)   -> client name         a session that took a file lock in
+//                                                         the master run `boot`; dropped when
+//                                                         the session ends (not when the master
+//                                                         stops): a restart that finds some
+//                                                         starts a lock grace period
 //
 // The prefix 'D' be64(parent) lists a directory in name order; 'E' be64(ino) lists a
 // file's extents in offset order; 'X' be64(ino) lists an inode's xattrs by name; 'G' lists
@@ -49,6 +54,7 @@ constexpr kj::byte kNode = 'N';
 constexpr kj::byte kCounter = 'C';
 constexpr kj::byte kOrphan = 'O';
 constexpr kj::byte kXattr = 'X';
+constexpr kj::byte kLockHolder = 'L';
 
 Bytes volume(kj::StringPtr name);
 Bytes volumePrefix();
@@ -69,6 +75,8 @@ Bytes xattrPrefix(uint64_t ino);
 Bytes node(uint64_t nodeId);
 Bytes nodePrefix();
 Bytes counter(kj::StringPtr name);
+Bytes lockHolder(uint64_t boot, uint64_t session);
+Bytes lockHolderPrefix();
 
 // True if `key` starts with `prefix`.
 bool hasPrefix(BytesPtr key, BytesPtr prefix);
@@ -84,6 +92,8 @@ int64_t gcDue(BytesPtr key);
 BlockId gcBlock(BytesPtr key);
 uint64_t nodeIdOf(BytesPtr key);
 uint64_t inodeOf(BytesPtr key);
+uint64_t lockHolderBoot(BytesPtr key);     // of an 'L' key
+uint64_t lockHolderSession(BytesPtr key);
 
 // Big-endian 8-byte integers. readBe64 KJ_REQUIREs p.size() >= 8 and reads the first 8.
 Bytes be64(uint64_t v);

@@ -1,6 +1,6 @@
 // LockSet: POSIX byte-range semantics of one owner's locks (split, merge, upgrade,
 // downgrade) and conflicts between owners.
-#include "server/master/locks/lock_set.h"
+#include "common/locks/lock_set.h"
 #include "tests/unit/master/lock_test_util.h"
 #include <gtest/gtest.h>
 

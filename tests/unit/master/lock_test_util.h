@@ -1,7 +1,7 @@
 // Builders shared by the lock manager and lock set tests.
 #pragma once
 
-#include "server/master/locks/lock_types.h"
+#include "common/locks/lock_types.h"
 
 namespace dfs {
 

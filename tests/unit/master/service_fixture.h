@@ -15,8 +15,10 @@ inline capnp::Data::Reader data(kj::StringPtr s) { return s.asBytes(); }
 
 class ServiceFixture : public ::testing::Test {
 protected:
-  ServiceFixture()
-      : waitScope(loop), timer(kj::origin<kj::TimePoint>()), store(newMemoryStore()),
+  ServiceFixture() : ServiceFixture(newMemoryStore()) {}
+  // Over a store that already holds records (e.g. of an earlier run of the master).
+  explicit ServiceFixture(kj::Own<MetaStore> storeIn)
+      : waitScope(loop), timer(kj::origin<kj::TimePoint>()), store(kj::mv(storeIn)),
         core(*store, clock, timer, config()), pipe(kj::newTwoWayPipe()),
         server(*pipe.ends[0], kj::heap<MasterImpl>(core), capnp::rpc::twoparty::Side::SERVER),
         client(*pipe.ends[1]), master(client.bootstrap().castAs<wire::Master>()) {}

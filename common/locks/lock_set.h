@@ -3,7 +3,7 @@
 // them as needed, and merges with adjacent ranges of the same type).
 #pragma once
 
-#include "server/master/locks/lock_types.h"
+#include "common/locks/lock_types.h"
 #include <kj/common.h>
 #include <kj/function.h>
 #include <vector>

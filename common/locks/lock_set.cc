@@ -1,5 +1,5 @@
 // LockSet: conflict search, range replace with split/merge, removal.
-#include "server/master/locks/lock_set.h"
+#include "common/locks/lock_set.h"
 
 #include <algorithm>
 

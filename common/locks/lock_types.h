@@ -1,5 +1,6 @@
-// Lock records shared by the master's lock manager: who owns a lock, which class it is
-// (fcntl/POSIX byte ranges or flock whole-file locks) and the byte range it covers.
+// Lock records shared by the master's lock manager and the mount's table of held locks:
+// who owns a lock, which class it is (fcntl/POSIX byte ranges or flock whole-file locks)
+// and the byte range it covers. On the mount, owner.session is 0 (its own session).
 #pragma once
 
 #include <cstdint>
