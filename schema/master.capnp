@@ -92,7 +92,7 @@ interface Session {
 
   mknod @3 (parent :UInt64, name :Data, mode :UInt32, rdev :UInt64, uid :UInt32, gid :UInt32,
             exclusive :Bool, requestId :UInt64, open :Bool, umask :UInt32 = 0xffffffff)
-      -> (err :Int32, attr :Common.Attr);
+      -> (err :Int32, attr :Common.Attr, parentAttr :Common.Attr);
   # Creates a regular file or special file (mode carries the type). open=true also does
   # open() on the result for this session (create-and-open in one round trip). With exclusive=false
   # an existing regular file is returned instead of EEXIST (open O_CREAT without O_EXCL).
@@ -100,15 +100,20 @@ interface Session {
   # parent directory has a default ACL, which the new inode inherits instead (POSIX.1e).
   # 0xffffffff (the default, what clients that apply the umask themselves send) = none.
   mkdir @4 (parent :UInt64, name :Data, mode :UInt32, uid :UInt32, gid :UInt32,
-            requestId :UInt64, umask :UInt32 = 0xffffffff) -> (err :Int32, attr :Common.Attr);
+            requestId :UInt64, umask :UInt32 = 0xffffffff)
+      -> (err :Int32, attr :Common.Attr, parentAttr :Common.Attr);
   # umask as for mknod; a new directory also inherits the parent's default ACL as its own.
   symlink @5 (parent :UInt64, name :Data, target :Data, uid :UInt32, gid :UInt32,
-              requestId :UInt64) -> (err :Int32, attr :Common.Attr);
+              requestId :UInt64) -> (err :Int32, attr :Common.Attr, parentAttr :Common.Attr);
   readlink @6 (ino :UInt64) -> (err :Int32, target :Data);
   link @7 (ino :UInt64, newParent :UInt64, newName :Data, requestId :UInt64)
-      -> (err :Int32, attr :Common.Attr);
-  unlink @8 (parent :UInt64, name :Data, requestId :UInt64) -> (err :Int32, ino :UInt64);
-  rmdir @9 (parent :UInt64, name :Data, requestId :UInt64) -> (err :Int32, ino :UInt64);
+      -> (err :Int32, attr :Common.Attr, parentAttr :Common.Attr);
+  unlink @8 (parent :UInt64, name :Data, requestId :UInt64)
+      -> (err :Int32, ino :UInt64, parentAttr :Common.Attr);
+  rmdir @9 (parent :UInt64, name :Data, requestId :UInt64)
+      -> (err :Int32, ino :UInt64, parentAttr :Common.Attr);
+  # mknod, mkdir, symlink, link, unlink and rmdir also return the (new) parent directory's
+  # attributes after the change, so a mount need not ask for them (its mtime moved).
   # `ino`: the inode the name referred to (its nlink and ctime moved).
   rename @10 (parent :UInt64, name :Data, newParent :UInt64, newName :Data, flags :UInt32,
               requestId :UInt64) -> (err :Int32, ino :UInt64, replacedIno :UInt64);

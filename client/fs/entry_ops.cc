@@ -34,6 +34,7 @@ void Filesystem::getattr(fuse_req_t req, fuse_ino_t ino) {
                .then([this, req, i](capnp::Response<wire::Session::GetAttrResults> r) {
                  if (r.getErr() != 0) return (void)fuse_reply_err(req, r.getErr());
                  rememberAttr(i, AttrCopy::of(r.getAttr()));
+                 rememberDirAttr(r.getAttr());
                  replyAttr(req, r.getAttr());
                }));
 }
@@ -74,6 +75,7 @@ void Filesystem::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int 
                  }
                  changedHere(i);
                  rememberAttr(i, AttrCopy::of(r.getAttr()));
+                 rememberDirAttr(r.getAttr());
                  replyAttr(req, r.getAttr());
                }));
 }

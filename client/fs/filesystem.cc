@@ -48,6 +48,7 @@ Filesystem::Filesystem(kj::AsyncIoProvider& io, kj::Timer& timer, const MountOpt
   // cannot be trusted (the kernel's caches expire within their times).
   master.onSessionLost([this]() {
     dirCache.clear();
+    dirAttrs.clear();
     for (auto& [ino, f] : openFiles) f->attr = nullptr;
   });
   // Locks held here are re-asserted on every new session before anything else may use
@@ -182,6 +183,7 @@ void Filesystem::replyAttr(fuse_req_t req, wire::Attr::Reader attr) {
 
 void Filesystem::attrsChanged(uint64_t ino) {
   dirCache.attrsChanged(ino);
+  dirAttrs.drop(ino);
   KJ_IF_MAYBE(f, findOpen(ino)) f->attr = nullptr;
 }
 
@@ -194,7 +196,13 @@ void Filesystem::rememberAttr(uint64_t ino, const AttrCopy& attr) {
   }
 }
 
+void Filesystem::rememberDirAttr(wire::Attr::Reader attr) {
+  if (attrTimeout <= 0 || !S_ISDIR(attr.getMode())) return;
+  dirAttrs.put(AttrCopy::of(attr), timer.now() + int64_t(attrTimeout * 1000) * kj::MILLISECONDS);
+}
+
 kj::Maybe<const AttrCopy&> Filesystem::freshAttr(uint64_t ino) {
+  KJ_IF_MAYBE(a, dirAttrs.get(ino, timer.now())) return *a;
   KJ_IF_MAYBE(f, findOpen(ino)) {
     KJ_IF_MAYBE(a, f->attr) {
       if (timer.now() < f->attrUntil && f->attrCommits == f->data->commits()) return *a;

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include "client/cache/absent_xattrs.h"
 #include "client/cache/block_cache.h"
+#include "client/cache/attr_cache.h"
 #include "client/cache/dir_cache.h"
 #include "client/cache/disk_cache.h"
 #include "client/fuse/kernel_notifier.h"
@@ -182,6 +183,7 @@ private:
         return (void)fuse_reply_err(req, r.getErr());
       }
       addedHere(parent, name, r.getAttr());
+      if (r.hasParentAttr()) rememberDirAttr(r.getParentAttr());
       replyEntry(req, r.getAttr());
     };
   }
@@ -196,8 +198,12 @@ private:
   // errReply for unlink/rmdir: the listing cache forgets the name.
   auto removedReply(fuse_req_t req, uint64_t parent, kj::Array<kj::byte> name) {
     return [this, req, parent, name = kj::mv(name)](auto&& r) {
-      if (r.getErr() == 0) removedHere(parent, name, r.getIno());
-      else dirCache.nameChanged(parent, name);
+      if (r.getErr() == 0) {
+        removedHere(parent, name, r.getIno());
+        if (r.hasParentAttr()) rememberDirAttr(r.getParentAttr());
+      } else {
+        dirCache.nameChanged(parent, name);
+      }
       fuse_reply_err(req, r.getErr());
     };
   }
@@ -220,6 +226,8 @@ private:
   // An open file's cached attributes (see OpenFile::attr).
   void rememberAttr(uint64_t ino, const AttrCopy& attr);
   kj::Maybe<const AttrCopy&> freshAttr(uint64_t ino);
+  // A directory's attributes as the master just returned them (dirAttrs).
+  void rememberDirAttr(wire::Attr::Reader attr);
   void replyAttr(fuse_req_t req, wire::Attr::Reader attr);
   // st_blocks bytes of a regular file: the master's allocated bytes (holes excluded) plus
   // data buffered here, at most the visible size.
@@ -312,6 +320,9 @@ private:
   SystemClock wallClock;  // the time of each write (mtime)
   KernelNotifier notifier;
   DirCache dirCache;
+  // Directories' attributes, answered by getattr until attr_timeout, a change made here or
+  // the master's invalidation (quorum; eventual: the timeout only). Not on strong mounts.
+  AttrCache dirAttrs;
   bool dirCacheOn = false;
   std::unordered_map<uint64_t, kj::ForkedPromise<void>> listingFetches;
   bool umaskToMaster = false;

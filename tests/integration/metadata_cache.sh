@@ -84,6 +84,28 @@ assert_eq 4 "$(stat -c %h "$B/d")" "directory link count after mkdir elsewhere"
 rmdir "$A/d/sub"
 [[ ! -e "$B/d/sub" ]] || fail "rmdir elsewhere not seen"
 
+# Directory attributes: a mount keeps them (the kernel asks before every create or unlink
+# in a directory) and stays right: its own changes return the directory's new attributes,
+# the other mount's reach it through the master.
+mkdir "$A/dattr"
+stat "$B/dattr" >/dev/null
+g0=$(getattrs)
+for i in $(seq 1 50); do : >"$A/dattr/f$i"; done
+for i in $(seq 1 50); do rm "$A/dattr/f$i"; done
+g1=$(getattrs)
+(( g1 - g0 <= 5 )) || fail "100 creates/unlinks in one directory cost $((g1 - g0)) getattr calls"
+m_before=$(stat -c %Y.%y "$B/dattr")
+sleep 0.01
+mkdir "$A/dattr/sub"
+assert_eq 3 "$(stat -c %h "$B/dattr")" "nlink of a directory the other mount had cached, after mkdir"
+[[ "$(stat -c %Y.%y "$B/dattr")" != "$m_before" ]] || fail "mtime of a cached directory did not move"
+assert_eq "$(stat -c %y.%h "$A/dattr")" "$(stat -c %y.%h "$B/dattr")" "directory attrs agree across mounts"
+rmdir "$B/dattr/sub"
+assert_eq 2 "$(stat -c %h "$A/dattr")" "nlink after rmdir by the other mount"
+assert_eq "$(stat -c %y.%h "$A/dattr")" "$(stat -c %y.%h "$B/dattr")" "directory attrs agree after rmdir"
+chmod 700 "$B/dattr"
+assert_eq 700 "$(stat -c %a "$A/dattr")" "mode of a cached directory after chmod elsewhere"
+
 # Contents: B has the file's pages cached; A rewrites it; B reads the new bytes after
 # A's close, with no wait.
 head -c 300000 /dev/urandom >"$DFS_ROOT/v1"

@@ -94,6 +94,15 @@ static void reply(Results results, int err, const Inode& node) {
   if (err == 0) node.toWire(results.initAttr());
 }
 
+template <typename Results>
+void SessionImpl::replyParent(Results results, int err, uint64_t parent) {
+  if (err != 0) return;
+  Inode dir;
+  if (ns.getAttr(parent, dir) != 0) return;
+  dir.toWire(results.initParentAttr());
+  seen(parent);  // the mount may keep it: changes by others must reach it
+}
+
 kj::Promise<void> SessionImpl::lookup(LookupContext context) {
   RpcScope rpcScope(core.rpcMetrics, RpcMethod::LOOKUP);
   auto p = context.getParams();
@@ -154,6 +163,7 @@ kj::Promise<void> SessionImpl::mknod(MknodContext context) {
                      p.getGid(), p.getExclusive(), node, umaskOf(p.getUmask()));
   if (err == 0 && p.getOpen()) registerOpen(node.ino);
   reply(context.getResults(), err, node);
+  replyParent(context.getResults(), err, p.getParent());
   return created(p.getParent(), p.getName(), err, node);
 }
 
@@ -164,6 +174,7 @@ kj::Promise<void> SessionImpl::mkdir(MkdirContext context) {
   int err = ns.mkdir(p.getParent(), p.getName(), p.getMode(), p.getUid(), p.getGid(), node,
                      umaskOf(p.getUmask()));
   reply(context.getResults(), err, node);
+  replyParent(context.getResults(), err, p.getParent());
   return created(p.getParent(), p.getName(), err, node);
 }
 
@@ -173,6 +184,7 @@ kj::Promise<void> SessionImpl::symlink(SymlinkContext context) {
   Inode node;
   int err = ns.symlink(p.getParent(), p.getName(), p.getTarget(), p.getUid(), p.getGid(), node);
   reply(context.getResults(), err, node);
+  replyParent(context.getResults(), err, p.getParent());
   return created(p.getParent(), p.getName(), err, node);
 }
 
@@ -192,6 +204,7 @@ kj::Promise<void> SessionImpl::link(LinkContext context) {
   Inode node;
   int err = ns.link(p.getIno(), p.getNewParent(), p.getNewName(), node);
   reply(context.getResults(), err, node);
+  replyParent(context.getResults(), err, p.getNewParent());
   return created(p.getNewParent(), p.getNewName(), err, node);
 }
 
@@ -202,6 +215,7 @@ kj::Promise<void> SessionImpl::unlink(UnlinkContext context) {
   int err = ns.unlink(p.getParent(), p.getName(), &ino);
   context.getResults().setErr(err);
   if (err == 0) context.getResults().setIno(ino);
+  replyParent(context.getResults(), err, p.getParent());
   return removed(p.getParent(), p.getName(), err, ino);
 }
 
@@ -212,6 +226,7 @@ kj::Promise<void> SessionImpl::rmdir(RmdirContext context) {
   int err = ns.rmdir(p.getParent(), p.getName(), &ino);
   context.getResults().setErr(err);
   if (err == 0) context.getResults().setIno(ino);
+  replyParent(context.getResults(), err, p.getParent());
   return removed(p.getParent(), p.getName(), err, ino);
 }
 

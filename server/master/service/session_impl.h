@@ -76,6 +76,10 @@ private:
   // records and invalidates what it changed.
   kj::Promise<void> created(uint64_t parent, BytesPtr name, int err, const Inode& node);
   kj::Promise<void> removed(uint64_t parent, BytesPtr name, int err, uint64_t ino);
+  // Sets results.parentAttr to directory `parent` as it is now (after a successful change
+  // of its entries) and records that this session was handed it.
+  template <typename Results>
+  void replyParent(Results results, int err, uint64_t parent);
 };
 
 }  // namespace dfs
