@@ -209,7 +209,9 @@ interface Session {
   fallocate @27 (ino :UInt64, mode :UInt32, offset :UInt64, length :UInt64,
                  requestId :UInt64) -> (err :Int32, attr :Common.Attr);
   # fallocate(2) on a regular file. mode 0: size = max(size, offset+length) (nothing is
-  # reserved: holes read as zeros); KEEP_SIZE (1): no change; PUNCH_HOLE|KEEP_SIZE (3):
+  # reserved: holes read as zeros; ENOSPC, with nothing changed, when the range's unwritten
+  # bytes exceed the volume's free space as statfs reports it — also for KEEP_SIZE and
+  # ZERO_RANGE); KEEP_SIZE (1): no change; PUNCH_HOLE|KEEP_SIZE (3):
   # the range becomes a hole (its extent pieces are cut, blocks lose references);
   # ZERO_RANGE (0x10, optionally |KEEP_SIZE): punch, then grow the size like mode 0.
   # Other modes: EOPNOTSUPP; length 0: EINVAL; end past the size limit: EFBIG.

@@ -76,6 +76,21 @@ du_big=$(du -B1 "$MNT/big" | cut -f1)
 (( du_big >= 1048576 && du_big <= 2 * 1048576 )) || fail "du of the sparse file: $du_big"
 log "remount, du OK"
 
+# --- an allocating fallocate beyond the free space fails with ENOSPC and changes nothing;
+# the same range punched (nothing to allocate) succeeds. (Not run on the local directory:
+# ext4 allocates what it can before failing, which would fill this machine's disk.) ---
+: >"$MNT/huge"
+if out=$(fallocate -l 1P "$MNT/huge" 2>&1); then fail "fallocate of 1 PiB succeeded"; fi
+[[ "$out" == *"No space left on device"* ]] || fail "fallocate of 1 PiB: $out"
+if out=$(fallocate -n -l 1P "$MNT/huge" 2>&1); then fail "fallocate -n of 1 PiB succeeded"; fi
+[[ "$out" == *"No space left on device"* ]] || fail "fallocate -n of 1 PiB: $out"
+assert_eq 0 "$(stat -c %s "$MNT/huge")" "size after a refused fallocate"
+fallocate -p -l 1P "$MNT/huge" || fail "punching 1 PiB"
+fallocate -l 1M "$MNT/huge" || fail "a fallocate that fits"
+assert_eq 1048576 "$(stat -c %s "$MNT/huge")" "size after a fallocate that fits"
+rm "$MNT/huge"
+log "ENOSPC for fallocate beyond the free space OK"
+
 # --- fallocate(1) and cp on both directories: same bytes ---
 head -c $((3 * 1024 * 1024)) /dev/urandom >"$DFS_ROOT/seed"
 python3 - "$DFS_ROOT/seed" <<'PY'

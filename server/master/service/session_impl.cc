@@ -269,9 +269,9 @@ kj::Promise<void> SessionImpl::readdir(ReaddirContext context) {
   return kj::READY_NOW;
 }
 
-kj::Promise<void> SessionImpl::statfs(StatfsContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::STATFS);
-  uint64_t total = 0, free = 0;
+void SessionImpl::usableSpace(uint64_t& total, uint64_t& free) {
+  total = 0;
+  free = 0;
   for (auto& entry : core.nodes.all()) {
     auto& node = entry.second;
     if (core.nodes.health(node) == wire::NodeHealth::DEAD) continue;
@@ -280,9 +280,17 @@ kj::Promise<void> SessionImpl::statfs(StatfsContext context) {
   }
   // Raw cluster space divided by the volume's replica count: what files can still use.
   uint32_t copies = kj::max(volume.replicas, 1u);
+  total /= copies;
+  free /= copies;
+}
+
+kj::Promise<void> SessionImpl::statfs(StatfsContext context) {
+  RpcScope rpcScope(core.rpcMetrics, RpcMethod::STATFS);
+  uint64_t total, free;
+  usableSpace(total, free);
   auto stat = context.getResults().initStat();
-  stat.setTotalBytes(total / copies);
-  stat.setFreeBytes(free / copies);
+  stat.setTotalBytes(total);
+  stat.setFreeBytes(free);
   stat.setFiles(ns.inodeCount());
   stat.setFreeFiles(uint64_t(1) << 32);
   return kj::READY_NOW;
@@ -418,7 +426,26 @@ kj::Promise<void> SessionImpl::fallocate(FallocateContext context) {
   RpcScope rpcScope(core.rpcMetrics, RpcMethod::FALLOCATE);
   auto p = context.getParams();
   Inode node;
-  int err = ns.fallocate(p.getIno(), p.getMode(), p.getOffset(), p.getLength(), node);
+  int err = 0;
+  bool inRange = p.getOffset() <= kMaxFileSize && p.getLength() <= kMaxFileSize - p.getOffset();
+  if (!(p.getMode() & kFallocPunchHole) && p.getLength() > 0 && inRange) {
+    // An allocating mode must fail with ENOSPC up front, as on a local file system, when
+    // the cluster cannot hold the range's unwritten bytes (nothing is reserved: the
+    // range stays a hole until written, so this is a check, not a guarantee).
+    kj::Vector<ExtentPiece> pieces;
+    if (ns.getExtents(p.getIno(), p.getOffset(), p.getLength(), node, pieces) == 0) {
+      uint64_t end = p.getOffset() + p.getLength();
+      uint64_t written = 0;
+      for (auto& piece : pieces) {
+        uint64_t b = kj::max(piece.fileOffset, p.getOffset()), e = kj::min(piece.end(), end);
+        if (e > b) written += e - b;
+      }
+      uint64_t total, free;
+      usableSpace(total, free);
+      if (end - p.getOffset() - kj::min(written, end - p.getOffset()) > free) err = ENOSPC;
+    }
+  }
+  if (err == 0) err = ns.fallocate(p.getIno(), p.getMode(), p.getOffset(), p.getLength(), node);
   reply(context.getResults(), err, node);
   if (err != 0) return kj::READY_NOW;
   seen(node.ino);

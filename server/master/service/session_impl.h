@@ -65,6 +65,8 @@ private:
   // The volume's replica count now (an admin may have changed it since the mount).
   uint32_t currentReplicas();
   void releaseOne(uint64_t ino);
+  // Bytes the volume's files can use in all / still (live nodes' space / replicas).
+  void usableSpace(uint64_t& total, uint64_t& free);
 
   kj::Maybe<kj::Own<CacheWatch::Watcher>> watcher;
   // Records that this session was handed `ino`'s attributes / names of `dir`.
