@@ -171,6 +171,7 @@ TEST_F(CacheWatchTest, AMountThatGoesAwayIsForgotten) {
 }
 
 TEST_F(CacheWatchTest, FallocateAndCopyRangeDropOtherMountsPages) {
+  auto node = registerNode("127.0.0.1:1");  // space for fallocate (else ENOSPC)
   RecordingClient::Log a, b;
   auto sa = mountRecording(a);
   auto sb = mountRecording(b);
