@@ -28,9 +28,6 @@ block_files() {  # block_files: durable block files, all servers
   for i in 0 1 2; do n=$((n + $(find "$DFS_ROOT/cs$i/blocks" -type f | wc -l))); done
   echo "$n"
 }
-cs_metric() {  # cs_metric I NAME
-  curl -sf "http://127.0.0.1:${CS_METRICS_PORTS[$1]}/metrics" | awk -v n="$2" '$1 == n {print $2}'
-}
 
 # 1. Write and close: acknowledged, visible to the other mount, not yet durable.
 head -c $((6 * 1024 * 1024 + 1234)) /dev/urandom >"$DFS_ROOT/ref1"

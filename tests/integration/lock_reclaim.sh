@@ -68,19 +68,7 @@ except OSError as e:
 PY
 }
 
-mount_metric() {  # mount_metric PORT NAME: value of one dfs-mount series (0 if absent)
-  python3 - "$1" "$2" <<'PY'
-import sys, urllib.request
-port, series = sys.argv[1], sys.argv[2]
-body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
-for line in body.splitlines():
-    if line.startswith(series + " "):
-        print(int(float(line.split()[-1])))
-        break
-else:
-    print(0)
-PY
-}
+mount_metric() { metric_at "$1" "$2"; }  # mount_metric PORT NAME: one dfs-mount series
 
 DFS_METRICS=1
 start_cluster 2

@@ -370,8 +370,8 @@ wait_replication_settled() {  # wait_replication_settled TIMEOUT_S: every block 
   log "replication settled: $(status_query repl repairedBlocks) copies made so far"
 }
 
-master_metric() {  # master_metric 'NAME{labels}': value of one master series (needs DFS_METRICS=1)
-  python3 - "$MASTER_METRICS_PORT" "$1" <<'PY'
+metric_at() {  # metric_at PORT 'NAME{labels}': value of one series served on PORT (0 if absent)
+  python3 - "$1" "$2" <<'PY'
 import sys, urllib.request
 port, series = sys.argv[1], sys.argv[2]
 body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
@@ -383,3 +383,6 @@ else:
     print(0)
 PY
 }
+
+master_metric() { metric_at "$MASTER_METRICS_PORT" "$1"; }  # needs DFS_METRICS=1
+cs_metric() { metric_at "${CS_METRICS_PORTS[$1]}" "$2"; }   # cs_metric I NAME (DFS_METRICS=1)
