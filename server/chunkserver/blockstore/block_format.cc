@@ -5,6 +5,7 @@
 #include "common/codec/crc32c.h"
 
 #include <kj/debug.h>
+#include <stdlib.h>
 #include <string.h>
 
 namespace dfs {
@@ -39,10 +40,29 @@ size_t blockHeaderLength(uint64_t blockSize) {
   return kBlockHeaderFixed + 4 * size_t(chunkCountFor(blockSize)) + 4;
 }
 
+namespace {
+
+// Frees arrays from posix_memalign().
+class FreeDisposer final : public kj::ArrayDisposer {
+protected:
+  void disposeImpl(void* firstElement, size_t, size_t, size_t,
+                   void (*)(void*)) const override {
+    free(firstElement);
+  }
+};
+const FreeDisposer freeDisposer;
+
+}  // namespace
+
 BlockFileBuffer::BlockFileBuffer(uint64_t blockSize) {
   KJ_REQUIRE(blockSize >= 1 && blockSize <= kMaxBlockSize, "bad block size", blockSize);
   headerLength = blockHeaderLength(blockSize);
-  file = kj::heapArray<kj::byte>(headerLength + blockSize);
+  fileSize = headerLength + blockSize;
+  size_t padded = (fileSize + kDirectIoAlign - 1) / kDirectIoAlign * kDirectIoAlign;
+  void* p = nullptr;
+  KJ_ASSERT(posix_memalign(&p, kDirectIoAlign, padded) == 0, "out of memory", padded);
+  storage = kj::Array<kj::byte>(static_cast<kj::byte*>(p), padded, freeDisposer);
+  memset(storage.begin() + fileSize, 0, padded - fileSize);
 }
 
 BlockFileBuffer BlockFileBuffer::of(kj::ArrayPtr<const kj::byte> data) {
@@ -55,7 +75,7 @@ BlockFileBuffer BlockFileBuffer::of(kj::ArrayPtr<const kj::byte> data) {
 void BlockFileBuffer::sealHeader() {
   uint64_t size = blockSize();
   uint32_t n = chunkCountFor(size);
-  kj::byte* p = file.begin();
+  kj::byte* p = storage.begin();
   const kj::byte* d = p + headerLength;
   memcpy(p, kMagic, 8);
   put32(p + 8, kBlockFormatVersion);

@@ -51,6 +51,9 @@ size_t blockHeaderLength(uint64_t blockSize);
 // A block file assembled in place: the data is received straight into data(), then
 // sealHeader() computes the header in front of it, so a block is copied once on its way
 // from the network to the disk.
+// Alignment of addresses, offsets and lengths for O_DIRECT writes.
+constexpr size_t kDirectIoAlign = 4096;
+
 class BlockFileBuffer {
 public:
   BlockFileBuffer() = default;
@@ -59,16 +62,20 @@ public:
   // Copies `data` into a new buffer and seals it.
   static BlockFileBuffer of(kj::ArrayPtr<const kj::byte> data);
 
-  kj::ArrayPtr<kj::byte> data() { return file.slice(headerLength, file.size()); }
-  uint64_t blockSize() const { return file.size() - headerLength; }
+  kj::ArrayPtr<kj::byte> data() { return storage.slice(headerLength, fileSize); }
+  uint64_t blockSize() const { return fileSize - headerLength; }
   // Writes magic, sizes and the chunk and header checksums of data() (as it is now).
   void sealHeader();
   // The whole file: header + data.
-  kj::ArrayPtr<const kj::byte> bytes() const { return file; }
-  bool empty() const { return file.size() == 0; }
+  kj::ArrayPtr<const kj::byte> bytes() const { return storage.slice(0, fileSize); }
+  // bytes() followed by zeros up to a multiple of kDirectIoAlign, at an address aligned to
+  // it: what an O_DIRECT write takes (Disk::writeFileDirect).
+  kj::ArrayPtr<const kj::byte> paddedBytes() const { return storage; }
+  bool empty() const { return fileSize == 0; }
 
 private:
-  kj::Array<kj::byte> file;
+  kj::Array<kj::byte> storage;  // kDirectIoAlign-aligned, padded
+  size_t fileSize = 0;
   size_t headerLength = 0;
 };
 

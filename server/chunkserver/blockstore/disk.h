@@ -37,6 +37,14 @@ public:
   virtual void writeFileSynced(kj::StringPtr path, kj::ArrayPtr<const kj::byte> data) = 0;
   // Creates or truncates `path` and writes `data`, without fsync.
   virtual void writeFile(kj::StringPtr path, kj::ArrayPtr<const kj::byte> data) = 0;
+  // writeFile() of padded[0, size) bypassing the page cache (O_DIRECT) where the file
+  // system allows it: `padded` starts at an address aligned to 4096 and is a multiple of
+  // 4096 bytes long (zeros after `size`); the file ends up exactly `size` bytes. Saves
+  // the kernel's copy of the data; the default is a plain writeFile().
+  virtual void writeFileDirect(kj::StringPtr path, kj::ArrayPtr<const kj::byte> padded,
+                               size_t size) {
+    writeFile(path, padded.slice(0, size));
+  }
   // fdatasyncs file `path` (written earlier, possibly by another thread).
   virtual void syncFile(kj::StringPtr path) = 0;
   // fdatasyncs every file of `paths`; result[i] is false if paths[i] failed (the error is

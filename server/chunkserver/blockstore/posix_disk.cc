@@ -5,6 +5,7 @@
 #include <kj/io.h>
 #include <kj/vector.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -79,6 +80,29 @@ public:
 
   void writeFile(kj::StringPtr path, kj::ArrayPtr<const kj::byte> data) override {
     writeAll(path, data);
+  }
+
+  void writeFileDirect(kj::StringPtr path, kj::ArrayPtr<const kj::byte> padded,
+                       size_t size) override {
+    KJ_REQUIRE(size <= padded.size() && padded.size() % 4096 == 0 &&
+               reinterpret_cast<uintptr_t>(padded.begin()) % 4096 == 0, "unaligned direct write");
+    int raw = ::open(path.cStr(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_DIRECT, 0644);
+    if (raw < 0 && errno == EINVAL) return writeFile(path, padded.slice(0, size));
+    if (raw < 0) KJ_FAIL_SYSCALL("open", errno, path);
+    kj::AutoCloseFd fd(raw);
+    size_t done = 0;
+    while (done < padded.size()) {
+      ssize_t n = ::write(fd, padded.begin() + done, padded.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EINVAL && done == 0) {
+        // This file system takes no direct I/O after all: the page cache it is.
+        fd = nullptr;
+        return writeFile(path, padded.slice(0, size));
+      }
+      if (n < 0) KJ_FAIL_SYSCALL("write", errno, path);
+      done += n;
+    }
+    KJ_SYSCALL(::ftruncate(fd, size), path);
   }
 
   void syncFile(kj::StringPtr path) override {

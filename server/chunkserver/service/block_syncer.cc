@@ -41,12 +41,19 @@ kj::Promise<void> BlockSyncer::store(BlockId id, BlockFileBuffer file, bool dura
   auto path = blocks.tempPathFor(id);
   uint64_t size = file.blockSize();
   Disk& disk = blocks.getDisk();
-  auto writeFile = [&disk, path = kj::heapString(path), file = kj::mv(file)]() mutable {
+  bool inline_ = size <= options.inlineWriteMax;
+  auto writeFile = [&disk, path = kj::heapString(path), file = kj::mv(file), inline_]() mutable {
     file.sealHeader();
-    disk.writeFile(path, file.bytes());
+    // Large blocks skip the page cache (the kernel's copy of every byte was most of the
+    // server's CPU time); a small one would wait for the device on the loop.
+    if (inline_) {
+      disk.writeFile(path, file.bytes());
+    } else {
+      disk.writeFileDirect(path, file.paddedBytes(), file.bytes().size());
+    }
   };
   kj::Promise<void> work = nullptr;
-  if (size <= options.inlineWriteMax) {
+  if (inline_) {
     KJ_IF_MAYBE(e, kj::runCatchingExceptions(kj::mv(writeFile))) {
       work = kj::mv(*e);
     } else {

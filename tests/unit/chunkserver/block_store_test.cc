@@ -284,6 +284,24 @@ TEST_F(BlockStoreTest, TempFilesRecoveredOrClearedAtStartup) {
   EXPECT_EQ(store.pendingCount(), 0u);
 }
 
+TEST_F(BlockStoreTest, DirectWriteLeavesTheExactFile) {
+  for (size_t size : {size_t(1), size_t(4000), size_t(kChecksumChunk * 3 + 123), kMaxBlockSize}) {
+    auto data = randomBytes(size, uint32_t(size));
+    BlockFileBuffer file(size);
+    memcpy(file.data().begin(), data.begin(), size);
+    file.sealHeader();
+    ASSERT_EQ(reinterpret_cast<uintptr_t>(file.paddedBytes().begin()) % kDirectIoAlign, 0u);
+    ASSERT_EQ(file.paddedBytes().size() % kDirectIoAlign, 0u);
+    auto path = kj::str(dir.path, "/direct");
+    posix->writeFileDirect(path, file.paddedBytes(), file.bytes().size());
+    auto f = KJ_ASSERT_NONNULL(posix->openRead(path));
+    ASSERT_EQ(f->size(), file.bytes().size());
+    auto back = kj::heapArray<kj::byte>(file.bytes().size());
+    ASSERT_EQ(f->readAt(0, back), back.size());
+    EXPECT_TRUE(same(back, file.bytes()));
+  }
+}
+
 TEST_F(BlockStoreTest, StepsMakeABlockReadableThenDurable) {
   BlockStore store(*posix, dir.path);
   auto id = BlockId::random();
