@@ -239,6 +239,7 @@ kj::Promise<void> Filesystem::releaseOpen(uint64_t ino) {
   f.opens--;
   // Commit what is left, tell the master (which may now delete an unlinked file), then
   // forget the file if nobody opened it again meanwhile.
+  bool wasDirty = f.data->dirty();
   auto tellMaster = [this, ino]() {
     return master
         .call([ino](wire::Session::Client& s) {
@@ -254,8 +255,10 @@ kj::Promise<void> Filesystem::releaseOpen(uint64_t ino) {
           return kj::mv(e);
         });
       })
-      .then([this, ino]() {
-        changedHere(ino);  // what was left is committed: size and mtime moved
+      .then([this, ino, wasDirty]() {
+        // What was left is committed: size and mtime moved. A clean file did not change
+        // (keeping its listing slot fresh matters after create-and-close loops).
+        if (wasDirty) changedHere(ino);
         auto it = openFiles.find(ino);
         if (it != openFiles.end() && it->second->opens == 0 && !it->second->data->dirty()) {
           openFiles.erase(it);
