@@ -115,6 +115,8 @@ kj::Promise<void> Filesystem::fetchListing(uint64_t dir) {
 void Filesystem::addedHere(uint64_t parent, kj::ArrayPtr<const kj::byte> name,
                            wire::Attr::Reader attr) {
   auto copy = AttrCopy::of(attr);
+  // A link: the inode's other names and an open file's copy have the old nlink and ctime.
+  attrsChanged(copy.ino);
   dirCache.added(parent, name, copy);
   attrsChanged(parent);  // its mtime (and nlink, for a directory) moved
   if (S_ISDIR(copy.mode)) dirCache.created(copy.ino);
