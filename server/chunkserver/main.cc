@@ -59,6 +59,10 @@ public:
                           "peer copies) always wait for it. Blocks survive a crash of the "
                           "chunk server process either way; the interval bounds what a crash "
                           "of the machine can lose.")
+        .addOptionWithArg({"direct-writes"}, KJ_BIND_METHOD(*this, setDirectWrites), "<yes|no>",
+                          "Write blocks over 64 KiB with O_DIRECT, skipping the page cache "
+                          "(default yes; file systems without direct I/O fall back by "
+                          "themselves).")
         .addOptionWithArg({"metrics-listen"}, KJ_BIND_METHOD(*this, setMetricsListen),
                           "<host:port>",
                           "Serve /metrics and /healthz over HTTP here (port 0 = any). "
@@ -78,6 +82,7 @@ private:
   uint64_t scrubRateMib = 8;
   uint64_t scrubIntervalS = 86400;
   uint64_t dataSyncMs = 100;
+  bool directWrites = true;
 
   kj::MainBuilder::Validity setMaster(kj::StringPtr v) {
     kj::String h; unsigned p;
@@ -145,6 +150,17 @@ private:
     return true;
   }
 
+  kj::MainBuilder::Validity setDirectWrites(kj::StringPtr v) {
+    if (v == "yes") {
+      directWrites = true;
+    } else if (v == "no") {
+      directWrites = false;
+    } else {
+      return kj::str("bad --direct-writes (want yes or no): ", v);
+    }
+    return true;
+  }
+
   kj::MainBuilder::Validity setDataSync(kj::StringPtr v) {
     if (v == "always") {
       dataSyncMs = 0;
@@ -187,6 +203,7 @@ private:
                       ScrubberOptions{scrubRateMib << 20, scrubIntervalS * kj::SECONDS});
     BlockSyncerOptions syncOptions;
     syncOptions.interval = dataSyncMs * kj::MILLISECONDS;
+    syncOptions.directWrites = directWrites;
     BlockSyncer syncer(store, timer, syncOptions);
     auto syncing = syncer.run().eagerlyEvaluate([](kj::Exception&& e) {
       KJ_LOG(ERROR, "block syncer stopped", e);

@@ -42,14 +42,15 @@ kj::Promise<void> BlockSyncer::store(BlockId id, BlockFileBuffer file, bool dura
   uint64_t size = file.blockSize();
   Disk& disk = blocks.getDisk();
   bool inline_ = size <= options.inlineWriteMax;
-  auto writeFile = [&disk, path = kj::heapString(path), file = kj::mv(file), inline_]() mutable {
+  bool direct = !inline_ && options.directWrites;
+  auto writeFile = [&disk, path = kj::heapString(path), file = kj::mv(file), direct]() mutable {
     file.sealHeader();
     // Large blocks skip the page cache (the kernel's copy of every byte was most of the
     // server's CPU time); a small one would wait for the device on the loop.
-    if (inline_) {
-      disk.writeFile(path, file.bytes());
-    } else {
+    if (direct) {
       disk.writeFileDirect(path, file.paddedBytes(), file.bytes().size());
+    } else {
+      disk.writeFile(path, file.bytes());
     }
   };
   kj::Promise<void> work = nullptr;

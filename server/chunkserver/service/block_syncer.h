@@ -20,6 +20,8 @@ struct BlockSyncerOptions {
   // Blocks up to this size are written on the caller's loop: a small write into the page
   // cache costs less than the two thread hand-offs.
   uint64_t inlineWriteMax = 64ull << 10;
+  // Larger blocks are written with O_DIRECT (no copy into the page cache).
+  bool directWrites = true;
 };
 
 // What the syncer did since start (exported as metrics).
