@@ -90,6 +90,17 @@ void BlockFileBuffer::sealHeader() {
   put32(p + headerLength - 4, crc32c(p, headerLength - 4));
 }
 
+kj::Maybe<uint64_t> firstBadChunk(const BlockHeader& header, kj::ArrayPtr<const kj::byte> span,
+                                  uint64_t firstChunk, uint64_t lastChunk) {
+  uint64_t spanBegin = firstChunk * kChecksumChunk;
+  for (uint64_t c = firstChunk; c <= lastChunk; c++) {
+    uint64_t b = c * kChecksumChunk - spanBegin;
+    uint64_t len = kj::min(uint64_t(kChecksumChunk), header.blockSize - c * kChecksumChunk);
+    if (crc32c(span.begin() + b, len) != header.chunkCrcs[c]) return c;
+  }
+  return nullptr;
+}
+
 size_t headerLengthFromFixed(kj::ArrayPtr<const kj::byte> fixed) {
   KJ_REQUIRE(fixed.size() >= kBlockHeaderFixed, "bad block header: short");
   const kj::byte* p = fixed.begin();

@@ -87,6 +87,12 @@ size_t headerLengthFromFixed(kj::ArrayPtr<const kj::byte> fixed);
 // FAILED ("checksum mismatch" for a bad header CRC, "bad block header" otherwise).
 BlockHeader decodeBlockHeader(kj::ArrayPtr<const kj::byte> header);
 
+// The first chunk of [firstChunk, lastChunk] whose data in `span` (the block's bytes from
+// firstChunk * chunk size, through the end of lastChunk or of the block) does not match its
+// CRC32C in `header`; nullptr when all match.
+kj::Maybe<uint64_t> firstBadChunk(const BlockHeader& header, kj::ArrayPtr<const kj::byte> span,
+                                  uint64_t firstChunk, uint64_t lastChunk);
+
 // File names inside DATA_DIR.
 kj::String blocksDir(kj::StringPtr dataDir);
 kj::String tmpDir(kj::StringPtr dataDir);

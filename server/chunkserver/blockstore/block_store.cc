@@ -3,7 +3,6 @@
 #include "server/chunkserver/blockstore/block_store.h"
 
 #include "common/base/limits.h"
-#include "common/codec/crc32c.h"
 
 #include <kj/debug.h>
 #include <string.h>
@@ -45,19 +44,15 @@ bool BlockStore::verifyFile(kj::StringPtr path) {
   KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() {
     KJ_IF_MAYBE(file, disk.openRead(path)) {
       uint64_t size = (*file)->size();
-      if (size < kBlockHeaderFixed || size > kBlockHeaderFixed + 4 * 1024 + kMaxBlockSize) return;
+      if (size < kBlockHeaderFixed || size > fileBytes(kMaxBlockSize)) return;
       auto bytes = kj::heapArray<kj::byte>(size);
       if ((*file)->readAt(0, bytes) != size) return;
       size_t len = headerLengthFromFixed(bytes.slice(0, kBlockHeaderFixed));
       if (len > size) return;
       auto header = decodeBlockHeader(bytes.slice(0, len));
-      if (size != len + header.blockSize) return;
-      for (size_t c = 0; c < header.chunkCrcs.size(); c++) {
-        uint64_t begin = c * kChecksumChunk;
-        uint64_t n = kj::min(kChecksumChunk, header.blockSize - begin);
-        if (crc32c(bytes.begin() + len + begin, n) != header.chunkCrcs[c]) return;
-      }
-      good = true;
+      if (size != len + header.blockSize || header.chunkCrcs.size() == 0) return;
+      good = firstBadChunk(header, bytes.slice(len, size), 0, header.chunkCrcs.size() - 1) ==
+             nullptr;
     }
   })) {
     KJ_LOG(WARNING, "unreadable temp block file", path, *e);
@@ -324,13 +319,9 @@ kj::Maybe<BlockStore::Span> BlockStore::readChunks(BlockId id, ReadableFile& fil
     quarantine(id, "short block file", true);
     return nullptr;
   }
-  for (uint64_t c = firstChunk; c <= lastChunk; c++) {
-    uint64_t b = c * kChecksumChunk - spanBegin;
-    uint64_t len = kj::min(kChecksumChunk, size - c * kChecksumChunk);
-    if (crc32c(span.begin() + b, len) != header.chunkCrcs[c]) {
-      quarantine(id, kj::str("checksum mismatch in chunk ", c), true);
-      return nullptr;
-    }
+  KJ_IF_MAYBE(bad, firstBadChunk(header, span, firstChunk, lastChunk)) {
+    quarantine(id, kj::str("checksum mismatch in chunk ", *bad), true);
+    return nullptr;
   }
   return Span{kj::mv(span), spanBegin};
 }
