@@ -2,16 +2,9 @@
 #include "server/chunkserver/service/block_syncer.h"
 
 #include <kj/debug.h>
-#include <time.h>
 
 namespace dfs {
 namespace {
-
-int64_t monotonicNs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t(ts.tv_sec) * 1'000'000'000LL + ts.tv_nsec;
-}
 
 kj::Array<BlockStore::PendingItem> copyItems(kj::ArrayPtr<const BlockStore::PendingItem> items) {
   return KJ_MAP(item, items) { return BlockStore::PendingItem{item.id, kj::heapString(item.tmpPath)}; };
@@ -104,7 +97,7 @@ void BlockSyncer::startPass() {
   passesStarted++;
   inPass = queue.releaseAsArray();
   queuedBytes = 0;
-  int64_t startNs = monotonicNs();
+  kj::TimePoint start = timer.now();
   Disk& disk = blocks.getDisk();
   tasks.add(syncer.executor()
                 .executeAsync([&disk, dir = kj::heapString(blocks.dataDir()),
@@ -112,16 +105,16 @@ void BlockSyncer::startPass() {
                   return BlockStore::makeDurable(disk, dir, items);
                 })
                 .then(
-                    [this, startNs](kj::Array<bool> ok) { finishPass(ok, startNs); },
-                    [this, startNs](kj::Exception&& e) {
+                    [this, start](kj::Array<bool> ok) { finishPass(ok, start); },
+                    [this, start](kj::Exception&& e) {
                       KJ_LOG(ERROR, "block sync pass failed", e);
                       auto ok = kj::heapArray<bool>(inPass.size());
                       for (auto& b : ok) b = false;
-                      finishPass(ok, startNs);
+                      finishPass(ok, start);
                     }));
 }
 
-void BlockSyncer::finishPass(kj::ArrayPtr<const bool> ok, int64_t startNs) {
+void BlockSyncer::finishPass(kj::ArrayPtr<const bool> ok, kj::TimePoint start) {
   for (size_t i = 0; i < inPass.size(); i++) {
     blocks.settle(inPass[i], ok[i]);
     if (ok[i]) {
@@ -133,7 +126,7 @@ void BlockSyncer::finishPass(kj::ArrayPtr<const bool> ok, int64_t startNs) {
   inPass = nullptr;
   syncing = false;
   stats.passes++;
-  stats.syncNs += monotonicNs() - startNs;
+  stats.syncNs += (timer.now() - start) / kj::NANOSECONDS;
   uint64_t done = passesStarted;
   kj::Vector<Waiter> rest;
   for (auto& w : waiters) {

@@ -82,7 +82,7 @@ private:
   kj::TaskSet tasks;
 
   void startPass();
-  void finishPass(kj::ArrayPtr<const bool> ok, int64_t startNs);
+  void finishPass(kj::ArrayPtr<const bool> ok, kj::TimePoint start);
 };
 
 }  // namespace dfs
