@@ -31,10 +31,9 @@ void Filesystem::getattr(fuse_req_t req, fuse_ino_t ino) {
                  r.setIno(i);
                  return r.send();
                })
-               .then([this, req, i](capnp::Response<wire::Session::GetAttrResults> r) {
+               .then([this, req](capnp::Response<wire::Session::GetAttrResults> r) {
                  if (r.getErr() != 0) return (void)fuse_reply_err(req, r.getErr());
-                 rememberAttr(i, AttrCopy::of(r.getAttr()));
-                 rememberDirAttr(r.getAttr());
+                 rememberAttr(r.getAttr());
                  replyAttr(req, r.getAttr());
                }));
 }
@@ -74,8 +73,7 @@ void Filesystem::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int 
                    KJ_IF_MAYBE(f, findOpen(i)) f->data->invalidateExtents();
                  }
                  changedHere(i);
-                 rememberAttr(i, AttrCopy::of(r.getAttr()));
-                 rememberDirAttr(r.getAttr());
+                 rememberAttr(r.getAttr());
                  replyAttr(req, r.getAttr());
                }));
 }

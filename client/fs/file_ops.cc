@@ -43,12 +43,12 @@ void Filesystem::create(fuse_req_t req, fuse_ino_t parent, const char* nameC, mo
                  }
                  auto attr = r.getAttr();
                  addedHere(p, name, attr);
-                 if (r.hasParentAttr()) rememberDirAttr(r.getParentAttr());
+                 if (r.hasParentAttr()) rememberAttr(r.getParentAttr());
                  // A file created here (O_EXCL: not an existing one) has no capabilities.
                  if (exclusive) noCapability.remember(attr.getIno(), timer.now());
                  auto& f = retainOpen(attr.getIno());
                  f.data->invalidateExtents();
-                 rememberAttr(attr.getIno(), AttrCopy::of(attr));
+                 rememberAttr(attr);
                  info.fh = nextFileHandle++;
                  setCacheFlags(info);
                  struct fuse_entry_param e = makeEntry(attr);

@@ -187,18 +187,16 @@ void Filesystem::attrsChanged(uint64_t ino) {
   KJ_IF_MAYBE(f, findOpen(ino)) f->attr = nullptr;
 }
 
-void Filesystem::rememberAttr(uint64_t ino, const AttrCopy& attr) {
+void Filesystem::rememberAttr(wire::Attr::Reader attr) {
   if (attrTimeout <= 0) return;
-  KJ_IF_MAYBE(f, findOpen(ino)) {
-    f->attr = attr;
-    f->attrUntil = timer.now() + int64_t(attrTimeout * 1000) * kj::MILLISECONDS;
+  auto copy = AttrCopy::of(attr);
+  auto until = timer.now() + int64_t(attrTimeout * 1000) * kj::MILLISECONDS;
+  if (S_ISDIR(copy.mode)) return dirAttrs.put(copy, until);
+  KJ_IF_MAYBE(f, findOpen(copy.ino)) {
+    f->attr = copy;
+    f->attrUntil = until;
     f->attrCommits = f->data->commits();
   }
-}
-
-void Filesystem::rememberDirAttr(wire::Attr::Reader attr) {
-  if (attrTimeout <= 0 || !S_ISDIR(attr.getMode())) return;
-  dirAttrs.put(AttrCopy::of(attr), timer.now() + int64_t(attrTimeout * 1000) * kj::MILLISECONDS);
 }
 
 kj::Maybe<const AttrCopy&> Filesystem::freshAttr(uint64_t ino) {

@@ -183,7 +183,7 @@ private:
         return (void)fuse_reply_err(req, r.getErr());
       }
       addedHere(parent, name, r.getAttr());
-      if (r.hasParentAttr()) rememberDirAttr(r.getParentAttr());
+      if (r.hasParentAttr()) rememberAttr(r.getParentAttr());
       replyEntry(req, r.getAttr());
     };
   }
@@ -200,7 +200,7 @@ private:
     return [this, req, parent, name = kj::mv(name)](auto&& r) {
       if (r.getErr() == 0) {
         removedHere(parent, name, r.getIno());
-        if (r.hasParentAttr()) rememberDirAttr(r.getParentAttr());
+        if (r.hasParentAttr()) rememberAttr(r.getParentAttr());
       } else {
         dirCache.nameChanged(parent, name);
       }
@@ -221,13 +221,13 @@ private:
                    uint64_t replaced);
   // Attributes of `ino` changed through this mount (setattr, write, commit).
   void changedHere(uint64_t ino) { attrsChanged(ino); }
-  // Cached attributes of `ino` are stale: the listing's slot and an open file's copy.
+  // Cached attributes of `ino` are stale: the listing's slot, a directory's dirAttrs
+  // entry and an open file's copy.
   void attrsChanged(uint64_t ino);
-  // An open file's cached attributes (see OpenFile::attr).
-  void rememberAttr(uint64_t ino, const AttrCopy& attr);
+  // Attributes the master just returned, kept for getattr: a directory's in dirAttrs, an
+  // open file's in its OpenFile::attr; others are not kept.
+  void rememberAttr(wire::Attr::Reader attr);
   kj::Maybe<const AttrCopy&> freshAttr(uint64_t ino);
-  // A directory's attributes as the master just returned them (dirAttrs).
-  void rememberDirAttr(wire::Attr::Reader attr);
   void replyAttr(fuse_req_t req, wire::Attr::Reader attr);
   // st_blocks bytes of a regular file: the master's allocated bytes (holes excluded) plus
   // data buffered here, at most the visible size.
