@@ -18,16 +18,8 @@ B=$DFS_ROOT/b
 mount_volume "$A" consistency=quorum
 mount_volume "$B" consistency=quorum
 
-tmp_files() {  # tmp_files: block files waiting for their fsync, all servers
-  local n=0 i
-  for i in 0 1 2; do n=$((n + $(find "$DFS_ROOT/cs$i/tmp" -type f | wc -l))); done
-  echo "$n"
-}
-block_files() {  # block_files: durable block files, all servers
-  local n=0 i
-  for i in 0 1 2; do n=$((n + $(find "$DFS_ROOT/cs$i/blocks" -type f | wc -l))); done
-  echo "$n"
-}
+tmp_files() { cs_files tmp; }        # block files waiting for their fsync, all servers
+block_files() { cs_files blocks; }   # durable block files, all servers
 
 # 1. Write and close: acknowledged, visible to the other mount, not yet durable.
 head -c $((6 * 1024 * 1024 + 1234)) /dev/urandom >"$DFS_ROOT/ref1"

@@ -146,7 +146,7 @@ PY
 log "fallocate(1) and cp OK"
 
 # --- GC: punched blocks are deleted; shared blocks live while any file points at them ---
-block_files() { find "$DFS_ROOT"/cs*/blocks -type f 2>/dev/null | wc -l; }
+block_files() { cs_files blocks; }
 wait_blocks_settle() {  # prints the block file count once it stays the same for 5 s
   local last=-1 same=0 n
   while (( same < 10 )); do

@@ -386,3 +386,6 @@ PY
 
 master_metric() { metric_at "$MASTER_METRICS_PORT" "$1"; }  # needs DFS_METRICS=1
 cs_metric() { metric_at "${CS_METRICS_PORTS[$1]}" "$2"; }   # cs_metric I NAME (DFS_METRICS=1)
+cs_files() {  # cs_files SUBDIR: files under DATA_DIR/SUBDIR of every chunk server (blocks, tmp)
+  find "$DFS_ROOT"/cs*/"$1" -type f 2>/dev/null | wc -l
+}
