@@ -26,6 +26,9 @@ struct Attr {
   allocatedBytes @11 :UInt64 = 0xffffffffffffffff;
   # Regular files: bytes mapped to blocks (holes excluded), for st_blocks. All ones =
   # unknown (a record from before this field; an older master): use the size.
+  noXattrs @12 :Bool;
+  # True: the inode has no extended attributes (and so no ACL), so a client may answer
+  # listxattr/getxattr itself while these attributes are current. False: it may have some.
 }
 
 struct NodeAddress {

@@ -62,6 +62,10 @@ struct SetAttrRequest {
   atimeNow @11 :Bool;
   setMtime @12 :Bool; mtimeNs @13 :Int64;
   mtimeNow @14 :Bool;
+  ctimeNs @15 :Int64;
+  # When the change was made, if not now (a mount sending changes it kept for a commit;
+  # its clock): ctime becomes the later of the current ctime and this, never later than
+  # the master's clock. 0 = now.
 }
 
 struct DirEntry {
@@ -139,7 +143,7 @@ interface Session {
   # mount refuses. ENOSPC when no server is live.
 
   commit @15 (ino :UInt64, extents :List(CommitExtent), minSize :UInt64, requestId :UInt64,
-              writeTimeNs :Int64)
+              writeTimeNs :Int64, attrs :SetAttrRequest)
       -> (err :Int32, attr :Common.Attr);
   # Atomically points the given file ranges at newly written blocks (later entries win
   # over earlier ones), grows the size to at least minSize, sets mtime/ctime.
@@ -147,6 +151,9 @@ interface Session {
   # epoch, client clock; 0 = unknown). The master sets mtime to it (ctime to it unless
   # ctime is later), bounded by its own clock (never in the future); 0 or a negative
   # value means its own time, as before the field existed.
+  # attrs (if set): a setAttr of the same inode applied right after the extents, in the
+  # same step (chmod/chown/utimes a mount made while writing the file, sent with its data;
+  # an explicit mtime there wins over writeTimeNs). Its size fields are ignored.
 
   ping @16 () -> ();
 

@@ -17,6 +17,7 @@ AttrCopy AttrCopy::of(wire::Attr::Reader a) {
   c.mtimeNs = a.getMtimeNs();
   c.ctimeNs = a.getCtimeNs();
   c.allocatedBytes = a.getAllocatedBytes();
+  c.noXattrs = a.getNoXattrs();
   return c;
 }
 

@@ -25,6 +25,7 @@ struct AttrCopy {
   uint64_t rdev = 0, size = 0, generation = 0;
   int64_t atimeNs = 0, mtimeNs = 0, ctimeNs = 0;
   uint64_t allocatedBytes = UINT64_MAX;  // UINT64_MAX: unknown (an older master)
+  bool noXattrs = false;  // the master says the inode has no xattrs (false: it may have)
 
   static AttrCopy of(wire::Attr::Reader attr);
 };

@@ -41,6 +41,27 @@ void Filesystem::getattr(fuse_req_t req, fuse_ino_t ino) {
 void Filesystem::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int toSet) {
   uint64_t i = toMaster(ino);
   struct stat a = *attr;
+  // chmod/chown/utimes of a file this mount is writing go with its next commit.
+  if ((toSet & FUSE_SET_ATTR_SIZE) == 0) {
+    KJ_IF_MAYBE(f, attrWriteBack(i)) {
+      int64_t now = wallClock.nowNs();
+      auto ns = [](const struct timespec& t) {
+        return int64_t(t.tv_sec) * 1'000'000'000LL + t.tv_nsec;
+      };
+      PendingAttrs change;
+      if (toSet & FUSE_SET_ATTR_MODE) change.mode = static_cast<uint32_t>(a.st_mode);
+      if (toSet & FUSE_SET_ATTR_UID) change.uid = static_cast<uint32_t>(a.st_uid);
+      if (toSet & FUSE_SET_ATTR_GID) change.gid = static_cast<uint32_t>(a.st_gid);
+      if (toSet & FUSE_SET_ATTR_ATIME_NOW) change.atimeNs = now;
+      else if (toSet & FUSE_SET_ATTR_ATIME) change.atimeNs = ns(a.st_atim);
+      if (toSet & FUSE_SET_ATTR_MTIME_NOW) change.mtimeNs = now;
+      else if (toSet & FUSE_SET_ATTR_MTIME) change.mtimeNs = ns(a.st_mtim);
+      change.ctimeNs = now;
+      f->data->deferAttrs(change);
+      struct stat st = toStat(KJ_ASSERT_NONNULL(freshAttr(i)));
+      return (void)fuse_reply_attr(req, &st, attrTimeout);
+    }
+  }
   // Attribute changes apply after the data written before them (a truncate must not be
   // undone by older buffered data, and cp -a's utimensat must not be overwritten by the
   // mtime of a later commit).

@@ -48,6 +48,9 @@ void Filesystem::create(fuse_req_t req, fuse_ino_t parent, const char* nameC, mo
                  if (exclusive) noCapability.remember(attr.getIno(), timer.now());
                  auto& f = retainOpen(attr.getIno());
                  f.data->invalidateExtents();
+                 // Nobody else can have it open yet: its attribute changes may wait for
+                 // its commit (attrWriteBack).
+                 if (exclusive && f.opens == 1) f.createdHere = true;
                  rememberAttr(attr);
                  info.fh = nextFileHandle++;
                  setCacheFlags(info);
@@ -64,9 +67,11 @@ void Filesystem::open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi)
   struct fuse_file_info info = *fi;
   // The master counts the open (an unlinked file lives on until its last close) and
   // returns fresh attributes.
-  run(req, openAtMaster(i).then([this, req, i, info]() mutable {
+  run(req, openAtMaster(i).then([this, req, i, info](
+                                     capnp::Response<wire::Session::OpenResults> r) mutable {
     auto& f = retainOpen(i);
     f.data->invalidateExtents();  // close-to-open: see what others committed
+    rememberAttr(r.getAttr());    // fstat after open needs no round trip
     info.fh = nextFileHandle++;
     setCacheFlags(info);
     if (fuse_reply_open(req, &info) != 0) background.add(releaseOpen(i));
@@ -156,7 +161,10 @@ void Filesystem::setCacheFlags(struct fuse_file_info& info) const {
 }
 
 void Filesystem::applyConsistency(const MountOptions& options) {
-  KJ_DEFER(if (!dirCacheOn) dirCache = DirCache(0));  // listings only where invalidated
+  KJ_DEFER({
+    if (!dirCacheOn) dirCache = DirCache(0);  // listings only where invalidated
+    xattrFree = AbsentXattrs(static_cast<int64_t>(attrTimeout * 1000) * kj::MILLISECONDS, 65536);
+  });
   switch (master.consistency()) {
     case wire::Consistency::EVENTUAL:
       // Other mounts' changes show after these cache times.
@@ -182,16 +190,18 @@ void Filesystem::applyConsistency(const MountOptions& options) {
   }
 }
 
-kj::Promise<void> Filesystem::openAtMaster(uint64_t ino) {
+kj::Promise<capnp::Response<wire::Session::OpenResults>> Filesystem::openAtMaster(
+    uint64_t ino) {
   return master
       .call([ino](wire::Session::Client& s) {
         auto r = s.openRequest();
         r.setIno(ino);
         return r.send();
       })
-      .then([](capnp::Response<wire::Session::OpenResults> r) -> kj::Promise<void> {
+      .then([](capnp::Response<wire::Session::OpenResults> r)
+                -> kj::Promise<capnp::Response<wire::Session::OpenResults>> {
         if (r.getErr() != 0) return KJ_EXCEPTION(FAILED, "open refused", r.getErr());
-        return kj::READY_NOW;
+        return kj::mv(r);
       });
 }
 
@@ -220,9 +230,24 @@ void Filesystem::fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse
 
 kj::Promise<void> Filesystem::commitOwn(uint64_t ino) {
   KJ_IF_MAYBE(f, findOpen(ino)) {
-    if (!f->data->dirty()) return kj::READY_NOW;
-    return f->data->flush().then([this, ino]() {
+    if (!f->data->unflushed()) return kj::READY_NOW;
+    // What the kernel holds, if anything: after a write it asks again, so only what this
+    // mount last answered (the master's attributes with the buffered writes and pending
+    // changes on top).
+    kj::Maybe<struct stat> shown;
+    KJ_IF_MAYBE(a, freshAttr(ino)) shown = toStat(*a);
+    return f->data->flush().then([this, ino, shown]() -> kj::Promise<void> {
       changedHere(ino);
+      KJ_IF_MAYBE(f, findOpen(ino)) {
+        KJ_IF_MAYBE(a, f->data->takeCommittedAttr()) {
+          rememberAttr(*a);
+          // The commit recorded what was shown (times of the writes, not of the commit):
+          // the kernel's copy is still right.
+          KJ_IF_MAYBE(s, shown) {
+            if (sameStat(*s, toStat(*a))) return kj::READY_NOW;
+          }
+        }
+      }
       return refreshOwnAttrs(ino);
     });
   }

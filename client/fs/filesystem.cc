@@ -115,7 +115,17 @@ kj::Maybe<int64_t> Filesystem::dirtyTimeNs(uint64_t ino) const {
   return it->second->data->dirtyTimeNs();
 }
 
-struct stat Filesystem::toStat(const AttrCopy& attr) {
+struct stat Filesystem::toStat(const AttrCopy& master) {
+  // Attribute changes this mount has not sent yet (PendingAttrs) show on top.
+  AttrCopy attr = master;
+  bool mtimePending = false;
+  if (S_ISREG(attr.mode)) {
+    KJ_IF_MAYBE(f, findOpen(attr.ino)) {
+      auto& pending = f->data->pendingAttrs();
+      pending.applyTo(attr);
+      mtimePending = pending.mtimeNs != nullptr;
+    }
+  }
   struct stat st;
   memset(&st, 0, sizeof(st));
   st.st_ino = toFuse(attr.ino);
@@ -141,9 +151,10 @@ struct stat Filesystem::toStat(const AttrCopy& attr) {
   st.st_atim = toTs(attr.atimeNs);
   int64_t mtimeNs = attr.mtimeNs, ctimeNs = attr.ctimeNs;
   if (S_ISREG(attr.mode)) {
-    // What the commit of this mount's buffered writes will record (file_extents.cc).
+    // What the commit of this mount's buffered writes will record (file_extents.cc),
+    // unless an explicit mtime was set after them.
     KJ_IF_MAYBE(t, dirtyTimeNs(attr.ino)) {
-      mtimeNs = *t;
+      if (!mtimePending) mtimeNs = *t;
       ctimeNs = kj::max(ctimeNs, *t);
     }
   }
@@ -161,6 +172,7 @@ uint64_t Filesystem::allocatedBytes(const AttrCopy& attr, uint64_t visible) cons
 }
 
 struct fuse_entry_param Filesystem::makeEntry(const AttrCopy& attr) {
+  noteXattrs(attr);
   struct fuse_entry_param e;
   memset(&e, 0, sizeof(e));
   e.ino = toFuse(attr.ino);
@@ -177,19 +189,39 @@ void Filesystem::replyEntry(fuse_req_t req, const AttrCopy& attr) {
 }
 
 void Filesystem::replyAttr(fuse_req_t req, wire::Attr::Reader attr) {
-  struct stat st = toStat(attr);
+  auto copy = AttrCopy::of(attr);
+  noteXattrs(copy);
+  struct stat st = toStat(copy);
   fuse_reply_attr(req, &st, attrTimeout);
 }
 
+void Filesystem::noteXattrs(const AttrCopy& attr) {
+  if (attrTimeout <= 0) return;
+  if (attr.noXattrs) xattrFree.remember(attr.ino, timer.now());
+  else xattrFree.forget(attr.ino);
+}
+
 void Filesystem::attrsChanged(uint64_t ino) {
+  xattrFree.forget(ino);
   dirCache.attrsChanged(ino);
   dirAttrs.drop(ino);
   KJ_IF_MAYBE(f, findOpen(ino)) f->attr = nullptr;
 }
 
-void Filesystem::rememberAttr(wire::Attr::Reader attr) {
+bool Filesystem::sameStat(const struct stat& a, const struct stat& b) {
+  auto same = [](const struct timespec& x, const struct timespec& y) {
+    return x.tv_sec == y.tv_sec && x.tv_nsec == y.tv_nsec;
+  };
+  return a.st_ino == b.st_ino && a.st_mode == b.st_mode && a.st_nlink == b.st_nlink &&
+         a.st_uid == b.st_uid && a.st_gid == b.st_gid && a.st_rdev == b.st_rdev &&
+         a.st_size == b.st_size && a.st_blocks == b.st_blocks &&
+         same(a.st_atim, b.st_atim) && same(a.st_mtim, b.st_mtim) &&
+         same(a.st_ctim, b.st_ctim);
+}
+
+void Filesystem::rememberAttr(const AttrCopy& copy) {
   if (attrTimeout <= 0) return;
-  auto copy = AttrCopy::of(attr);
+  noteXattrs(copy);
   auto until = timer.now() + int64_t(attrTimeout * 1000) * kj::MILLISECONDS;
   if (S_ISDIR(copy.mode)) return dirAttrs.put(copy, until);
   KJ_IF_MAYBE(f, findOpen(copy.ino)) {
@@ -208,6 +240,21 @@ kj::Maybe<const AttrCopy&> Filesystem::freshAttr(uint64_t ino) {
     }
   }
   return nullptr;
+}
+
+kj::Maybe<Filesystem::OpenFile&> Filesystem::attrWriteBack(uint64_t ino) {
+  if (strongMount()) return nullptr;
+  KJ_IF_MAYBE(f, findOpen(ino)) {
+    if (!f->createdHere && !f->data->dirty()) return nullptr;
+    KJ_IF_MAYBE(a, freshAttr(ino)) {
+      if (a->noXattrs && S_ISREG(a->mode)) return *f;
+    }
+  }
+  return nullptr;
+}
+
+bool Filesystem::knownWithoutXattrs(uint64_t ino) {
+  return xattrFree.absent(ino, timer.now());
 }
 
 kj::Maybe<Filesystem::OpenFile&> Filesystem::findOpen(uint64_t ino) {
@@ -237,7 +284,7 @@ kj::Promise<void> Filesystem::releaseOpen(uint64_t ino) {
   f.opens--;
   // Commit what is left, tell the master (which may now delete an unlinked file), then
   // forget the file if nobody opened it again meanwhile.
-  bool wasDirty = f.data->dirty();
+  bool wasDirty = f.data->unflushed();
   auto tellMaster = [this, ino]() {
     return master
         .call([ino](wire::Session::Client& s) {
@@ -258,7 +305,8 @@ kj::Promise<void> Filesystem::releaseOpen(uint64_t ino) {
         // (keeping its listing slot fresh matters after create-and-close loops).
         if (wasDirty) changedHere(ino);
         auto it = openFiles.find(ino);
-        if (it != openFiles.end() && it->second->opens == 0 && !it->second->data->dirty()) {
+        if (it != openFiles.end() && it->second->opens == 0 &&
+            !it->second->data->unflushed()) {
           openFiles.erase(it);
         }
       });

@@ -131,6 +131,7 @@ private:
     kj::Maybe<AttrCopy> attr;
     kj::TimePoint attrUntil = kj::origin<kj::TimePoint>();
     uint64_t attrCommits = 0;  // data->commits() when attr was taken
+    bool createdHere = false;  // made by this mount's create (O_EXCL) and open ever since
   };
   struct DirHandle {
     struct Entry {
@@ -226,8 +227,26 @@ private:
   void attrsChanged(uint64_t ino);
   // Attributes the master just returned, kept for getattr: a directory's in dirAttrs, an
   // open file's in its OpenFile::attr; others are not kept.
-  void rememberAttr(wire::Attr::Reader attr);
+  void rememberAttr(wire::Attr::Reader attr) { rememberAttr(AttrCopy::of(attr)); }
+  void rememberAttr(const AttrCopy& attr);
+  // The fields stat(2) shows are equal (st_ino, type and permissions, links, owner, size,
+  // blocks, times).
+  static bool sameStat(const struct stat& a, const struct stat& b);
   kj::Maybe<const AttrCopy&> freshAttr(uint64_t ino);
+  // The open file whose attribute changes may wait for its next commit (write-back, see
+  // client/io/pending_attrs.h): a quorum or eventual mount writing it (uncommitted data, or
+  // created by this mount and open since) whose current attributes it has, with no xattrs
+  // (so no ACL that a chmod would have to change at once). Null: send changes at once.
+  kj::Maybe<OpenFile&> attrWriteBack(uint64_t ino);
+  // The master's attributes of `ino` say it has no xattrs, and are current.
+  bool knownWithoutXattrs(uint64_t ino);
+  // setxattr of an access ACL (`value`) that only restates a mode, on a file whose
+  // attribute changes wait for its commit: kept as a chmod and answered (true); false
+  // when the master must see it (a real ACL, XATTR_REPLACE, no write-back).
+  bool aclAsChmod(fuse_req_t req, uint64_t ino, const char* value, size_t size, int flags);
+  // Sends the attribute changes pending for `ino` (with its data) before a call that
+  // depends on them (xattrs: ACL and mode go together).
+  kj::Promise<void> sendPendingAttrs(uint64_t ino);
   void replyAttr(fuse_req_t req, wire::Attr::Reader attr);
   // st_blocks bytes of a regular file: the master's allocated bytes (holes excluded) plus
   // data buffered here, at most the visible size.
@@ -260,8 +279,9 @@ private:
   // failure (ENXIO at or past the end). `scan` is made from the first reply's size.
   kj::Promise<int64_t> seekExtents(uint64_t ino, uint64_t off, bool data, uint64_t from,
                                    uint64_t window, kj::Maybe<kj::Own<HoleScan>> scan);
-  // Registers one open of `ino` at the master (paired with a release in releaseOpen).
-  kj::Promise<void> openAtMaster(uint64_t ino);
+  // Registers one open of `ino` at the master (paired with a release in releaseOpen);
+  // resolves to the file's current attributes.
+  kj::Promise<capnp::Response<wire::Session::OpenResults>> openAtMaster(uint64_t ino);
 
   // Sends one setLock and replies 0 or the errno. A waiting one has no deadline and ends
   // with EINTR when the kernel interrupts the request (a signal to the caller).
@@ -328,6 +348,12 @@ private:
   bool umaskToMaster = false;
   // Inodes recently seen without security.capability (asked before every write).
   AbsentXattrs noCapability{static_cast<int64_t>(kCacheSeconds * 1000) * kj::MILLISECONDS, 65536};
+  // Inodes whose attributes, as the master last returned them, said they have no xattrs
+  // at all (Attr.noXattrs): their getxattr/listxattr are answered here until attr_timeout
+  // or attrsChanged (the kernel asks for ACLs at permission checks and cp -a asks for
+  // every xattr). Set by applyConsistency; never on strong mounts.
+  AbsentXattrs xattrFree{0 * kj::SECONDS, 65536};
+  void noteXattrs(const AttrCopy& attr);
   Counters counters;
   double attrTimeout;
   double entryTimeout;

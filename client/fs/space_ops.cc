@@ -128,6 +128,7 @@ void Filesystem::copyFileRange(fuse_req_t req, fuse_ino_t inoIn, off_t offIn,
                  // (fuse_copy_file_range truncates them after the reply).
                  KJ_IF_MAYBE(f, findOpen(out)) f->data->invalidateExtents();
                  changedHere(out);
+                 rememberAttr(r.getAttr());
                  fuse_reply_write(req, r.getCopied());
                }));
 }

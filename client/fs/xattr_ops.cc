@@ -2,8 +2,15 @@
 // each one master RPC. The kernel has checked the caller's rights (trusted.* needs
 // CAP_SYS_ADMIN, user.* the file's permissions); listxattr hides trusted.* names from
 // callers other than root, as ext4 does. The absence of security.capability, which the
-// kernel asks for before each write(), is remembered for a second (see AbsentXattrs).
+// kernel asks for before each write(), is remembered for a second (see AbsentXattrs);
+// an inode the master says has no xattrs at all is answered here while its attributes are
+// current. An access ACL that only restates the mode of a file this mount is writing is
+// kept as a chmod for its commit (aclAsChmod).
 #include "filesystem.h"
+#include "common/acl/posix_acl.h"
+
+#include <algorithm>
+#include <sys/xattr.h>
 
 #include <kj/debug.h>
 #include <cstring>
@@ -47,20 +54,58 @@ kj::Array<uint32_t> callerGroups(fuse_req_t req) {
 
 }  // namespace
 
+bool Filesystem::aclAsChmod(fuse_req_t req, uint64_t ino, const char* value, size_t size,
+                            int flags) {
+  if ((flags & XATTR_REPLACE) != 0) return false;  // ENODATA: the master says so
+  OpenFile* file = nullptr;
+  KJ_IF_MAYBE(f, attrWriteBack(ino)) { file = f; } else { return false; }
+  Acl acl;
+  if (decodeAcl(kj::arrayPtr(reinterpret_cast<const kj::byte*>(value), size), acl) != 0) {
+    return false;  // EINVAL: the master says so
+  }
+  AttrCopy shown = KJ_ASSERT_NONNULL(freshAttr(ino));
+  file->data->pendingAttrs().applyTo(shown);
+  uint32_t mode = shown.mode;
+  if (acl.size() > 0 && !aclToMode(acl, mode)) return false;  // a real ACL: stored
+  // As posix_acl_update_mode(): outside the file's group, S_ISGID does not survive.
+  if (fuse_req_ctx(req)->uid != 0) {
+    auto groups = callerGroups(req);
+    if (std::find(groups.begin(), groups.end(), shown.gid) == groups.end()) {
+      mode &= ~uint32_t(S_ISGID);
+    }
+  }
+  PendingAttrs change;
+  if (mode != shown.mode) change.mode = mode;
+  change.ctimeNs = wallClock.nowNs();
+  file->data->deferAttrs(change);
+  fuse_reply_err(req, 0);
+  return true;
+}
+
+kj::Promise<void> Filesystem::sendPendingAttrs(uint64_t ino) {
+  KJ_IF_MAYBE(f, findOpen(ino)) {
+    if (!f->data->pendingAttrs().empty()) return f->data->flush();
+  }
+  return kj::READY_NOW;
+}
+
 void Filesystem::setxattr(fuse_req_t req, fuse_ino_t ino, const char* nameC,
                           const char* value, size_t size, int flags) {
   uint64_t i = toMaster(ino);
   if (strcmp(nameC, kCapability) == 0) noCapability.forget(i);
+  bool accessAcl = strcmp(nameC, kAclAccessXattr.cStr()) == 0;
+  // An access ACL that only restates the mode is a chmod (cp -a, tar --acls): kept with
+  // the other changes of a file this mount is writing.
+  if (accessAcl && aclAsChmod(req, i, value, size, flags)) return;
   auto name = bytesOf(nameC, strlen(nameC));
   auto data = bytesOf(value, size);
   // Setting an access ACL may clear S_ISGID: the master needs the caller's groups.
   bool privileged = fuse_req_ctx(req)->uid == 0;
-  auto groups = !privileged && strcmp(nameC, "system.posix_acl_access") == 0
-                    ? callerGroups(req)
-                    : kj::Array<uint32_t>();
-  run(req, master
-               .call([i, name = kj::mv(name), data = kj::mv(data), flags, privileged,
-                      groups = kj::mv(groups)](wire::Session::Client& s) {
+  auto groups = !privileged && accessAcl ? callerGroups(req) : kj::Array<uint32_t>();
+  run(req, sendPendingAttrs(i).then([this, i, name = kj::mv(name), data = kj::mv(data),
+                                     flags, privileged, groups = kj::mv(groups)]() mutable {
+             return master.call([i, name = kj::mv(name), data = kj::mv(data), flags,
+                                 privileged, groups = kj::mv(groups)](wire::Session::Client& s) {
                  auto r = s.setXattrRequest();
                  r.setIno(i);
                  r.setName(name);
@@ -70,14 +115,15 @@ void Filesystem::setxattr(fuse_req_t req, fuse_ino_t ino, const char* nameC,
                  r.setGroups(groups);
                  r.setRequestId(0);
                  return r.send();
-               })
-               .then(changedReply(req, i)));
+               });
+           }).then(changedReply(req, i)));
 }
 
 void Filesystem::getxattr(fuse_req_t req, fuse_ino_t ino, const char* nameC, size_t size) {
   uint64_t i = toMaster(ino);
   bool capability = strcmp(nameC, kCapability) == 0;
   if (capability && noCapability.absent(i, timer.now())) return (void)fuse_reply_err(req, ENODATA);
+  if (knownWithoutXattrs(i)) return (void)fuse_reply_err(req, ENODATA);
   auto name = bytesOf(nameC, strlen(nameC));
   run(req, master
                .call([i, name = kj::mv(name)](wire::Session::Client& s) {
@@ -97,6 +143,7 @@ void Filesystem::getxattr(fuse_req_t req, fuse_ino_t ino, const char* nameC, siz
 void Filesystem::listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
   uint64_t i = toMaster(ino);
   bool privileged = fuse_req_ctx(req)->uid == 0;
+  if (knownWithoutXattrs(i)) return replySized(req, nullptr, size);
   run(req, master
                .call([i](wire::Session::Client& s) {
                  auto r = s.listXattrRequest();
@@ -120,13 +167,15 @@ void Filesystem::removexattr(fuse_req_t req, fuse_ino_t ino, const char* nameC) 
   uint64_t i = toMaster(ino);
   if (strcmp(nameC, kCapability) == 0) noCapability.forget(i);
   auto name = bytesOf(nameC, strlen(nameC));
-  run(req, master
-               .call([i, name = kj::mv(name)](wire::Session::Client& s) {
-                 auto r = s.removeXattrRequest();
-                 r.setIno(i);
-                 r.setName(name);
-                 r.setRequestId(0);
-                 return r.send();
+  run(req, sendPendingAttrs(i)
+               .then([this, i, name = kj::mv(name)]() mutable {
+                 return master.call([i, name = kj::mv(name)](wire::Session::Client& s) {
+                   auto r = s.removeXattrRequest();
+                   r.setIno(i);
+                   r.setName(name);
+                   r.setRequestId(0);
+                   return r.send();
+                 });
                })
                .then(changedReply(req, i)));
 }

@@ -43,6 +43,7 @@ kj::Promise<void> FileData::write(uint64_t offset, kj::Array<kj::byte> data, int
   // Known at once (the write may wait behind others): a stat after this write returns
   // shows its time.
   lastWriteNs = kj::max(lastWriteNs, timeNs);
+  attrs.dropMtime();
   auto op = [this, offset, data = kj::mv(data), timeNs]() mutable {
     return writeLocked(offset, kj::mv(data), timeNs);
   };
@@ -118,10 +119,31 @@ kj::Promise<void> FileData::flush() {
   });
 }
 
+kj::Promise<void> FileData::sendAttrsLocked() {
+  if (attrs.empty()) return kj::READY_NOW;
+  auto sent = kj::mv(attrs);
+  attrs = PendingAttrs();
+  return ctx.master
+      .call([this, sent](wire::Session::Client& s) {
+        auto req = s.setAttrRequest();
+        sent.toWire(ino, req.initReq());
+        req.setRequestId(0);
+        return req.send();
+      })
+      .then([this](capnp::Response<wire::Session::SetAttrResults> r) -> kj::Promise<void> {
+        if (r.getErr() != 0) {
+          return KJ_EXCEPTION(FAILED, "attribute change refused by the master",
+                              strerror(r.getErr()));
+        }
+        committedAttr = AttrCopy::of(r.getAttr());
+        return kj::READY_NOW;
+      });
+}
+
 kj::Promise<void> FileData::commitLocked() {
   if (pending.size() == 0) {
     KJ_IF_MAYBE(e, takeError()) return kj::mv(*e);
-    return kj::READY_NOW;
+    return sendAttrsLocked();
   }
   auto waits = kj::heapArrayBuilder<kj::Promise<void>>(pending.size());
   for (auto& p : pending) waits.add(KJ_ASSERT_NONNULL(p->done).addBranch());
@@ -130,13 +152,17 @@ kj::Promise<void> FileData::commitLocked() {
     size_t count = pending.size();
     int64_t writeTimeNs = 0;
     for (auto& p : pending) writeTimeNs = kj::max(writeTimeNs, p->writeTimeNs);
+    // Attribute changes go with the data (the master applies them after it).
+    auto sentAttrs = kj::mv(attrs);
+    attrs = PendingAttrs();
     return ctx.master
-        .call([this, writeTimeNs](wire::Session::Client& s) {
+        .call([this, writeTimeNs, sentAttrs](wire::Session::Client& s) {
           auto req = s.commitRequest();
           req.setIno(ino);
           req.setMinSize(0);
           req.setRequestId(0);
           req.setWriteTimeNs(writeTimeNs);
+          if (!sentAttrs.empty()) sentAttrs.toWire(ino, req.initAttrs());
           size_t total = 0;
           for (auto& p : pending) total += p->pieces.size();
           auto list = req.initExtents(total);
@@ -173,6 +199,7 @@ kj::Promise<void> FileData::commitLocked() {
           }
           pending = kj::mv(rest);
           commitCount++;
+          committedAttr = AttrCopy::of(r.getAttr());
           // Everything is committed: the size the master reports is the whole truth again
           // (a later truncate must not be undone by the end of writes made before it).
           if (!dirty()) uncommittedEnd = 0;

@@ -4,7 +4,8 @@
 // buffers are uploaded in the background (a few in flight) and committed to the master
 // (pieces in write order; later ones win) on flush/fsync/close, every kCommitEveryBlocks
 // blocks, or when the pieces would not fit in one commit, with the time of the last
-// write they hold (mtime is when data was written, not when it reached the master). Reads resolve the
+// write they hold (mtime is when data was written, not when it reached the master), and
+// with the attribute changes made meanwhile (PendingAttrs). Reads resolve the
 // extent map (cached per open, close-to-open) and fetch block segments through the cache;
 // sequential reads also prefetch the segments ahead of them (Readahead) in the background.
 #pragma once
@@ -15,6 +16,7 @@
 #include "client/io/async_serializer.h"
 #include "client/io/block_upload.h"
 #include "client/io/data_context.h"
+#include "client/io/pending_attrs.h"
 #include "client/io/readahead.h"
 
 namespace dfs {
@@ -42,6 +44,19 @@ public:
   void invalidateExtents() { window = nullptr; }
 
   bool dirty() const { return buffer.size() > 0 || pending.size() > 0; }
+  // Attribute changes made while writing, sent with the next commit (the next flush()
+  // sends them alone if no data is left). A later write drops a pending mtime.
+  void deferAttrs(const PendingAttrs& change) { attrs.merge(change); }
+  const PendingAttrs& pendingAttrs() const { return attrs; }
+  // Something for flush() to send: data or attribute changes.
+  bool unflushed() const { return dirty() || !attrs.empty(); }
+  // The master's attributes returned by the last commit or attribute change sent, once
+  // (null: none since the last call).
+  kj::Maybe<AttrCopy> takeCommittedAttr() {
+    auto out = kj::mv(committedAttr);
+    committedAttr = nullptr;
+    return out;
+  }
   // Bytes written here and not committed yet (a range written twice counts twice).
   uint64_t bufferedBytes() const;
   // End of the furthest uncommitted byte; 0 when clean.
@@ -77,6 +92,8 @@ private:
 
   kj::Promise<void> writeLocked(uint64_t offset, kj::Array<kj::byte> data, int64_t timeNs);
   kj::Promise<void> commitLocked();
+  // Sends the pending attribute changes alone (no data to commit).
+  kj::Promise<void> sendAttrsLocked();
   void seal();
   kj::Promise<void> ensureWindow(uint64_t offset, uint64_t size);
   kj::Promise<kj::Array<kj::byte>> readClean(uint64_t offset, uint64_t size);
@@ -109,6 +126,8 @@ private:
   int64_t lastWriteNs = 0;           // time of the last write accepted (dirty or not)
   kj::Vector<kj::Own<Pending>> pending;
   kj::Maybe<kj::Exception> uploadError;
+  PendingAttrs attrs;  // sent with the next commit
+  kj::Maybe<AttrCopy> committedAttr;
 
   kj::Maybe<Window> window;
   Readahead readahead;

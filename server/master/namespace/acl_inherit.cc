@@ -1,6 +1,6 @@
 // Namespace: the mode and ACLs a new inode gets from its directory (default ACL or umask).
 #include "server/master/namespace/namespace.h"
-#include "server/master/namespace/posix_acl.h"
+#include "common/acl/posix_acl.h"
 #include <kj/debug.h>
 
 namespace dfs {

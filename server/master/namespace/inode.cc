@@ -74,6 +74,7 @@ void Inode::toWire(wire::Attr::Builder a) const {
   a.setCtimeNs(ctimeNs);
   a.setGeneration(generation);
   a.setAllocatedBytes(allocated);
+  a.setNoXattrs(!hasXattrs);
 }
 
 kj::Maybe<Inode> loadInode(MetaStore& store, uint64_t ino) {

@@ -36,6 +36,7 @@ struct SetAttrArgs {
   int64_t atimeNs = 0;
   bool setMtime = false, mtimeNow = false;
   int64_t mtimeNs = 0;
+  int64_t ctimeNs = 0;  // > 0: when the change was made (see SetAttrRequest.ctimeNs)
 };
 
 struct DirEntryOut {

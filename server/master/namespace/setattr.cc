@@ -1,6 +1,6 @@
 // Namespace setAttr: chmod (keeping an access ACL in step), chown, truncate/extend, utimes.
 #include "server/master/namespace/namespace.h"
-#include "server/master/namespace/posix_acl.h"
+#include "common/acl/posix_acl.h"
 #include "server/master/store/extent_map.h"
 #include <cerrno>
 #include <kj/debug.h>
@@ -39,7 +39,7 @@ int Namespace::setAttr(const SetAttrArgs& args, Inode& out) {
   KJ_IF_MAYBE(gid, args.gid) { node->gid = *gid; }
   if (args.setAtime) node->atimeNs = args.atimeNow ? now : args.atimeNs;
   if (args.setMtime) node->mtimeNs = args.mtimeNow ? now : args.mtimeNs;
-  node->ctimeNs = now;
+  node->ctimeNs = args.ctimeNs > 0 ? kj::max(node->ctimeNs, kj::min(args.ctimeNs, now)) : now;
   t.commit();
   out = node->clone();
   return 0;

@@ -2,7 +2,7 @@
 // that tie system.posix_acl_access to the mode.
 #include "server/master/namespace/namespace.h"
 #include "server/master/namespace/names.h"
-#include "server/master/namespace/posix_acl.h"
+#include "common/acl/posix_acl.h"
 #include <algorithm>
 #include <cerrno>
 #include <cstring>

@@ -123,9 +123,8 @@ kj::Promise<void> SessionImpl::getAttr(GetAttrContext context) {
   return kj::READY_NOW;
 }
 
-kj::Promise<void> SessionImpl::setAttr(SetAttrContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::SET_ATTR);
-  auto r = context.getParams().getReq();
+// A wire SetAttrRequest as the namespace's arguments.
+static SetAttrArgs setAttrArgsOf(wire::SetAttrRequest::Reader r) {
   SetAttrArgs args;
   args.ino = r.getIno();
   if (r.getSetMode()) args.mode = r.getMode();
@@ -138,6 +137,13 @@ kj::Promise<void> SessionImpl::setAttr(SetAttrContext context) {
   args.setMtime = r.getSetMtime() || r.getMtimeNow();
   args.mtimeNow = r.getMtimeNow();
   args.mtimeNs = r.getMtimeNs();
+  args.ctimeNs = r.getCtimeNs();
+  return args;
+}
+
+kj::Promise<void> SessionImpl::setAttr(SetAttrContext context) {
+  RpcScope rpcScope(core.rpcMetrics, RpcMethod::SET_ATTR);
+  SetAttrArgs args = setAttrArgsOf(context.getParams().getReq());
   Inode node;
   int err = ns.setAttr(args, node);
   reply(context.getResults(), err, node);
@@ -388,6 +394,13 @@ kj::Promise<void> SessionImpl::commit(CommitContext context) {
   auto committed = pieces.finish();
   Inode node;
   int err = ns.commit(p.getIno(), committed, p.getMinSize(), node, p.getWriteTimeNs());
+  if (err == 0 && p.hasAttrs()) {
+    // Attribute changes made while the data was written, after it (size is not theirs).
+    SetAttrArgs args = setAttrArgsOf(p.getAttrs());
+    args.ino = p.getIno();
+    args.size = nullptr;
+    err = ns.setAttr(args, node);
+  }
   reply(context.getResults(), err, node);
   if (err != 0) return kj::READY_NOW;
   seen(node.ino);

@@ -1,7 +1,7 @@
 // Tests for namespace xattrs: values and errnos, ACL <-> mode, inheritance and umask at
 // create, deletion with the inode (unlink, rmdir, rename over, orphan purge).
 #include "tests/unit/master/namespace_fixture.h"
-#include "server/master/namespace/posix_acl.h"
+#include "common/acl/posix_acl.h"
 #include "server/master/store/keys.h"
 #include <sys/xattr.h>
 

@@ -1,5 +1,5 @@
 // Tests for the POSIX ACL codec and the ACL <-> mode rules (setfacl, chmod, inheritance).
-#include "server/master/namespace/posix_acl.h"
+#include "common/acl/posix_acl.h"
 #include <gtest/gtest.h>
 #include <cerrno>
 #include <initializer_list>

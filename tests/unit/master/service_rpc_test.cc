@@ -126,6 +126,83 @@ TEST_F(ServiceRpcTest, WriteCycleAndStatus) {
   EXPECT_EQ(status.getMounts().size(), 0u);
 }
 
+// A mount writing a file sends the chmod/chown/utimes it made meanwhile with the commit:
+// applied after the data (an explicit mtime wins over the write time), ctime the time of
+// the change (bounded by the master's clock, never moving back); noXattrs follows xattrs.
+TEST_F(ServiceRpcTest, CommitCarriesAttributeChanges) {
+  auto session = mountDefault();
+  auto node = registerNode("127.0.0.1:9501");
+  auto mk = session.mknodRequest();
+  mk.setParent(rootIno);
+  mk.setName(data("f"));
+  mk.setMode(S_IFREG | 0600);
+  mk.setExclusive(true);
+  auto created = mk.send().wait(waitScope);
+  ASSERT_EQ(created.getErr(), 0);
+  uint64_t ino = created.getAttr().getIno();
+  EXPECT_TRUE(created.getAttr().getNoXattrs());
+  int64_t made = created.getAttr().getCtimeNs();
+
+  clock.advance(1'000'000'000);
+  auto alloc = session.allocateBlocksRequest();
+  alloc.setCount(1);
+  auto blocks = alloc.send().wait(waitScope);
+  ASSERT_EQ(blocks.getErr(), 0);
+  auto commit = session.commitRequest();
+  commit.setIno(ino);
+  auto e = commit.initExtents(1)[0];
+  e.setLength(100);
+  e.setBlock(blocks.getBlocks()[0].getBlock());
+  e.setBlockSize(100);
+  e.initNodes(1).set(0, blocks.getBlocks()[0].getReplicas()[0].getNodeId());
+  commit.setWriteTimeNs(made + 100);
+  auto attrs = commit.initAttrs();
+  attrs.setIno(12345);  // ignored: the commit's inode
+  attrs.setSetMode(true);
+  attrs.setMode(S_IFDIR | 04644);  // type bits are not the caller's to change
+  attrs.setSetUid(true);
+  attrs.setUid(77);
+  attrs.setSetMtime(true);
+  attrs.setMtimeNs(5'000'000'000);
+  attrs.setSetSize(true);  // ignored: sizes go with data
+  attrs.setSize(1);
+  attrs.setCtimeNs(made + 200);
+  auto committed = commit.send().wait(waitScope);
+  ASSERT_EQ(committed.getErr(), 0);
+  auto a = committed.getAttr();
+  EXPECT_EQ(a.getIno(), ino);
+  EXPECT_EQ(a.getMode(), uint32_t(S_IFREG | 04644));
+  EXPECT_EQ(a.getUid(), 77u);
+  EXPECT_EQ(a.getSize(), 100u);
+  EXPECT_EQ(a.getMtimeNs(), 5'000'000'000);
+  EXPECT_EQ(a.getCtimeNs(), made + 200);
+
+  // A change time in the future is the master's now; one before the ctime changes nothing.
+  auto later = session.setAttrRequest();
+  later.initReq().setIno(ino);
+  later.getReq().setSetGid(true);
+  later.getReq().setGid(88);
+  later.getReq().setCtimeNs(clock.nowNs() + 1'000'000'000);
+  auto r1 = later.send().wait(waitScope);
+  ASSERT_EQ(r1.getErr(), 0);
+  EXPECT_EQ(r1.getAttr().getCtimeNs(), clock.nowNs());
+  auto earlier = session.setAttrRequest();
+  earlier.initReq().setIno(ino);
+  earlier.getReq().setCtimeNs(made);
+  EXPECT_EQ(earlier.send().wait(waitScope).getAttr().getCtimeNs(), clock.nowNs());
+
+  auto set = session.setXattrRequest();
+  set.setIno(ino);
+  set.setName(data("user.k"));
+  set.setValue(data("v"));
+  auto withXattr = set.send().wait(waitScope);
+  ASSERT_EQ(withXattr.getErr(), 0);
+  EXPECT_FALSE(withXattr.getAttr().getNoXattrs());
+  auto get = session.getAttrRequest();
+  get.setIno(ino);
+  EXPECT_FALSE(get.send().wait(waitScope).getAttr().getNoXattrs());
+}
+
 TEST_F(ServiceRpcTest, FallocateAndCopyRange) {
   auto session = mountDefault();
   auto node = registerNode("127.0.0.1:9501");

@@ -1,5 +1,5 @@
 // POSIX ACL value codec and the mode <-> ACL rules of POSIX.1e (as Linux's posix_acl.c).
-#include "server/master/namespace/posix_acl.h"
+#include "common/acl/posix_acl.h"
 #include <cerrno>
 #include <sys/stat.h>
 
@@ -60,7 +60,7 @@ bool valid(kj::ArrayPtr<const AclEntry> acl) {
 
 }  // namespace
 
-int decodeAcl(BytesPtr value, Acl& out) {
+int decodeAcl(kj::ArrayPtr<const kj::byte> value, Acl& out) {
   if (value.size() < kHeaderSize || (value.size() - kHeaderSize) % kEntrySize != 0) {
     return EINVAL;
   }
@@ -77,7 +77,7 @@ int decodeAcl(BytesPtr value, Acl& out) {
   return 0;
 }
 
-Bytes encodeAcl(kj::ArrayPtr<const AclEntry> acl) {
+kj::Array<kj::byte> encodeAcl(kj::ArrayPtr<const AclEntry> acl) {
   auto out = kj::heapArray<kj::byte>(kHeaderSize + acl.size() * kEntrySize);
   putLe32(out.begin(), kAclVersion);
   for (size_t i = 0; i < acl.size(); ++i) {

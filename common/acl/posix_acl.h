@@ -1,4 +1,5 @@
-// POSIX ACLs: the Linux posix_acl_xattr value format and the POSIX.1e rules that tie an
+// POSIX ACLs (shared by the master, which stores them, and the mount, which recognizes an
+// ACL that only restates the mode): the Linux posix_acl_xattr value format and the POSIX.1e rules that tie an
 // access ACL to the mode bits (setfacl -> mode, chmod -> ACL, inheritance at create).
 //
 // Value format (system.posix_acl_access / system.posix_acl_default), little-endian:
@@ -6,7 +7,8 @@
 // posix_acl_valid() demands: USER_OBJ, USER*, GROUP_OBJ, GROUP*, MASK?, OTHER.
 #pragma once
 
-#include "server/master/store/meta_store.h"
+#include <kj/array.h>
+#include <kj/string.h>
 #include <cstdint>
 
 namespace dfs {
@@ -34,8 +36,8 @@ using Acl = kj::Array<AclEntry>;
 // Parses and validates an ACL value. EINVAL for a malformed or invalid ACL (bad version
 // or size, unknown tag, perm bits beyond rwx, entries out of order or missing). An ACL
 // of zero entries (header only) is valid and means "no ACL".
-int decodeAcl(BytesPtr value, Acl& out);
-Bytes encodeAcl(kj::ArrayPtr<const AclEntry> acl);
+int decodeAcl(kj::ArrayPtr<const kj::byte> value, Acl& out);
+kj::Array<kj::byte> encodeAcl(kj::ArrayPtr<const AclEntry> acl);
 
 // The permission bits an access ACL stands for (owner, group = mask if present else group
 // entry, other) merged into `mode`'s other bits; true if the ACL says no more than those

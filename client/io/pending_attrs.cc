@@ -1,0 +1,35 @@
+// PendingAttrs: merging, showing and sending attribute changes kept for a commit.
+#include "client/io/pending_attrs.h"
+
+namespace dfs {
+
+void PendingAttrs::merge(const PendingAttrs& later) {
+  if (later.mode != nullptr) mode = later.mode;
+  if (later.uid != nullptr) uid = later.uid;
+  if (later.gid != nullptr) gid = later.gid;
+  if (later.atimeNs != nullptr) atimeNs = later.atimeNs;
+  if (later.mtimeNs != nullptr) mtimeNs = later.mtimeNs;
+  ctimeNs = kj::max(ctimeNs, later.ctimeNs);
+}
+
+void PendingAttrs::applyTo(AttrCopy& attr) const {
+  if (empty()) return;
+  KJ_IF_MAYBE(m, mode) attr.mode = (attr.mode & ~07777u) | (*m & 07777u);
+  KJ_IF_MAYBE(u, uid) attr.uid = *u;
+  KJ_IF_MAYBE(g, gid) attr.gid = *g;
+  KJ_IF_MAYBE(t, atimeNs) attr.atimeNs = *t;
+  KJ_IF_MAYBE(t, mtimeNs) attr.mtimeNs = *t;
+  attr.ctimeNs = kj::max(attr.ctimeNs, ctimeNs);
+}
+
+void PendingAttrs::toWire(uint64_t ino, wire::SetAttrRequest::Builder req) const {
+  req.setIno(ino);
+  KJ_IF_MAYBE(m, mode) { req.setSetMode(true); req.setMode(*m & 07777u); }
+  KJ_IF_MAYBE(u, uid) { req.setSetUid(true); req.setUid(*u); }
+  KJ_IF_MAYBE(g, gid) { req.setSetGid(true); req.setGid(*g); }
+  KJ_IF_MAYBE(t, atimeNs) { req.setSetAtime(true); req.setAtimeNs(*t); }
+  KJ_IF_MAYBE(t, mtimeNs) { req.setSetMtime(true); req.setMtimeNs(*t); }
+  req.setCtimeNs(ctimeNs);  // the ctime shown meanwhile, so it does not move again
+}
+
+}  // namespace dfs

@@ -1,0 +1,37 @@
+// PendingAttrs: attribute changes (chmod, chown, utimes) a mount made to a file it is
+// writing, kept with the file's data and sent to the master with its next commit
+// (write-back, as NFSv4 does under a write delegation). Until then the mount shows them on
+// top of the master's attributes. The kernel checked the caller's rights before (the mount
+// runs with default_permissions), so nothing here can be refused later.
+#pragma once
+
+#include <kj/common.h>
+#include <cstdint>
+#include <master.capnp.h>
+#include "client/cache/dir_cache.h"
+
+namespace dfs {
+
+struct PendingAttrs {
+  kj::Maybe<uint32_t> mode;  // permission bits and S_ISUID/S_ISGID/S_ISVTX (07777)
+  kj::Maybe<uint32_t> uid;
+  kj::Maybe<uint32_t> gid;
+  kj::Maybe<int64_t> atimeNs;
+  kj::Maybe<int64_t> mtimeNs;
+  int64_t ctimeNs = 0;  // when the last of them was made here (the ctime shown meanwhile)
+
+  bool empty() const {
+    return mode == nullptr && uid == nullptr && gid == nullptr && atimeNs == nullptr &&
+           mtimeNs == nullptr;
+  }
+  // Later changes win over earlier ones field by field.
+  void merge(const PendingAttrs& later);
+  // A write after an explicit mtime: the write's time is the mtime again (ext4).
+  void dropMtime() { mtimeNs = nullptr; }
+  // The attributes as they will be once the master has these changes.
+  void applyTo(AttrCopy& attr) const;
+  // The changes as a setAttr request of `ino` (size untouched).
+  void toWire(uint64_t ino, wire::SetAttrRequest::Builder req) const;
+};
+
+}  // namespace dfs

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Integration: chmod, chown, utimes and mode-only ACLs a quorum mount makes to a file it
+# is writing wait for the file's commit and go with it (write-back, as NFSv4 under a write
+# delegation). The writer sees them at once; another mount sees them after the writer's
+# close or fsync (close-to-open), exactly as made; a strong mount sends them at once; and
+# an untar-like loop costs one commit per file and no separate attribute calls.
+# shellcheck source=../support/cluster.sh
+source "$(dirname "$0")/../support/cluster.sh"
+
+dfs_init
+DFS_METRICS=1
+start_cluster 3
+A=$DFS_ROOT/mnt-a
+B=$DFS_ROOT/mnt-b
+S=$DFS_ROOT/mnt-s
+mount_volume "$A"
+mount_volume "$B"
+mount_volume "$S" consistency=strong
+rpcs() { master_metric "dfs_master_rpc_total{method=\"$1\"}"; }
+
+# Prints "mode uid gid size atime_ns mtime_ns ctime_ns" of each path (one line each).
+stats() {
+  python3 - "$@" <<'PY'
+import os, sys
+for p in sys.argv[1:]:
+    s = os.stat(p)
+    print(f"{s.st_mode & 0o7777:o} {s.st_uid} {s.st_gid} {s.st_size} {s.st_atime_ns} {s.st_mtime_ns} {s.st_ctime_ns}")
+PY
+}
+
+# --- the writer sees its changes at once; the other mount after close, identical ---
+python3 - "$A" "$B" <<'PY' || fail "writer's view of its own changes"
+import os, sys
+A, B = sys.argv[1], sys.argv[2]
+fd = os.open(f"{A}/f", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+os.write(fd, b"x" * 5000)
+os.fchmod(fd, 0o640)
+os.fchown(fd, 1234, 5678)
+os.utime(fd, ns=(111_000_000_007, 222_000_000_009))
+s = os.fstat(fd)
+got = (oct(s.st_mode & 0o7777), s.st_uid, s.st_gid, s.st_size, s.st_atime_ns, s.st_mtime_ns)
+want = (oct(0o640), 1234, 5678, 5000, 111_000_000_007, 222_000_000_009)
+if got != want: sys.exit(f"fstat before close: {got} != {want}")
+s2 = os.stat(f"{A}/f")
+if (s2.st_mode, s2.st_uid, s2.st_mtime_ns) != (s.st_mode, s.st_uid, s.st_mtime_ns):
+    sys.exit("stat by path differs from fstat in the writing mount")
+os.close(fd)
+PY
+assert_eq "640 1234 5678 5000 111000000007 222000000009" "$(stats "$B/f" | cut -d' ' -f1-6)" \
+  "the other mount after close"
+assert_eq "$(stats "$B/f")" "$(stats "$A/f")" "both mounts (ctime included) after close"
+assert_eq "$(head -c 5000 /dev/zero | tr '\0' x | md5sum)" "$(md5sum <"$B/f")" "data"
+
+# --- a write after utimes: the write's time is the mtime again (as on ext4) ---
+t0=$(date +%s%N)
+python3 - "$A" <<'PY'
+import os, sys
+fd = os.open(f"{sys.argv[1]}/g", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+os.write(fd, b"a" * 100)
+os.utime(fd, ns=(1_000_000_000, 1_000_000_000))
+os.write(fd, b"b" * 100)
+os.close(fd)
+PY
+read -r _ _ _ size _ mtime _ <<<"$(stats "$B/g")"
+assert_eq 200 "$size" "size after write, utimes, write"
+(( mtime >= t0 )) || fail "mtime $mtime: a utimes before the last write won over it"
+assert_eq "$(stats "$B/g")" "$(stats "$A/g")" "both mounts after write, utimes, write"
+
+# --- an ACL that only restates a mode is a chmod; a real ACL goes to the master at once ---
+python3 - "$A" "$B" <<'PY' || fail "ACLs on a file being written"
+import errno, os, struct, sys
+A, B = sys.argv[1], sys.argv[2]
+def acl(*entries):
+    return struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *e) for e in entries)
+NONE = 0xFFFFFFFF
+fd = os.open(f"{A}/h", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+os.write(fd, b"h")
+os.setxattr(fd, "system.posix_acl_access", acl((1, 6, NONE), (4, 0, NONE), (0x20, 4, NONE)))
+mode = os.fstat(fd).st_mode & 0o7777
+if mode != 0o604: sys.exit(f"mode after a mode-only ACL: {oct(mode)}")
+try:
+    os.getxattr(fd, "system.posix_acl_access"); sys.exit("a mode-only ACL was stored")
+except OSError as e:
+    if e.errno != errno.ENODATA: raise
+os.close(fd)
+fd = os.open(f"{A}/i", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+os.write(fd, b"i")
+os.fchmod(fd, 0o640)
+real = acl((1, 6, NONE), (2, 7, 1234), (4, 4, NONE), (0x10, 7, NONE), (0x20, 4, NONE))
+os.setxattr(fd, "system.posix_acl_access", real)
+# Before the writer closes: the other mount already has the ACL (and the chmod before it).
+got = os.getxattr(f"{B}/i", "system.posix_acl_access")
+if got != real: sys.exit(f"the other mount does not see the ACL before close: {got!r}")
+os.close(fd)
+PY
+assert_eq 604 "$(stat -c %a "$B/h")" "mode-only ACL in the other mount"
+getfattr -n system.posix_acl_access "$B/h" >/dev/null 2>&1 && fail "a mode-only ACL was stored"
+assert_eq 674 "$(stat -c %a "$B/i")" "mode of a file with a real ACL (group bits = mask)"
+
+# --- fsync sends the changes (before close); a truncate keeps both in order ---
+python3 - "$A" "$B" <<'PY' || fail "fsync and truncate with changes pending"
+import os, sys
+A, B = sys.argv[1], sys.argv[2]
+fd = os.open(f"{A}/j", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+os.write(fd, b"j" * 1000)
+os.fchmod(fd, 0o611)
+os.fsync(fd)
+mode = os.stat(f"{B}/j").st_mode & 0o7777
+if mode != 0o611: sys.exit(f"the other mount after fsync: mode {oct(mode)}")
+os.fchmod(fd, 0o612)
+os.ftruncate(fd, 10)
+os.close(fd)
+s = os.stat(f"{B}/j")
+if (s.st_mode & 0o7777, s.st_size) != (0o612, 10): sys.exit(f"after chmod, truncate: {oct(s.st_mode)} {s.st_size}")
+PY
+
+# --- a strong mount sends every change at once ---
+python3 - "$S" "$B" <<'PY' || fail "strong mount"
+import os, sys
+S, B = sys.argv[1], sys.argv[2]
+fd = os.open(f"{S}/k", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+os.write(fd, b"k")
+os.fchmod(fd, 0o601)
+mode = os.stat(f"{B}/k").st_mode & 0o7777
+if mode != 0o601: sys.exit(f"a strong mount's chmod is not seen before close: {oct(mode)}")
+os.close(fd)
+PY
+
+# --- cost: an untar-like loop sends one commit per file and no attribute calls ---
+mkdir "$A/t"
+s0=$(rpcs setAttr) c0=$(rpcs commit)
+python3 - "$A/t" <<'PY'
+import os, sys
+for i in range(100):
+    fd = os.open(f"{sys.argv[1]}/f{i}", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.write(fd, b"%d" % i * 300)
+    os.utime(fd, ns=(0, 1_500_000_000_000_000_000 + i))
+    os.fchown(fd, 1000 + i, 2000)
+    os.fchmod(fd, 0o644)
+    os.close(fd)
+PY
+setattrs=$(( $(rpcs setAttr) - s0 )) commits=$(( $(rpcs commit) - c0 ))
+log "100 files written, utimes, chown, chmod, closed: $commits commits, $setattrs setAttr calls"
+assert_eq 100 "$commits" "commits for 100 files"
+(( setattrs <= 5 )) || fail "attribute changes of files being written cost $setattrs setAttr calls"
+for i in 0 57 99; do
+  assert_eq "644 $((1000 + i)) 2000 $(( 1500000000000000000 + i ))" \
+    "$(stats "$B/t/f$i" | cut -d' ' -f1-3,6)" "file $i in the other mount"
+done
+
+# cp -a in the mount keeps every attribute, asking the master nothing about xattrs of
+# files it knows have none, and sending the copies' modes with their close.
+x0=$(( $(rpcs listXattr) + $(rpcs getXattr) + $(rpcs setXattr) ))
+cp -a "$A/t" "$A/t2"
+xattrs=$(( $(rpcs listXattr) + $(rpcs getXattr) + $(rpcs setXattr) - x0 ))
+log "cp -a of 100 files: $xattrs xattr calls (list $(rpcs listXattr), get $(rpcs getXattr), set $(rpcs setXattr), remove $(rpcs removeXattr) so far)"
+(( xattrs <= 10 )) || fail "cp -a made $xattrs xattr calls for files without xattrs"
+assert_eq "$(cd "$B/t" && stats f* | cut -d' ' -f1-6)" "$(cd "$B/t2" && stats f* | cut -d' ' -f1-6)" \
+  "cp -a copies (mode, owner, size, times) in the other mount"
+log "attribute write-back OK"

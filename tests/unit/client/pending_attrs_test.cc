@@ -1,0 +1,78 @@
+// Tests for PendingAttrs: merging later changes, showing them over the master's
+// attributes, and the setAttr request they become.
+#include "client/io/pending_attrs.h"
+#include <capnp/message.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+namespace dfs {
+namespace {
+
+TEST(PendingAttrs, LaterChangesWinFieldByField) {
+  PendingAttrs a;
+  EXPECT_TRUE(a.empty());
+  PendingAttrs first;
+  first.mode = 0600u;
+  first.mtimeNs = int64_t(100);
+  first.ctimeNs = 10;
+  a.merge(first);
+  PendingAttrs second;
+  second.uid = 7u;
+  second.mode = 0644u;
+  second.ctimeNs = 20;
+  a.merge(second);
+  EXPECT_FALSE(a.empty());
+  EXPECT_EQ(KJ_ASSERT_NONNULL(a.mode), 0644u);
+  EXPECT_EQ(KJ_ASSERT_NONNULL(a.uid), 7u);
+  EXPECT_EQ(KJ_ASSERT_NONNULL(a.mtimeNs), 100);
+  EXPECT_EQ(a.gid, nullptr);
+  EXPECT_EQ(a.ctimeNs, 20);
+  a.dropMtime();  // a write after the utimes: its time is the mtime again
+  EXPECT_EQ(a.mtimeNs, nullptr);
+}
+
+TEST(PendingAttrs, ShownOverTheMastersAttributes) {
+  AttrCopy attr;
+  attr.mode = S_IFREG | 0600;
+  attr.uid = 1;
+  attr.gid = 2;
+  attr.atimeNs = 5;
+  attr.mtimeNs = 6;
+  attr.ctimeNs = 50;
+  PendingAttrs p;
+  p.mode = uint32_t(S_IFDIR | 04755);  // only the permission bits count
+  p.gid = 9u;
+  p.atimeNs = int64_t(1);
+  p.ctimeNs = 40;  // earlier than the master's ctime: that one stays
+  p.applyTo(attr);
+  EXPECT_EQ(attr.mode, uint32_t(S_IFREG | 04755));
+  EXPECT_EQ(attr.uid, 1u);
+  EXPECT_EQ(attr.gid, 9u);
+  EXPECT_EQ(attr.atimeNs, 1);
+  EXPECT_EQ(attr.mtimeNs, 6);
+  EXPECT_EQ(attr.ctimeNs, 50);
+}
+
+TEST(PendingAttrs, SentAsOneSetAttr) {
+  PendingAttrs p;
+  p.uid = 0u;  // chown to root is a change, not "unset"
+  p.mtimeNs = int64_t(123);
+  p.ctimeNs = 456;
+  capnp::MallocMessageBuilder message;
+  auto req = message.initRoot<wire::SetAttrRequest>();
+  p.toWire(42, req);
+  EXPECT_EQ(req.getIno(), 42u);
+  EXPECT_TRUE(req.getSetUid());
+  EXPECT_EQ(req.getUid(), 0u);
+  EXPECT_FALSE(req.getSetMode());
+  EXPECT_FALSE(req.getSetGid());
+  EXPECT_FALSE(req.getSetAtime());
+  EXPECT_FALSE(req.getSetSize());
+  EXPECT_TRUE(req.getSetMtime());
+  EXPECT_FALSE(req.getMtimeNow());
+  EXPECT_EQ(req.getMtimeNs(), 123);
+  EXPECT_EQ(req.getCtimeNs(), 456);
+}
+
+}  // namespace
+}  // namespace dfs
