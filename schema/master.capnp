@@ -161,8 +161,10 @@ interface Session {
   # Registers that this session holds file `ino` open and returns its current attributes.
   # A file unlinked while any session holds it open keeps its data (nlink 0) until the
   # last release, or until the session ends.
-  release @18 (ino :UInt64) -> ();
-  # Ends one open() of `ino` by this session (unknown inos are ignored).
+  release @18 (ino :UInt64, more :List(UInt64)) -> ();
+  # Ends one open() of `ino` by this session (unknown inos are ignored), and one of each
+  # inode in `more` (a mount batches its releases; an inode may appear more than once).
+  # At most kMaxReleaseBatch inodes in `more`.
 
   sync @19 () -> ();
   # Makes every change the master acknowledged so far durable against a crash of its

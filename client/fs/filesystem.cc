@@ -285,15 +285,7 @@ kj::Promise<void> Filesystem::releaseOpen(uint64_t ino) {
   // Commit what is left, tell the master (which may now delete an unlinked file), then
   // forget the file if nobody opened it again meanwhile.
   bool wasDirty = f.data->unflushed();
-  auto tellMaster = [this, ino]() {
-    return master
-        .call([ino](wire::Session::Client& s) {
-          auto r = s.releaseRequest();
-          r.setIno(ino);
-          return r.send();
-        })
-        .ignoreResult();
-  };
+  auto tellMaster = [this, ino]() { return releases.release(ino); };
   return f.data->flush()
       .then(kj::cp(tellMaster), [tellMaster](kj::Exception&& e) {
         return tellMaster().then([e = kj::mv(e)]() mutable -> kj::Promise<void> {

@@ -22,6 +22,7 @@
 #include "client/mount/options.h"
 #include "client/rpc/chunk_pool.h"
 #include "client/rpc/master_link.h"
+#include "client/rpc/release_queue.h"
 #include "common/base/clock.h"
 #include "common/metrics/metrics.h"
 
@@ -107,6 +108,8 @@ public:
   // The same on quorum mounts the master invalidates (fs/cache_callbacks.cc): a bound for
   // what is missed while the connection to the master is down.
   static constexpr double kInvalidatedCacheSeconds = 10.0;
+  // How long the release of a closed file waits for others to share its master call.
+  static constexpr kj::Duration kReleaseDelay = 5 * kj::MILLISECONDS;
 
   // The FUSE session whose kernel caches invalidations drop (null: none; reset it before
   // the session is destroyed).
@@ -358,6 +361,8 @@ private:
   double attrTimeout;
   double entryTimeout;
   MasterLink master;
+  // Releases of closed files, batched (at most kReleaseDelay late).
+  ReleaseQueue releases{master, timer, kReleaseDelay};
   ChunkPool chunks;
   BlockCache cache;
   kj::Maybe<kj::Own<DiskCache>> diskCache;  // -o cache_dir; outlives the fetcher

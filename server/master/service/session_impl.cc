@@ -59,7 +59,11 @@ kj::Promise<void> SessionImpl::open(OpenContext context) {
 
 kj::Promise<void> SessionImpl::release(ReleaseContext context) {
   RpcScope rpcScope(core.rpcMetrics, RpcMethod::RELEASE);
-  releaseOne(context.getParams().getIno());
+  auto p = context.getParams();
+  auto more = p.getMore();
+  KJ_REQUIRE(more.size() <= kMaxReleaseBatch, "too many inodes in one release", more.size());
+  releaseOne(p.getIno());
+  for (auto ino : more) releaseOne(ino);
   return kj::READY_NOW;
 }
 
