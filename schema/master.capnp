@@ -241,10 +241,15 @@ interface Session {
 
 interface CacheClient {
   # A mount's kernel caches, as the master sees them (see Master.mount).
-  invalidate @0 (attrs :List(UInt64), data :List(UInt64), entries :List(EntryName)) -> ();
+  invalidate @0 (attrs :List(UInt64), data :List(UInt64), entries :List(EntryName),
+                 forgotten :Bool) -> ();
   # Drop the cached attributes of `attrs`, the cached attributes and file pages of
   # `data` (their contents changed), and the cached names (positive or negative)
   # `entries`. Returns once the kernel dropped them.
+  # forgotten: the master stopped recording what this mount caches (it recorded more
+  # than its limit) and starts afresh: the mount drops every cache it keeps on the
+  # master's word (directory listings, attributes); its kernel's copies last at most
+  # their timeouts.
 }
 
 struct EntryName {

@@ -23,6 +23,7 @@ public:
   bool absent(uint64_t ino, kj::TimePoint now) const;
   void remember(uint64_t ino, kj::TimePoint now);
   void forget(uint64_t ino) { until.erase(ino); }
+  void clear() { until.clear(); }
   size_t size() const { return until.size(); }
 
 private:

@@ -25,6 +25,7 @@ kj::Own<wire::CacheClient::Server> Filesystem::makeCacheCallbacks() {
 
 kj::Promise<void> Filesystem::invalidateFromMaster(
     wire::CacheClient::InvalidateParams::Reader what) {
+  if (what.getForgotten()) forgetMastersWord();
   KernelInvalidation out;
   for (uint64_t ino : what.getAttrs()) {
     attrsChanged(ino);
@@ -41,6 +42,13 @@ kj::Promise<void> Filesystem::invalidateFromMaster(
     out.entries.add(toFuse(e.getParent()), kj::heapArray<kj::byte>(e.getName()));
   }
   return notifier.invalidate(kj::mv(out));
+}
+
+void Filesystem::forgetMastersWord() {
+  dirCache.clear();
+  dirAttrs.clear();
+  xattrFree.clear();
+  for (auto& entry : openFiles) entry.second->attr = nullptr;
 }
 
 kj::Promise<void> Filesystem::refreshOwnAttrs(uint64_t ino) {

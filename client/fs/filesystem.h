@@ -152,6 +152,10 @@ private:
 
   class CacheCallbacks;  // the master's CacheClient (fs/cache_callbacks.cc)
   kj::Promise<void> invalidateFromMaster(wire::CacheClient::InvalidateParams::Reader what);
+  // The master no longer records what this mount caches (invalidate's `forgotten`): drops
+  // every cache kept on its word (listings, directories' and open files' attributes,
+  // files without xattrs). The kernel's own copies expire by their timeouts.
+  void forgetMastersWord();
   // After this mount committed data of `ino`: the kernel re-reads its attributes (the
   // master moved mtime), before the flush or fsync that committed returns.
   kj::Promise<void> refreshOwnAttrs(uint64_t ino);

@@ -65,6 +65,10 @@ public:
                           "How long a change waits for other quorum mounts to drop their "
                           "cached copy of what it changed (default 1000); a mount that lets "
                           "it pass is not waited for again until it answers.")
+        .addOptionWithArg({"cache-watch-limit"}, KJ_BIND_METHOD(*this, setWatchLimit), "<n>",
+                          "Inodes and directories recorded per quorum mount for invalidation "
+                          "(default 1000000, some 40 MiB); past it the master forgets that "
+                          "mount's records and the mount drops its caches.")
         .addOptionWithArg({"report-grace-ms"}, KJ_BIND_METHOD(*this, setReportGrace), "<ms>",
                           "Age before a reported copy the master does not need is deleted "
                           "(default 600000).")
@@ -170,6 +174,12 @@ private:
     uint64_t v;
     auto valid = parseUint(arg, 1, 600'000, v);
     config.invalidateTimeout = v * kj::MILLISECONDS;
+    return valid;
+  }
+  kj::MainBuilder::Validity setWatchLimit(kj::StringPtr arg) {
+    uint64_t v;
+    auto valid = parseUint(arg, 2, 1'000'000'000, v);
+    config.cacheWatchLimit = v;
     return valid;
   }
   kj::MainBuilder::Validity setReportGrace(kj::StringPtr arg) {

@@ -12,6 +12,13 @@ CacheChange& CacheChange::entry(uint64_t parent, BytesPtr name) {
 
 CacheWatch::Watcher::~Watcher() { watch.all.erase(sessionId); }
 
+void CacheWatch::Watcher::reset() {
+  inodes.clear();
+  dirs.clear();
+  watch.count.resets++;
+  watch.tasks.add(watch.send(*this, {}, {}, {}, true));
+}
+
 kj::Own<CacheWatch::Watcher> CacheWatch::add(uint64_t sessionId,
                                             wire::CacheClient::Client client) {
   auto w = kj::heap<Watcher>(*this, sessionId, kj::mv(client));
@@ -44,8 +51,10 @@ kj::Promise<void> CacheWatch::changed(uint64_t origin, const CacheChange& change
 
 kj::Promise<void> CacheWatch::send(Watcher& w, kj::Vector<uint64_t> attrs,
                                    kj::Vector<uint64_t> data,
-                                   kj::Vector<const std::pair<uint64_t, Bytes>*> entries) {
+                                   kj::Vector<const std::pair<uint64_t, Bytes>*> entries,
+                                   bool forgotten) {
   auto req = w.client.invalidateRequest();
+  req.setForgotten(forgotten);
   auto a = req.initAttrs(attrs.size());
   for (size_t i = 0; i < attrs.size(); ++i) a.set(i, attrs[i]);
   auto d = req.initData(data.size());

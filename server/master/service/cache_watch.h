@@ -7,7 +7,10 @@
 // namespace or a file, changed() tells every *other* watcher that recorded an affected
 // inode or directory, and resolves when they all replied or the timeout passed. An
 // inode's record is dropped once invalidated (the next fetch records it again); a
-// directory stays recorded for the life of the session.
+// directory stays recorded for the life of the session. A watcher holds at most
+// `maxRecords` inodes and directories: one more makes it forget them all and tell its
+// mount so (invalidate with `forgotten`), which then drops every cache it keeps on the
+// master's word; so a mount that walks millions of files costs bounded memory here.
 #pragma once
 
 #include <kj/async.h>
@@ -40,6 +43,7 @@ public:
     uint64_t items = 0;     // inodes and names in them
     uint64_t timeouts = 0;  // calls not answered within the timeout
     uint64_t failures = 0;  // calls that failed (client gone)
+    uint64_t resets = 0;    // watchers that hit maxRecords and started afresh
   };
 
   class Watcher {
@@ -49,11 +53,26 @@ public:
         : watch(watch), sessionId(sessionId), client(kj::mv(client)) {}
     ~Watcher();
     KJ_DISALLOW_COPY(Watcher);
-    void attrs(uint64_t ino) { inodes.insert(ino); }
-    void names(uint64_t dir) { dirs.insert(dir); }
+    void attrs(uint64_t ino) {
+      if (inodes.insert(ino).second && records() > watch.maxRecords) {
+        reset();
+        inodes.insert(ino);
+      }
+    }
+    void names(uint64_t dir) {
+      if (dirs.insert(dir).second && records() > watch.maxRecords) {
+        reset();
+        dirs.insert(dir);
+      }
+    }
+    size_t records() const { return inodes.size() + dirs.size(); }
 
   private:
     friend class CacheWatch;
+    // Over maxRecords: forgets every record and tells the mount (the caller then adds
+    // the record it was adding: the reply being built hands it to the mount after the
+    // `forgotten` call, both on one connection, in order).
+    void reset();
     CacheWatch& watch;
     uint64_t sessionId;
     wire::CacheClient::Client client;
@@ -63,8 +82,10 @@ public:
     bool lagging = false;
   };
 
-  CacheWatch(kj::Timer& timer, kj::Duration timeout)
-      : timer(timer), timeout(timeout), tasks(*this) {}
+  CacheWatch(kj::Timer& timer, kj::Duration timeout, size_t maxRecords = kDefaultMaxRecords)
+      : timer(timer), timeout(timeout), maxRecords(kj::max(maxRecords, size_t(2))), tasks(*this) {}
+  // Records per watcher by default: some 40 MiB of a master's memory per mount.
+  static constexpr size_t kDefaultMaxRecords = 1'000'000;
   KJ_DISALLOW_COPY(CacheWatch);
 
   // Registers session `sessionId`; it is unregistered when the Watcher is destroyed.
@@ -80,10 +101,12 @@ public:
 
 private:
   kj::Promise<void> send(Watcher& w, kj::Vector<uint64_t> attrs, kj::Vector<uint64_t> data,
-                         kj::Vector<const std::pair<uint64_t, Bytes>*> entries);
+                         kj::Vector<const std::pair<uint64_t, Bytes>*> entries,
+                         bool forgotten = false);
   void taskFailed(kj::Exception&& e) override;
   kj::Timer& timer;
   kj::Duration timeout;
+  size_t maxRecords;
   std::map<uint64_t, Watcher*> all;
   Counters count;
   kj::TaskSet tasks;  // invalidate calls in flight (each ends when answered or failed)

@@ -31,6 +31,8 @@ struct MasterConfig {
   int64_t reportGraceNs = 600'000'000'000LL;
   // How long a change waits for other mounts to drop what their kernels cached of it.
   kj::Duration invalidateTimeout = 1 * kj::SECONDS;
+  // Inodes and directories recorded per mount for invalidation (CacheWatch).
+  size_t cacheWatchLimit = CacheWatch::kDefaultMaxRecords;
   // Lock grace period after a restart that found lock holders of the previous run
   // (LockGrace): longer than a mount needs to notice and reconnect (MasterLink's
   // kReconnectInterval plus its connect deadline for those attempts, 1 s + 2 s).

@@ -159,6 +159,9 @@ MasterMetrics::MasterMetrics(MetricsRegistry& registry, MasterCore& core) : rpc(
   registry.counterFn("dfs_master_invalidate_failures_total",
                      "Invalidate calls that failed (mount gone).", {},
                      [c]() { return c->cacheWatch.counters().failures; });
+  registry.counterFn("dfs_master_cache_watch_resets_total",
+                     "Mounts whose records hit --cache-watch-limit and were forgotten.", {},
+                     [c]() { return c->cacheWatch.counters().resets; });
   registry.gaugeFn("dfs_master_lock_grace_active",
                    "1 while the lock grace period after a restart lasts (reclaims only).", {},
                    [c]() { return c->lockGrace.active() ? 1.0 : 0.0; });

@@ -16,6 +16,7 @@ public:
     std::set<uint64_t> attrs, data;
     std::set<std::pair<uint64_t, std::string>> entries;
     int calls = 0;
+    int forgotten = 0;  // calls saying the master forgot what the mount caches
     bool stall = false;
     kj::Vector<kj::Own<kj::PromiseFulfiller<void>>> stalled;
   };
@@ -23,6 +24,7 @@ public:
   kj::Promise<void> invalidate(InvalidateContext context) override {
     auto p = context.getParams();
     log.calls++;
+    if (p.getForgotten()) log.forgotten++;
     for (auto i : p.getAttrs()) log.attrs.insert(i);
     for (auto i : p.getData()) log.data.insert(i);
     for (auto e : p.getEntries()) {
@@ -98,6 +100,29 @@ TEST_F(CacheWatchTest, OnlyOtherMountsThatCachedItAreTold) {
   EXPECT_EQ(b.calls, calls + 1);
   EXPECT_TRUE(b.attrs.count(f));
   EXPECT_EQ(c.calls, 0);
+}
+
+// A mount that made the master record more than its limit is forgotten and told so (it
+// then drops its own caches); what it fetches afterwards is recorded afresh.
+TEST_F(CacheWatchTest, AMountOverItsLimitIsForgottenAndTold) {
+  RecordingClient::Log log;
+  CacheWatch watch(timer, 1 * kj::SECONDS, 3);
+  auto w = watch.add(7, wire::CacheClient::Client(kj::heap<RecordingClient>(log)));
+  w->attrs(1);
+  w->attrs(2);
+  w->names(10);
+  w->attrs(2);  // already recorded
+  EXPECT_EQ(w->records(), 3u);
+  EXPECT_EQ(watch.counters().resets, 0u);
+  w->attrs(3);  // one more than the limit
+  waitScope.poll();
+  EXPECT_EQ(watch.counters().resets, 1u);
+  EXPECT_EQ(log.forgotten, 1);
+  EXPECT_EQ(w->records(), 1u);  // only the record being added
+  watch.changed(99, CacheChange().attr(1).attr(3).entry(10, data("n"))).wait(waitScope);
+  EXPECT_EQ(log.attrs, std::set<uint64_t>({3}));
+  EXPECT_TRUE(log.entries.empty());
+  EXPECT_EQ(log.calls, 2);
 }
 
 TEST_F(CacheWatchTest, StrongAndEventualMountsAreNotWatched) {

@@ -12,7 +12,22 @@
 namespace dfs {
 namespace {
 
-class ServiceRpcTest : public ServiceFixture {};
+class ServiceRpcTest : public ServiceFixture {
+protected:
+  // Creates regular file `name` in the root (O_EXCL) and returns its attributes.
+  capnp::Response<wire::Session::MknodResults> createFile(wire::Session::Client& session,
+                                                          kj::StringPtr name,
+                                                          uint32_t mode = 0644) {
+    auto mk = session.mknodRequest();
+    mk.setParent(rootIno);
+    mk.setName(data(name));
+    mk.setMode(S_IFREG | mode);
+    mk.setExclusive(true);
+    auto created = mk.send().wait(waitScope);
+    EXPECT_EQ(created.getErr(), 0);
+    return created;
+  }
+};
 
 TEST_F(ServiceRpcTest, MountUnknownVolume) {
   auto req = master.mountRequest();
@@ -34,14 +49,7 @@ TEST_F(ServiceRpcTest, WriteCycleAndStatus) {
   auto n2 = registerNode("127.0.0.1:9502");
   auto n3 = registerNode("127.0.0.1:9503");
 
-  auto mk = session.mknodRequest();
-  mk.setParent(rootIno);
-  mk.setName(data("file"));
-  mk.setMode(S_IFREG | 0644);
-  mk.setExclusive(true);
-  auto created = mk.send().wait(waitScope);
-  ASSERT_EQ(created.getErr(), 0);
-  uint64_t ino = created.getAttr().getIno();
+  uint64_t ino = createFile(session, "file").getAttr().getIno();
 
   auto alloc = session.allocateBlocksRequest();
   alloc.setCount(6);
@@ -132,13 +140,7 @@ TEST_F(ServiceRpcTest, WriteCycleAndStatus) {
 TEST_F(ServiceRpcTest, CommitCarriesAttributeChanges) {
   auto session = mountDefault();
   auto node = registerNode("127.0.0.1:9501");
-  auto mk = session.mknodRequest();
-  mk.setParent(rootIno);
-  mk.setName(data("f"));
-  mk.setMode(S_IFREG | 0600);
-  mk.setExclusive(true);
-  auto created = mk.send().wait(waitScope);
-  ASSERT_EQ(created.getErr(), 0);
+  auto created = createFile(session, "f", 0600);
   uint64_t ino = created.getAttr().getIno();
   EXPECT_TRUE(created.getAttr().getNoXattrs());
   int64_t made = created.getAttr().getCtimeNs();
@@ -208,14 +210,7 @@ TEST_F(ServiceRpcTest, FallocateAndCopyRange) {
   auto node = registerNode("127.0.0.1:9501");
   uint64_t inos[2];
   for (int i = 0; i < 2; ++i) {
-    auto mk = session.mknodRequest();
-    mk.setParent(rootIno);
-    mk.setName(data(i == 0 ? "a" : "b"));
-    mk.setMode(S_IFREG | 0644);
-    mk.setExclusive(true);
-    auto created = mk.send().wait(waitScope);
-    ASSERT_EQ(created.getErr(), 0);
-    inos[i] = created.getAttr().getIno();
+    inos[i] = createFile(session, i == 0 ? "a" : "b").getAttr().getIno();
   }
   auto alloc = session.allocateBlocksRequest();
   alloc.setCount(1);
