@@ -26,6 +26,16 @@ kj::Own<wire::CacheClient::Server> Filesystem::makeCacheCallbacks() {
 kj::Promise<void> Filesystem::invalidateFromMaster(
     wire::CacheClient::InvalidateParams::Reader what) {
   if (what.getForgotten()) forgetMastersWord();
+  // Attribute changes this mount keeps for a file another mount just changed: that
+  // change is the later one for the fields it touched (answered once reconciled).
+  kj::Vector<kj::Promise<void>> reconciled;
+  auto reconcile = [&](uint64_t ino) {
+    KJ_IF_MAYBE(f, findOpen(ino)) {
+      if (f->data->attrsWaiting()) reconciled.add(reconcileAttrs(ino));
+    }
+  };
+  for (uint64_t ino : what.getAttrs()) reconcile(ino);
+  for (uint64_t ino : what.getData()) reconcile(ino);
   KernelInvalidation out;
   for (uint64_t ino : what.getAttrs()) {
     attrsChanged(ino);
@@ -41,7 +51,25 @@ kj::Promise<void> Filesystem::invalidateFromMaster(
     dirCache.nameChanged(e.getParent(), e.getName());
     out.entries.add(toFuse(e.getParent()), kj::heapArray<kj::byte>(e.getName()));
   }
-  return notifier.invalidate(kj::mv(out));
+  reconciled.add(notifier.invalidate(kj::mv(out)));
+  return kj::joinPromises(reconciled.releaseAsArray());
+}
+
+kj::Promise<void> Filesystem::reconcileAttrs(uint64_t ino) {
+  return master
+      .call([ino](wire::Session::Client& s) {
+        auto r = s.getAttrRequest();
+        r.setIno(ino);
+        return r.send();
+      })
+      .then([this, ino](capnp::Response<wire::Session::GetAttrResults> r) {
+        if (r.getErr() != 0) return;
+        KJ_IF_MAYBE(f, findOpen(ino)) f->data->reconcileAttrs(AttrCopy::of(r.getAttr()));
+      })
+      .catch_([](kj::Exception&& e) {
+        // Unreachable master: the changes stay and go with the commit, as before.
+        KJ_LOG(WARNING, "could not reconcile attribute changes", e.getDescription());
+      });
 }
 
 void Filesystem::forgetMastersWord() {

@@ -57,6 +57,7 @@ void Filesystem::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int 
       if (toSet & FUSE_SET_ATTR_MTIME_NOW) change.mtimeNs = now;
       else if (toSet & FUSE_SET_ATTR_MTIME) change.mtimeNs = ns(a.st_mtim);
       change.ctimeNs = now;
+      change.base = KJ_ASSERT_NONNULL(freshAttr(i));
       f->data->deferAttrs(change);
       struct stat st = toStat(KJ_ASSERT_NONNULL(freshAttr(i)));
       return (void)fuse_reply_attr(req, &st, attrTimeout);

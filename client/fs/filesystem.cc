@@ -121,7 +121,7 @@ struct stat Filesystem::toStat(const AttrCopy& master) {
   bool mtimePending = false;
   if (S_ISREG(attr.mode)) {
     KJ_IF_MAYBE(f, findOpen(attr.ino)) {
-      auto& pending = f->data->pendingAttrs();
+      auto pending = f->data->pendingAttrs();
       pending.applyTo(attr);
       mtimePending = pending.mtimeNs != nullptr;
     }
@@ -245,6 +245,9 @@ kj::Maybe<const AttrCopy&> Filesystem::freshAttr(uint64_t ino) {
 kj::Maybe<Filesystem::OpenFile&> Filesystem::attrWriteBack(uint64_t ino) {
   if (strongMount()) return nullptr;
   KJ_IF_MAYBE(f, findOpen(ino)) {
+    // Only while open here: a closed file's release may be on its way, and nothing would
+    // send what came after it.
+    if (f->opens == 0) return nullptr;
     if (!f->createdHere && !f->data->dirty()) return nullptr;
     KJ_IF_MAYBE(a, freshAttr(ino)) {
       if (a->noXattrs && S_ISREG(a->mode)) return *f;
@@ -282,6 +285,7 @@ kj::Promise<void> Filesystem::releaseOpen(uint64_t ino) {
   auto& f = *it->second;
   KJ_ASSERT(f.opens > 0);
   f.opens--;
+  if (f.opens == 0) f.createdHere = false;  // closed: attribute changes go at once again
   // Commit what is left, tell the master (which may now delete an unlinked file), then
   // forget the file if nobody opened it again meanwhile.
   bool wasDirty = f.data->unflushed();
@@ -292,15 +296,26 @@ kj::Promise<void> Filesystem::releaseOpen(uint64_t ino) {
           return kj::mv(e);
         });
       })
-      .then([this, ino, wasDirty]() {
+      .then([this, ino, wasDirty]() -> kj::Promise<void> {
         // What was left is committed: size and mtime moved. A clean file did not change
         // (keeping its listing slot fresh matters after create-and-close loops).
         if (wasDirty) changedHere(ino);
         auto it = openFiles.find(ino);
-        if (it != openFiles.end() && it->second->opens == 0 &&
-            !it->second->data->unflushed()) {
+        if (it == openFiles.end() || it->second->opens > 0) return kj::READY_NOW;
+        if (!it->second->data->unflushed()) {
           openFiles.erase(it);
+          return kj::READY_NOW;
         }
+        // Something was buffered while the release was under way (pages of a shared
+        // mapping written back late): commit it too, then forget the file.
+        return it->second->data->flush().then([this, ino]() {
+          changedHere(ino);
+          auto again = openFiles.find(ino);
+          if (again != openFiles.end() && again->second->opens == 0 &&
+              !again->second->data->unflushed()) {
+            openFiles.erase(again);
+          }
+        });
       });
 }
 

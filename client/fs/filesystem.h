@@ -156,6 +156,10 @@ private:
   // every cache kept on its word (listings, directories' and open files' attributes,
   // files without xattrs). The kernel's own copies expire by their timeouts.
   void forgetMastersWord();
+  // Another mount changed `ino` while this mount keeps attribute changes for it: fetches
+  // the master's attributes and drops the kept changes of fields changed since
+  // (PendingAttrs::reconcile). Never fails.
+  kj::Promise<void> reconcileAttrs(uint64_t ino);
   // After this mount committed data of `ino`: the kernel re-reads its attributes (the
   // master moved mtime), before the flush or fsync that committed returns.
   kj::Promise<void> refreshOwnAttrs(uint64_t ino);

@@ -63,7 +63,8 @@ bool Filesystem::aclAsChmod(fuse_req_t req, uint64_t ino, const char* value, siz
   if (decodeAcl(kj::arrayPtr(reinterpret_cast<const kj::byte*>(value), size), acl) != 0) {
     return false;  // EINVAL: the master says so
   }
-  AttrCopy shown = KJ_ASSERT_NONNULL(freshAttr(ino));
+  const AttrCopy& master = KJ_ASSERT_NONNULL(freshAttr(ino));
+  AttrCopy shown = master;
   file->data->pendingAttrs().applyTo(shown);
   uint32_t mode = shown.mode;
   if (acl.size() > 0 && !aclToMode(acl, mode)) return false;  // a real ACL: stored
@@ -77,6 +78,7 @@ bool Filesystem::aclAsChmod(fuse_req_t req, uint64_t ino, const char* value, siz
   PendingAttrs change;
   if (mode != shown.mode) change.mode = mode;
   change.ctimeNs = wallClock.nowNs();
+  change.base = master;
   file->data->deferAttrs(change);
   fuse_reply_err(req, 0);
   return true;

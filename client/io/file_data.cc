@@ -44,6 +44,7 @@ kj::Promise<void> FileData::write(uint64_t offset, kj::Array<kj::byte> data, int
   // shows its time.
   lastWriteNs = kj::max(lastWriteNs, timeNs);
   attrs.dropMtime();
+  sentAttrs.dropMtime();  // a commit on its way sets it, but this write's time wins
   auto op = [this, offset, data = kj::mv(data), timeNs]() mutable {
     return writeLocked(offset, kj::mv(data), timeNs);
   };
@@ -119,10 +120,24 @@ kj::Promise<void> FileData::flush() {
   });
 }
 
+PendingAttrs FileData::takeAttrsForSend() {
+  sentAttrs = kj::mv(attrs);
+  attrs = PendingAttrs();
+  return sentAttrs;
+}
+
+void FileData::attrsFailed(bool refused) {
+  if (!refused) {
+    auto newer = kj::mv(attrs);
+    attrs = kj::mv(sentAttrs);
+    attrs.merge(newer);
+  }
+  sentAttrs = PendingAttrs();
+}
+
 kj::Promise<void> FileData::sendAttrsLocked() {
   if (attrs.empty()) return kj::READY_NOW;
-  auto sent = kj::mv(attrs);
-  attrs = PendingAttrs();
+  auto sent = takeAttrsForSend();
   return ctx.master
       .call([this, sent](wire::Session::Client& s) {
         auto req = s.setAttrRequest();
@@ -130,14 +145,22 @@ kj::Promise<void> FileData::sendAttrsLocked() {
         req.setRequestId(0);
         return req.send();
       })
-      .then([this](capnp::Response<wire::Session::SetAttrResults> r) -> kj::Promise<void> {
-        if (r.getErr() != 0) {
-          return KJ_EXCEPTION(FAILED, "attribute change refused by the master",
-                              strerror(r.getErr()));
-        }
-        committedAttr = AttrCopy::of(r.getAttr());
-        return kj::READY_NOW;
-      });
+      .then(
+          [this](capnp::Response<wire::Session::SetAttrResults> r) -> kj::Promise<void> {
+            if (r.getErr() != 0) {
+              attrsFailed(true);
+              return KJ_EXCEPTION(FAILED, "attribute change refused by the master",
+                                  strerror(r.getErr()));
+            }
+            attrsSent();
+            commitCount++;
+            committedAttr = AttrCopy::of(r.getAttr());
+            return kj::READY_NOW;
+          },
+          [this](kj::Exception&& e) -> kj::Promise<void> {
+            attrsFailed(false);
+            return kj::mv(e);
+          });
 }
 
 kj::Promise<void> FileData::commitLocked() {
@@ -153,16 +176,15 @@ kj::Promise<void> FileData::commitLocked() {
     int64_t writeTimeNs = 0;
     for (auto& p : pending) writeTimeNs = kj::max(writeTimeNs, p->writeTimeNs);
     // Attribute changes go with the data (the master applies them after it).
-    auto sentAttrs = kj::mv(attrs);
-    attrs = PendingAttrs();
+    auto withData = takeAttrsForSend();
     return ctx.master
-        .call([this, writeTimeNs, sentAttrs](wire::Session::Client& s) {
+        .call([this, writeTimeNs, withData](wire::Session::Client& s) {
           auto req = s.commitRequest();
           req.setIno(ino);
           req.setMinSize(0);
           req.setRequestId(0);
           req.setWriteTimeNs(writeTimeNs);
-          if (!sentAttrs.empty()) sentAttrs.toWire(ino, req.initAttrs());
+          if (!withData.empty()) withData.toWire(ino, req.initAttrs());
           size_t total = 0;
           for (auto& p : pending) total += p->pieces.size();
           auto list = req.initExtents(total);
@@ -188,8 +210,10 @@ kj::Promise<void> FileData::commitLocked() {
             pending.clear();
             pendingPieces = 0;
             if (!dirty()) uncommittedEnd = 0;
+            attrsFailed(true);
             return KJ_EXCEPTION(FAILED, "commit refused by the master", strerror(r.getErr()));
           }
+          attrsSent();
           // Only what this commit covered is done; writes made meanwhile stay pending.
           KJ_ASSERT(count <= pending.size());
           auto rest = kj::Vector<kj::Own<Pending>>();
@@ -204,6 +228,9 @@ kj::Promise<void> FileData::commitLocked() {
           // (a later truncate must not be undone by the end of writes made before it).
           if (!dirty()) uncommittedEnd = 0;
           return kj::READY_NOW;
+        }, [this](kj::Exception&& e) -> kj::Promise<void> {
+          attrsFailed(false);  // the data stays pending too: both go with the next commit
+          return kj::mv(e);
         });
   });
 }

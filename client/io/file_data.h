@@ -47,7 +47,17 @@ public:
   // Attribute changes made while writing, sent with the next commit (the next flush()
   // sends them alone if no data is left). A later write drops a pending mtime.
   void deferAttrs(const PendingAttrs& change) { attrs.merge(change); }
-  const PendingAttrs& pendingAttrs() const { return attrs; }
+  // Another mount changed the file; the master's attributes are now `current` (see
+  // PendingAttrs::reconcile). Changes already on their way are not affected.
+  void reconcileAttrs(const AttrCopy& current) { attrs.reconcile(current); }
+  bool attrsWaiting() const { return !attrs.empty(); }
+  // The changes not yet applied by the master: those on their way (shown until the
+  // master answers; kept for the next flush if the call fails) and those waiting.
+  PendingAttrs pendingAttrs() const {
+    PendingAttrs all = sentAttrs;
+    all.merge(attrs);
+    return all;
+  }
   // Something for flush() to send: data or attribute changes.
   bool unflushed() const { return dirty() || !attrs.empty(); }
   // The master's attributes returned by the last commit or attribute change sent, once
@@ -61,7 +71,8 @@ public:
   uint64_t bufferedBytes() const;
   // End of the furthest uncommitted byte; 0 when clean.
   uint64_t dirtyEnd() const { return dirty() ? uncommittedEnd : 0; }
-  // Commits this object made so far (each one changed the master's size and times).
+  // Commits (and attribute changes sent alone) this object made so far: each changed
+  // the master's attributes.
   uint64_t commits() const { return commitCount; }
   // Time of the last write not committed yet (what mtime/ctime are once it is); null
   // when clean.
@@ -126,7 +137,14 @@ private:
   int64_t lastWriteNs = 0;           // time of the last write accepted (dirty or not)
   kj::Vector<kj::Own<Pending>> pending;
   kj::Maybe<kj::Exception> uploadError;
-  PendingAttrs attrs;  // sent with the next commit
+  PendingAttrs attrs;      // sent with the next commit
+  PendingAttrs sentAttrs;  // in the commit or setAttr on its way
+  // Takes the waiting changes for a call; attrsSent/attrsFailed when it ends.
+  PendingAttrs takeAttrsForSend();
+  void attrsSent() { sentAttrs = PendingAttrs(); }
+  // A failed call: the changes wait for the next flush again (under newer ones), unless
+  // the master refused them (`refused`).
+  void attrsFailed(bool refused);
   kj::Maybe<AttrCopy> committedAttr;
 
   kj::Maybe<Window> window;

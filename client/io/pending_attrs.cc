@@ -10,6 +10,18 @@ void PendingAttrs::merge(const PendingAttrs& later) {
   if (later.atimeNs != nullptr) atimeNs = later.atimeNs;
   if (later.mtimeNs != nullptr) mtimeNs = later.mtimeNs;
   ctimeNs = kj::max(ctimeNs, later.ctimeNs);
+  if (base == nullptr) base = later.base;
+}
+
+void PendingAttrs::reconcile(const AttrCopy& current) {
+  KJ_IF_MAYBE(b, base) {
+    if ((b->mode & 07777u) != (current.mode & 07777u)) mode = nullptr;
+    if (b->uid != current.uid) uid = nullptr;
+    if (b->gid != current.gid) gid = nullptr;
+    if (b->atimeNs != current.atimeNs) atimeNs = nullptr;
+    if (b->mtimeNs != current.mtimeNs) mtimeNs = nullptr;
+  }
+  base = current;
 }
 
 void PendingAttrs::applyTo(AttrCopy& attr) const {

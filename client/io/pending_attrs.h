@@ -19,10 +19,16 @@ struct PendingAttrs {
   kj::Maybe<int64_t> atimeNs;
   kj::Maybe<int64_t> mtimeNs;
   int64_t ctimeNs = 0;  // when the last of them was made here (the ctime shown meanwhile)
+  // The master's attributes the first of them was made over: if another mount changes a
+  // field afterwards (seen through the master's invalidation), its change is the later
+  // one and this mount's change of that field is dropped (reconcile()).
+  kj::Maybe<AttrCopy> base;
 
+  // Nothing to send: no field and no change time (a setxattr of an ACL that restates
+  // the mode changes only ctime, which must still move).
   bool empty() const {
     return mode == nullptr && uid == nullptr && gid == nullptr && atimeNs == nullptr &&
-           mtimeNs == nullptr;
+           mtimeNs == nullptr && ctimeNs == 0;
   }
   // Later changes win over earlier ones field by field.
   void merge(const PendingAttrs& later);
@@ -30,6 +36,9 @@ struct PendingAttrs {
   void dropMtime() { mtimeNs = nullptr; }
   // The attributes as they will be once the master has these changes.
   void applyTo(AttrCopy& attr) const;
+  // The master's attributes are now `current`: drops the changes of fields that differ
+  // from `base` (another mount changed them later) and makes `current` the base.
+  void reconcile(const AttrCopy& current);
   // The changes as a setAttr request of `ino` (size untouched).
   void toWire(uint64_t ino, wire::SetAttrRequest::Builder req) const;
 };

@@ -1,12 +1,18 @@
 // ReleaseQueue: batching of Session.release calls.
 #include "client/rpc/release_queue.h"
 
+#include <kj/debug.h>
+
 namespace dfs {
 
 kj::Promise<void> ReleaseQueue::release(uint64_t ino) {
   queued.add(ino);
   if (batch == nullptr) {
-    batch = timer.afterDelay(delay).then([this]() { return sendQueued(); }).fork();
+    auto paf = kj::newPromiseAndFulfiller<void>();
+    batch = paf.promise.fork();
+    done = kj::mv(paf.fulfiller);
+    // The send runs from this TaskSet, never from inside the forked promise it resolves.
+    tasks.add(timer.afterDelay(delay).then([this]() { return sendQueued(); }));
   }
   return KJ_ASSERT_NONNULL(batch).addBranch();
 }
@@ -14,7 +20,10 @@ kj::Promise<void> ReleaseQueue::release(uint64_t ino) {
 kj::Promise<void> ReleaseQueue::sendQueued() {
   auto inos = queued.releaseAsArray();
   queued = kj::Vector<uint64_t>();
-  batch = nullptr;  // releases from now on start the next batch
+  // Releases from now on start the next batch; this one's waiters hear from `fulfiller`.
+  batch = nullptr;
+  auto fulfiller = kj::mv(KJ_ASSERT_NONNULL(done));
+  done = nullptr;
   kj::Vector<kj::Promise<void>> calls;
   for (size_t from = 0; from < inos.size(); from += maxBatch) {
     auto part = kj::heapArray<uint64_t>(inos.slice(from, kj::min(inos.size(), from + maxBatch)));
@@ -29,7 +38,14 @@ kj::Promise<void> ReleaseQueue::sendQueued() {
                   })
                   .ignoreResult());
   }
-  return kj::joinPromises(calls.releaseAsArray());
+  return kj::joinPromises(calls.releaseAsArray())
+      .then([f = fulfiller.get()]() { f->fulfill(); },
+            [f = fulfiller.get()](kj::Exception&& e) { f->reject(kj::mv(e)); })
+      .attach(kj::mv(fulfiller));
+}
+
+void ReleaseQueue::taskFailed(kj::Exception&& e) {
+  KJ_LOG(WARNING, "release batch failed", e);
 }
 
 }  // namespace dfs

@@ -12,12 +12,13 @@
 
 namespace dfs {
 
-class ReleaseQueue {
+class ReleaseQueue final : private kj::TaskSet::ErrorHandler {
 public:
   // At most `maxBatch` inodes per call; more queued at once go in several calls.
   ReleaseQueue(MasterLink& master, kj::Timer& timer, kj::Duration delay,
                size_t maxBatch = 1024)
-      : master(master), timer(timer), delay(delay), maxBatch(kj::min(maxBatch, kMaxReleaseBatch)) {}
+      : master(master), timer(timer), delay(delay), maxBatch(kj::min(maxBatch, kMaxReleaseBatch)),
+        tasks(*this) {}
   KJ_DISALLOW_COPY(ReleaseQueue);
 
   // Queues one release of `ino` (one open of it by this mount ended). Resolves when the
@@ -28,6 +29,7 @@ public:
 
 private:
   kj::Promise<void> sendQueued();
+  void taskFailed(kj::Exception&& e) override;
 
   MasterLink& master;
   kj::Timer& timer;
@@ -35,7 +37,9 @@ private:
   size_t maxBatch;
   kj::Vector<uint64_t> queued;
   kj::Maybe<kj::ForkedPromise<void>> batch;  // the next send, while inodes are queued
+  kj::Maybe<kj::Own<kj::PromiseFulfiller<void>>> done;  // resolves `batch`
   uint64_t sent = 0;
+  kj::TaskSet tasks;  // the timed sends (declared last: destroyed first)
 };
 
 }  // namespace dfs

@@ -130,6 +130,37 @@ mode = os.stat(f"{B}/suid").st_mode & 0o7777
 if mode != 0o755: sys.exit(f"the other mount after close: {oct(mode)}")
 PY
 
+# --- changes right after close (rsync: write a temp file, close, then set its times and
+# mode by path) go to the master: the file is no longer being written ---
+python3 - "$A" "$B" <<'PY' || fail "changes right after close"
+import os, sys
+A, B = sys.argv[1], sys.argv[2]
+for i in range(20):
+    p = f"{A}/closed{i}"
+    with open(p, "xb") as f:
+        f.write(b"c" * 100)
+    os.chmod(p, 0o604)
+    os.utime(p, ns=(3_000_000_000, 4_000_000_000 + i))
+    s = os.stat(f"{B}/closed{i}")
+    if (s.st_mode & 0o7777, s.st_mtime_ns) != (0o604, 4_000_000_000 + i):
+        sys.exit(f"file {i} in the other mount: {oct(s.st_mode)} {s.st_mtime_ns}")
+PY
+
+# --- another mount's later change wins over one this mount kept for the file it writes ---
+python3 - "$A" "$B" <<'PY' || fail "a later chmod from another mount"
+import os, sys
+A, B = sys.argv[1], sys.argv[2]
+fd = os.open(f"{A}/race", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+os.write(fd, b"r")
+os.fchmod(fd, 0o644)        # kept by A for its commit
+os.fchown(fd, 1234, 1234)   # kept too; B leaves the owner alone
+os.chmod(f"{B}/race", 0o640)  # later, at the master (A is told before it returns)
+os.close(fd)
+s = os.stat(f"{B}/race")
+if (s.st_mode & 0o7777, s.st_uid) != (0o640, 1234):
+    sys.exit(f"after close: mode {oct(s.st_mode & 0o7777)} owner {s.st_uid}")
+PY
+
 # --- a strong mount sends every change at once ---
 python3 - "$S" "$B" <<'PY' || fail "strong mount"
 import os, sys

@@ -7,10 +7,11 @@
 // namespace or a file, changed() tells every *other* watcher that recorded an affected
 // inode or directory, and resolves when they all replied or the timeout passed. An
 // inode's record is dropped once invalidated (the next fetch records it again); a
-// directory stays recorded for the life of the session. A watcher holds at most
-// `maxRecords` inodes and directories: one more makes it forget them all and tell its
-// mount so (invalidate with `forgotten`), which then drops every cache it keeps on the
-// master's word; so a mount that walks millions of files costs bounded memory here.
+// directory stays recorded for the life of the session. A watcher holds about
+// `maxRecords` inodes and directories: the next call of a session past it makes it
+// forget them all and tell its mount so (invalidate with `forgotten`), which then drops
+// every cache it keeps on the master's word; so a mount that walks millions of files
+// costs bounded memory here.
 #pragma once
 
 #include <kj/async.h>
@@ -53,25 +54,19 @@ public:
         : watch(watch), sessionId(sessionId), client(kj::mv(client)) {}
     ~Watcher();
     KJ_DISALLOW_COPY(Watcher);
-    void attrs(uint64_t ino) {
-      if (inodes.insert(ino).second && records() > watch.maxRecords) {
-        reset();
-        inodes.insert(ino);
-      }
-    }
-    void names(uint64_t dir) {
-      if (dirs.insert(dir).second && records() > watch.maxRecords) {
-        reset();
-        dirs.insert(dir);
-      }
+    void attrs(uint64_t ino) { inodes.insert(ino); }
+    void names(uint64_t dir) { dirs.insert(dir); }
+    // A call of this session starts: past maxRecords, forgets every record and tells the
+    // mount, before the call records anything (its reply reaches the mount after the
+    // `forgotten` call, both on one connection, in order). A call may go past the limit
+    // by what it records itself (a readdir page at most).
+    void startCall() {
+      if (records() > watch.maxRecords) reset();
     }
     size_t records() const { return inodes.size() + dirs.size(); }
 
   private:
     friend class CacheWatch;
-    // Over maxRecords: forgets every record and tells the mount (the caller then adds
-    // the record it was adding: the reply being built hands it to the mount after the
-    // `forgotten` call, both on one connection, in order).
     void reset();
     CacheWatch& watch;
     uint64_t sessionId;

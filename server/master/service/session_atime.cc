@@ -5,7 +5,7 @@
 namespace dfs {
 
 kj::Promise<void> SessionImpl::touchAtime(TouchAtimeContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::TOUCH_ATIME);
+  auto rpcScope = callScope(RpcMethod::TOUCH_ATIME);
   uint64_t ino = context.getParams().getIno();
   Inode node;
   bool updated = false;

@@ -43,7 +43,7 @@ kj::StringPtr SessionImpl::clientName() const {
 }
 
 kj::Promise<void> SessionImpl::open(OpenContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::OPEN);
+  auto rpcScope = callScope(RpcMethod::OPEN);
   uint64_t ino = context.getParams().getIno();
   Inode node;
   int err = ns.getAttr(ino, node);
@@ -58,7 +58,7 @@ kj::Promise<void> SessionImpl::open(OpenContext context) {
 }
 
 kj::Promise<void> SessionImpl::release(ReleaseContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::RELEASE);
+  auto rpcScope = callScope(RpcMethod::RELEASE);
   auto p = context.getParams();
   auto more = p.getMore();
   KJ_REQUIRE(more.size() <= kMaxReleaseBatch, "too many inodes in one release", more.size());
@@ -70,6 +70,11 @@ kj::Promise<void> SessionImpl::release(ReleaseContext context) {
 void SessionImpl::registerOpen(uint64_t ino) {
   ++opens[ino];
   core.openFiles.open(ino);
+}
+
+RpcScope SessionImpl::callScope(RpcMethod method) {
+  KJ_IF_MAYBE(w, watcher) (*w)->startCall();
+  return RpcScope(core.rpcMetrics, method);
 }
 
 void SessionImpl::seen(uint64_t ino) {
@@ -108,7 +113,7 @@ void SessionImpl::replyParent(Results results, int err, uint64_t parent) {
 }
 
 kj::Promise<void> SessionImpl::lookup(LookupContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::LOOKUP);
+  auto rpcScope = callScope(RpcMethod::LOOKUP);
   auto p = context.getParams();
   Inode node;
   int err = ns.lookup(p.getParent(), p.getName(), node);
@@ -119,7 +124,7 @@ kj::Promise<void> SessionImpl::lookup(LookupContext context) {
 }
 
 kj::Promise<void> SessionImpl::getAttr(GetAttrContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::GET_ATTR);
+  auto rpcScope = callScope(RpcMethod::GET_ATTR);
   Inode node;
   int err = ns.getAttr(context.getParams().getIno(), node);
   if (err == 0) seen(node.ino);
@@ -146,7 +151,7 @@ static SetAttrArgs setAttrArgsOf(wire::SetAttrRequest::Reader r) {
 }
 
 kj::Promise<void> SessionImpl::setAttr(SetAttrContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::SET_ATTR);
+  auto rpcScope = callScope(RpcMethod::SET_ATTR);
   SetAttrArgs args = setAttrArgsOf(context.getParams().getReq());
   Inode node;
   int err = ns.setAttr(args, node);
@@ -166,7 +171,7 @@ static kj::Maybe<uint32_t> umaskOf(uint32_t field) {
 }
 
 kj::Promise<void> SessionImpl::mknod(MknodContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::MKNOD);
+  auto rpcScope = callScope(RpcMethod::MKNOD);
   auto p = context.getParams();
   Inode node;
   int err = ns.mknod(p.getParent(), p.getName(), p.getMode(), p.getRdev(), p.getUid(),
@@ -178,7 +183,7 @@ kj::Promise<void> SessionImpl::mknod(MknodContext context) {
 }
 
 kj::Promise<void> SessionImpl::mkdir(MkdirContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::MKDIR);
+  auto rpcScope = callScope(RpcMethod::MKDIR);
   auto p = context.getParams();
   Inode node;
   int err = ns.mkdir(p.getParent(), p.getName(), p.getMode(), p.getUid(), p.getGid(), node,
@@ -189,7 +194,7 @@ kj::Promise<void> SessionImpl::mkdir(MkdirContext context) {
 }
 
 kj::Promise<void> SessionImpl::symlink(SymlinkContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::SYMLINK);
+  auto rpcScope = callScope(RpcMethod::SYMLINK);
   auto p = context.getParams();
   Inode node;
   int err = ns.symlink(p.getParent(), p.getName(), p.getTarget(), p.getUid(), p.getGid(), node);
@@ -199,7 +204,7 @@ kj::Promise<void> SessionImpl::symlink(SymlinkContext context) {
 }
 
 kj::Promise<void> SessionImpl::readlink(ReadlinkContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::READLINK);
+  auto rpcScope = callScope(RpcMethod::READLINK);
   Bytes target;
   int err = ns.readlink(context.getParams().getIno(), target);
   auto results = context.getResults();
@@ -209,7 +214,7 @@ kj::Promise<void> SessionImpl::readlink(ReadlinkContext context) {
 }
 
 kj::Promise<void> SessionImpl::link(LinkContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::LINK);
+  auto rpcScope = callScope(RpcMethod::LINK);
   auto p = context.getParams();
   Inode node;
   int err = ns.link(p.getIno(), p.getNewParent(), p.getNewName(), node);
@@ -219,7 +224,7 @@ kj::Promise<void> SessionImpl::link(LinkContext context) {
 }
 
 kj::Promise<void> SessionImpl::unlink(UnlinkContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::UNLINK);
+  auto rpcScope = callScope(RpcMethod::UNLINK);
   auto p = context.getParams();
   uint64_t ino = 0;
   int err = ns.unlink(p.getParent(), p.getName(), &ino);
@@ -230,7 +235,7 @@ kj::Promise<void> SessionImpl::unlink(UnlinkContext context) {
 }
 
 kj::Promise<void> SessionImpl::rmdir(RmdirContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::RMDIR);
+  auto rpcScope = callScope(RpcMethod::RMDIR);
   auto p = context.getParams();
   uint64_t ino = 0;
   int err = ns.rmdir(p.getParent(), p.getName(), &ino);
@@ -241,7 +246,7 @@ kj::Promise<void> SessionImpl::rmdir(RmdirContext context) {
 }
 
 kj::Promise<void> SessionImpl::rename(RenameContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::RENAME);
+  auto rpcScope = callScope(RpcMethod::RENAME);
   auto p = context.getParams();
   uint64_t source = 0, target = 0;
   int err = ns.rename(p.getParent(), p.getName(), p.getNewParent(), p.getNewName(), p.getFlags(),
@@ -260,7 +265,7 @@ kj::Promise<void> SessionImpl::rename(RenameContext context) {
 }
 
 kj::Promise<void> SessionImpl::readdir(ReaddirContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::READDIR);
+  auto rpcScope = callScope(RpcMethod::READDIR);
   auto p = context.getParams();
   kj::Vector<DirEntryOut> entries;
   bool eof = true;
@@ -295,7 +300,7 @@ void SessionImpl::usableSpace(uint64_t& total, uint64_t& free) {
 }
 
 kj::Promise<void> SessionImpl::statfs(StatfsContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::STATFS);
+  auto rpcScope = callScope(RpcMethod::STATFS);
   uint64_t total, free;
   usableSpace(total, free);
   auto stat = context.getResults().initStat();
@@ -307,7 +312,7 @@ kj::Promise<void> SessionImpl::statfs(StatfsContext context) {
 }
 
 kj::Promise<void> SessionImpl::getExtents(GetExtentsContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::GET_EXTENTS);
+  auto rpcScope = callScope(RpcMethod::GET_EXTENTS);
   auto p = context.getParams();
   Inode node;
   kj::Vector<ExtentPiece> pieces;
@@ -339,7 +344,7 @@ kj::Promise<void> SessionImpl::getExtents(GetExtentsContext context) {
 }
 
 kj::Promise<void> SessionImpl::allocateBlocks(AllocateBlocksContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::ALLOCATE_BLOCKS);
+  auto rpcScope = callScope(RpcMethod::ALLOCATE_BLOCKS);
   auto p = context.getParams();
   uint32_t count = p.getCount();
   KJ_REQUIRE(count > 0 && count <= kMaxAllocateBlocks, "allocateBlocks count out of range",
@@ -380,7 +385,7 @@ kj::Promise<void> SessionImpl::allocateBlocks(AllocateBlocksContext context) {
 }
 
 kj::Promise<void> SessionImpl::commit(CommitContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::COMMIT);
+  auto rpcScope = callScope(RpcMethod::COMMIT);
   auto p = context.getParams();
   auto list = p.getExtents();
   KJ_REQUIRE(list.size() <= kMaxCommitExtents, "too many extents in one commit", list.size());
@@ -440,7 +445,7 @@ kj::Promise<void> SessionImpl::removed(uint64_t parent, BytesPtr name, int err, 
 }
 
 kj::Promise<void> SessionImpl::fallocate(FallocateContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::FALLOCATE);
+  auto rpcScope = callScope(RpcMethod::FALLOCATE);
   auto p = context.getParams();
   Inode node;
   int err = 0;
@@ -474,7 +479,7 @@ kj::Promise<void> SessionImpl::fallocate(FallocateContext context) {
 }
 
 kj::Promise<void> SessionImpl::copyRange(CopyRangeContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::COPY_RANGE);
+  auto rpcScope = callScope(RpcMethod::COPY_RANGE);
   auto p = context.getParams();
   Inode node;
   uint64_t copied = 0;
@@ -495,13 +500,13 @@ uint32_t SessionImpl::currentReplicas() {
 }
 
 kj::Promise<void> SessionImpl::sync(SyncContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::SYNC);
+  auto rpcScope = callScope(RpcMethod::SYNC);
   core.store.sync();
   return kj::READY_NOW;
 }
 
 kj::Promise<void> SessionImpl::ping(PingContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::PING);
+  auto rpcScope = callScope(RpcMethod::PING);
   return kj::READY_NOW;
 }
 

@@ -3,6 +3,7 @@
 
 #include "server/master/namespace/namespace.h"
 #include "server/master/service/master_core.h"
+#include "server/master/service/master_metrics.h"
 #include <master.capnp.h>
 #include <unordered_map>
 
@@ -72,6 +73,9 @@ private:
   // Records that this session was handed `ino`'s attributes / names of `dir`.
   void seen(uint64_t ino);
   void seenNames(uint64_t dir);
+  // Starts serving one call: counts it (RpcScope) and, if this session's CacheWatch
+  // records went past the limit, forgets them before anything of this call is recorded.
+  RpcScope callScope(RpcMethod method);
   // Invalidates `change` in the other sessions' caches; resolves when they dropped it.
   kj::Promise<void> changed(const CacheChange& change);
   // After a name was created (mknod, mkdir, symlink, link) or removed (unlink, rmdir):

@@ -59,7 +59,7 @@ static void fillConflict(MasterCore& core, uint64_t ino, LockClass cls, const Fi
 }
 
 kj::Promise<void> SessionImpl::getLock(GetLockContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::GET_LOCK);
+  auto rpcScope = callScope(RpcMethod::GET_LOCK);
   auto r = context.getParams().getLock();
   auto request = decode(sessionId, r);
   KJ_REQUIRE(request.type != LockType::UNLOCK, "F_GETLK needs a read or write lock type");
@@ -84,7 +84,7 @@ static kj::Promise<int> grant(MasterCore& core, uint64_t ino, LockClass cls,
 }
 
 kj::Promise<void> SessionImpl::setLock(SetLockContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::SET_LOCK);
+  auto rpcScope = callScope(RpcMethod::SET_LOCK);
   auto p = context.getParams();
   auto r = p.getLock();
   auto request = decode(sessionId, r);
@@ -136,7 +136,7 @@ kj::Promise<void> SessionImpl::setLock(SetLockContext context) {
 }
 
 kj::Promise<void> SessionImpl::releaseLocks(ReleaseLocksContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::RELEASE_LOCKS);
+  auto rpcScope = callScope(RpcMethod::RELEASE_LOCKS);
   auto p = context.getParams();
   uint64_t ino = p.getIno();
   LockOwner owner{sessionId, p.getOwner()};

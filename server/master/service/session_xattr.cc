@@ -6,7 +6,7 @@
 namespace dfs {
 
 kj::Promise<void> SessionImpl::setXattr(SetXattrContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::SET_XATTR);
+  auto rpcScope = callScope(RpcMethod::SET_XATTR);
   auto p = context.getParams();
   auto groupList = p.getGroups();
   KJ_REQUIRE(groupList.size() <= 65536, "too many groups", groupList.size());
@@ -26,7 +26,7 @@ kj::Promise<void> SessionImpl::setXattr(SetXattrContext context) {
 }
 
 kj::Promise<void> SessionImpl::getXattr(GetXattrContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::GET_XATTR);
+  auto rpcScope = callScope(RpcMethod::GET_XATTR);
   auto p = context.getParams();
   Bytes value;
   int err = ns.getXattr(p.getIno(), p.getName(), value);
@@ -37,7 +37,7 @@ kj::Promise<void> SessionImpl::getXattr(GetXattrContext context) {
 }
 
 kj::Promise<void> SessionImpl::listXattr(ListXattrContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::LIST_XATTR);
+  auto rpcScope = callScope(RpcMethod::LIST_XATTR);
   kj::Vector<Bytes> names;
   int err = ns.listXattr(context.getParams().getIno(), names);
   auto results = context.getResults();
@@ -49,7 +49,7 @@ kj::Promise<void> SessionImpl::listXattr(ListXattrContext context) {
 }
 
 kj::Promise<void> SessionImpl::removeXattr(RemoveXattrContext context) {
-  RpcScope rpcScope(core.rpcMetrics, RpcMethod::REMOVE_XATTR);
+  auto rpcScope = callScope(RpcMethod::REMOVE_XATTR);
   auto p = context.getParams();
   Inode node;
   int err = ns.removeXattr(p.getIno(), p.getName(), node);

@@ -113,14 +113,20 @@ TEST_F(CacheWatchTest, AMountOverItsLimitIsForgottenAndTold) {
   w->names(10);
   w->attrs(2);  // already recorded
   EXPECT_EQ(w->records(), 3u);
+  w->startCall();
+  EXPECT_EQ(w->records(), 3u);  // a call at the limit forgets nothing
+  w->attrs(4);
+  EXPECT_EQ(w->records(), 4u);  // past it during a call: kept for that call's reply
   EXPECT_EQ(watch.counters().resets, 0u);
-  w->attrs(3);  // one more than the limit
-  waitScope.poll();
+  w->startCall();  // the next call starts afresh
   EXPECT_EQ(watch.counters().resets, 1u);
+  EXPECT_EQ(w->records(), 0u);
+  w->attrs(5);
+  waitScope.poll();
   EXPECT_EQ(log.forgotten, 1);
-  EXPECT_EQ(w->records(), 1u);  // only the record being added
-  watch.changed(99, CacheChange().attr(1).attr(3).entry(10, data("n"))).wait(waitScope);
-  EXPECT_EQ(log.attrs, std::set<uint64_t>({3}));
+  watch.changed(99, CacheChange().attr(1).attr(4).attr(5).entry(10, data("n")))
+      .wait(waitScope);
+  EXPECT_EQ(log.attrs, std::set<uint64_t>({5}));
   EXPECT_TRUE(log.entries.empty());
   EXPECT_EQ(log.calls, 2);
 }
