@@ -32,7 +32,7 @@ static void validatePiece(const CommitPiece& p) {
 }
 
 int Namespace::commit(uint64_t ino, kj::ArrayPtr<const CommitPiece> pieces, uint64_t minSize,
-                      Inode& out, int64_t writeTimeNs) {
+                      Inode& out, int64_t writeTimeNs, const SetAttrArgs* attrs) {
   KJ_REQUIRE(pieces.size() <= kMaxCommitExtents, "too many extents in one commit",
              pieces.size());
   KJ_REQUIRE(minSize <= (uint64_t(1) << 62), "commit minSize out of range", minSize);
@@ -64,6 +64,12 @@ int Namespace::commit(uint64_t ino, kj::ArrayPtr<const CommitPiece> pieces, uint
   int64_t when = writeTimeNs > 0 ? kj::min(writeTimeNs, t.now()) : t.now();
   node->mtimeNs = when;
   node->ctimeNs = kj::max(node->ctimeNs, when);
+  if (attrs != nullptr) {
+    SetAttrArgs changes = *attrs;
+    changes.size = nullptr;  // sizes go with data
+    int err = applySetAttr(t, *node, changes);
+    if (err != 0) return err;
+  }
   t.commit();
   out = node->clone();
   return 0;

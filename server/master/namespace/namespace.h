@@ -116,8 +116,10 @@ public:
   // minSize, end of pieces), mtime = ctime = the time of the writes: `writeTimeNs` (the
   // client's clock) if in (0, now], else now; ctime stays if it is later. Validates the
   // pieces (KJ_REQUIRE).
+  // `attrs` (if given): a setAttr of the same inode applied right after the pieces, in the
+  // same transaction (chmod/chown/utimes a mount kept while writing); its size is ignored.
   int commit(uint64_t ino, kj::ArrayPtr<const CommitPiece> pieces, uint64_t minSize,
-             Inode& out, int64_t writeTimeNs = 0);
+             Inode& out, int64_t writeTimeNs = 0, const SetAttrArgs* attrs = nullptr);
 
   // fallocate(2) (fallocate.cc): mode 0 grows the size to offset+length (nothing is
   // reserved); KEEP_SIZE alone changes nothing; PUNCH_HOLE|KEEP_SIZE makes the range a
@@ -145,6 +147,8 @@ public:
   uint64_t usedBytes();
 
 private:
+  // setAttr's changes to `node`, loaded in `t` (not committed).
+  int applySetAttr(Txn& t, Inode& node, const SetAttrArgs& args);
   MetaStore& store;
   Clock& clock;
   uint64_t volumeId;

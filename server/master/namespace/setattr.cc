@@ -11,6 +11,15 @@ int Namespace::setAttr(const SetAttrArgs& args, Inode& out) {
   auto t = txn();
   Inode* node = nullptr;
   KJ_IF_MAYBE(n, t.inode(args.ino)) { node = n; } else { return ENOENT; }
+  int err = applySetAttr(t, *node, args);
+  if (err != 0) return err;
+  t.commit();
+  out = node->clone();
+  return 0;
+}
+
+int Namespace::applySetAttr(Txn& t, Inode& inode, const SetAttrArgs& args) {
+  Inode* node = &inode;
   int64_t now = t.now();
 
   KJ_IF_MAYBE(size, args.size) {
@@ -40,8 +49,6 @@ int Namespace::setAttr(const SetAttrArgs& args, Inode& out) {
   if (args.setAtime) node->atimeNs = args.atimeNow ? now : args.atimeNs;
   if (args.setMtime) node->mtimeNs = args.mtimeNow ? now : args.mtimeNs;
   node->ctimeNs = args.ctimeNs > 0 ? kj::max(node->ctimeNs, kj::min(args.ctimeNs, now)) : now;
-  t.commit();
-  out = node->clone();
   return 0;
 }
 

@@ -402,14 +402,11 @@ kj::Promise<void> SessionImpl::commit(CommitContext context) {
   }
   auto committed = pieces.finish();
   Inode node;
-  int err = ns.commit(p.getIno(), committed, p.getMinSize(), node, p.getWriteTimeNs());
-  if (err == 0 && p.hasAttrs()) {
-    // Attribute changes made while the data was written, after it (size is not theirs).
-    SetAttrArgs args = setAttrArgsOf(p.getAttrs());
-    args.ino = p.getIno();
-    args.size = nullptr;
-    err = ns.setAttr(args, node);
-  }
+  // Attribute changes made while the data was written go right after it, in one step.
+  kj::Maybe<SetAttrArgs> attrs;
+  if (p.hasAttrs()) attrs = setAttrArgsOf(p.getAttrs());
+  int err = ns.commit(p.getIno(), committed, p.getMinSize(), node, p.getWriteTimeNs(),
+                      attrs == nullptr ? nullptr : &KJ_ASSERT_NONNULL(attrs));
   reply(context.getResults(), err, node);
   if (err != 0) return kj::READY_NOW;
   seen(node.ino);
