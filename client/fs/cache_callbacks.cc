@@ -34,16 +34,16 @@ kj::Promise<void> Filesystem::invalidateFromMaster(
       if (f->data->attrsWaiting()) reconciled.add(reconcileAttrs(ino));
     }
   };
-  for (uint64_t ino : what.getAttrs()) reconcile(ino);
-  for (uint64_t ino : what.getData()) reconcile(ino);
   KernelInvalidation out;
   for (uint64_t ino : what.getAttrs()) {
+    reconcile(ino);
     attrsChanged(ino);
     out.attrs.add(toFuse(ino));
   }
   for (uint64_t ino : what.getData()) {
     // Another mount committed new contents: this mount's extent map of it is stale too.
     KJ_IF_MAYBE(f, findOpen(ino)) f->data->invalidateExtents();
+    reconcile(ino);
     attrsChanged(ino);
     out.data.add(toFuse(ino));
   }

@@ -13,6 +13,8 @@ kj::Array<kj::byte> bytesOf(const char* s) {
   return kj::heapArray<kj::byte>(reinterpret_cast<const kj::byte*>(s), strlen(s));
 }
 
+int64_t nsOf(const struct timespec& t) { return int64_t(t.tv_sec) * 1'000'000'000LL + t.tv_nsec; }
+
 }  // namespace
 
 uint32_t Filesystem::umaskFor(fuse_req_t req) const {
@@ -45,21 +47,15 @@ void Filesystem::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int 
   if ((toSet & FUSE_SET_ATTR_SIZE) == 0) {
     KJ_IF_MAYBE(f, attrWriteBack(i)) {
       int64_t now = wallClock.nowNs();
-      auto ns = [](const struct timespec& t) {
-        return int64_t(t.tv_sec) * 1'000'000'000LL + t.tv_nsec;
-      };
       PendingAttrs change;
       if (toSet & FUSE_SET_ATTR_MODE) change.mode = static_cast<uint32_t>(a.st_mode);
       if (toSet & FUSE_SET_ATTR_UID) change.uid = static_cast<uint32_t>(a.st_uid);
       if (toSet & FUSE_SET_ATTR_GID) change.gid = static_cast<uint32_t>(a.st_gid);
       if (toSet & FUSE_SET_ATTR_ATIME_NOW) change.atimeNs = now;
-      else if (toSet & FUSE_SET_ATTR_ATIME) change.atimeNs = ns(a.st_atim);
+      else if (toSet & FUSE_SET_ATTR_ATIME) change.atimeNs = nsOf(a.st_atim);
       if (toSet & FUSE_SET_ATTR_MTIME_NOW) change.mtimeNs = now;
-      else if (toSet & FUSE_SET_ATTR_MTIME) change.mtimeNs = ns(a.st_mtim);
-      change.ctimeNs = now;
-      change.base = KJ_ASSERT_NONNULL(freshAttr(i));
-      f->data->deferAttrs(change);
-      struct stat st = toStat(KJ_ASSERT_NONNULL(freshAttr(i)));
+      else if (toSet & FUSE_SET_ATTR_MTIME) change.mtimeNs = nsOf(a.st_mtim);
+      struct stat st = toStat(deferAttrs(*f, kj::mv(change), now));
       return (void)fuse_reply_attr(req, &st, attrTimeout);
     }
   }
@@ -78,12 +74,12 @@ void Filesystem::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int 
     if (toSet & FUSE_SET_ATTR_ATIME_NOW) { q.setSetAtime(true); q.setAtimeNow(true); }
     else if (toSet & FUSE_SET_ATTR_ATIME) {
       q.setSetAtime(true);
-      q.setAtimeNs(int64_t(a.st_atim.tv_sec) * 1'000'000'000LL + a.st_atim.tv_nsec);
+      q.setAtimeNs(nsOf(a.st_atim));
     }
     if (toSet & FUSE_SET_ATTR_MTIME_NOW) { q.setSetMtime(true); q.setMtimeNow(true); }
     else if (toSet & FUSE_SET_ATTR_MTIME) {
       q.setSetMtime(true);
-      q.setMtimeNs(int64_t(a.st_mtim.tv_sec) * 1'000'000'000LL + a.st_mtim.tv_nsec);
+      q.setMtimeNs(nsOf(a.st_mtim));
     }
     r.setRequestId(0);
     return r.send();

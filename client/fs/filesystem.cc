@@ -46,11 +46,7 @@ Filesystem::Filesystem(kj::AsyncIoProvider& io, kj::Timer& timer, const MountOpt
   master.setCacheClient(makeCacheCallbacks());
   // A lost session: the master no longer knows what this mount cached, so listings
   // cannot be trusted (the kernel's caches expire within their times).
-  master.onSessionLost([this]() {
-    dirCache.clear();
-    dirAttrs.clear();
-    for (auto& [ino, f] : openFiles) f->attr = nullptr;
-  });
+  master.onSessionLost([this]() { forgetMastersWord(); });
   // Locks held here are re-asserted on every new session before anything else may use
   // it; while there are some, a lost session is re-established without waiting for a
   // call, so the reclaim lands within a restarted master's grace period.
@@ -256,6 +252,14 @@ kj::Maybe<Filesystem::OpenFile&> Filesystem::attrWriteBack(uint64_t ino) {
   return nullptr;
 }
 
+const AttrCopy& Filesystem::deferAttrs(OpenFile& f, PendingAttrs change, int64_t nowNs) {
+  const AttrCopy& master = KJ_ASSERT_NONNULL(freshAttr(f.ino));
+  change.ctimeNs = nowNs;
+  change.base = master;
+  f.data->deferAttrs(change);
+  return master;
+}
+
 bool Filesystem::knownWithoutXattrs(uint64_t ino) {
   return xattrFree.absent(ino, timer.now());
 }
@@ -300,23 +304,26 @@ kj::Promise<void> Filesystem::releaseOpen(uint64_t ino) {
         // What was left is committed: size and mtime moved. A clean file did not change
         // (keeping its listing slot fresh matters after create-and-close loops).
         if (wasDirty) changedHere(ino);
-        auto it = openFiles.find(ino);
-        if (it == openFiles.end() || it->second->opens > 0) return kj::READY_NOW;
-        if (!it->second->data->unflushed()) {
-          openFiles.erase(it);
-          return kj::READY_NOW;
+        if (forgetIfClosed(ino)) return kj::READY_NOW;
+        KJ_IF_MAYBE(f, findOpen(ino)) {
+          if (f->opens > 0) return kj::READY_NOW;
+          // Something was buffered while the release was under way (pages of a shared
+          // mapping written back late): commit it too, then forget the file.
+          return f->data->flush().then([this, ino]() {
+            changedHere(ino);
+            forgetIfClosed(ino);
+          });
         }
-        // Something was buffered while the release was under way (pages of a shared
-        // mapping written back late): commit it too, then forget the file.
-        return it->second->data->flush().then([this, ino]() {
-          changedHere(ino);
-          auto again = openFiles.find(ino);
-          if (again != openFiles.end() && again->second->opens == 0 &&
-              !again->second->data->unflushed()) {
-            openFiles.erase(again);
-          }
-        });
+        return kj::READY_NOW;
       });
+}
+
+bool Filesystem::forgetIfClosed(uint64_t ino) {
+  auto it = openFiles.find(ino);
+  if (it == openFiles.end()) return true;
+  if (it->second->opens > 0 || it->second->data->unflushed()) return false;
+  openFiles.erase(it);
+  return true;
 }
 
 kj::Promise<void> Filesystem::flushIfOpen(uint64_t ino) {

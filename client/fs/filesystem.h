@@ -152,7 +152,8 @@ private:
 
   class CacheCallbacks;  // the master's CacheClient (fs/cache_callbacks.cc)
   kj::Promise<void> invalidateFromMaster(wire::CacheClient::InvalidateParams::Reader what);
-  // The master no longer records what this mount caches (invalidate's `forgotten`): drops
+  // The master no longer records what this mount caches (invalidate's `forgotten`, a lost
+  // session): drops
   // every cache kept on its word (listings, directories' and open files' attributes,
   // files without xattrs). The kernel's own copies expire by their timeouts.
   void forgetMastersWord();
@@ -249,6 +250,9 @@ private:
   // created by this mount and open since) whose current attributes it has, with no xattrs
   // (so no ACL that a chmod would have to change at once). Null: send changes at once.
   kj::Maybe<OpenFile&> attrWriteBack(uint64_t ino);
+  // Keeps `change`, made at `nowNs`, for the commit of `f` (from attrWriteBack), over the
+  // master's attributes the mount holds; returns those attributes.
+  const AttrCopy& deferAttrs(OpenFile& f, PendingAttrs change, int64_t nowNs);
   // The master's attributes of `ino` say it has no xattrs, and are current.
   bool knownWithoutXattrs(uint64_t ino);
   // setxattr of an access ACL (`value`) that only restates a mode, on a file whose
@@ -277,6 +281,9 @@ private:
   kj::Maybe<OpenFile&> findOpen(uint64_t ino);
   OpenFile& retainOpen(uint64_t ino);
   kj::Promise<void> releaseOpen(uint64_t ino);
+  // Forgets `ino` if nobody has it open here and nothing of it is left to send; true when
+  // it is gone.
+  bool forgetIfClosed(uint64_t ino);
   kj::Promise<void> flushIfOpen(uint64_t ino);
   // flushIfOpen for flush/fsync: if anything was committed, the kernel's cached
   // attributes of the file are dropped before the call returns (mtime moved).

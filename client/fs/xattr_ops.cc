@@ -63,8 +63,7 @@ bool Filesystem::aclAsChmod(fuse_req_t req, uint64_t ino, const char* value, siz
   if (decodeAcl(kj::arrayPtr(reinterpret_cast<const kj::byte*>(value), size), acl) != 0) {
     return false;  // EINVAL: the master says so
   }
-  const AttrCopy& master = KJ_ASSERT_NONNULL(freshAttr(ino));
-  AttrCopy shown = master;
+  AttrCopy shown = KJ_ASSERT_NONNULL(freshAttr(ino));
   file->data->pendingAttrs().applyTo(shown);
   uint32_t mode = shown.mode;
   if (acl.size() > 0 && !aclToMode(acl, mode)) return false;  // a real ACL: stored
@@ -75,11 +74,9 @@ bool Filesystem::aclAsChmod(fuse_req_t req, uint64_t ino, const char* value, siz
       mode &= ~uint32_t(S_ISGID);
     }
   }
-  PendingAttrs change;
+  PendingAttrs change;  // ctime moves even when the mode stays
   if (mode != shown.mode) change.mode = mode;
-  change.ctimeNs = wallClock.nowNs();
-  change.base = master;
-  file->data->deferAttrs(change);
+  deferAttrs(*file, kj::mv(change), wallClock.nowNs());
   fuse_reply_err(req, 0);
   return true;
 }

@@ -126,6 +126,12 @@ PendingAttrs FileData::takeAttrsForSend() {
   return sentAttrs;
 }
 
+void FileData::committed(wire::Attr::Reader attr) {
+  sentAttrs = PendingAttrs();
+  commitCount++;
+  committedAttr = AttrCopy::of(attr);
+}
+
 void FileData::attrsFailed(bool refused) {
   if (!refused) {
     auto newer = kj::mv(attrs);
@@ -152,9 +158,7 @@ kj::Promise<void> FileData::sendAttrsLocked() {
               return KJ_EXCEPTION(FAILED, "attribute change refused by the master",
                                   strerror(r.getErr()));
             }
-            attrsSent();
-            commitCount++;
-            committedAttr = AttrCopy::of(r.getAttr());
+            committed(r.getAttr());
             return kj::READY_NOW;
           },
           [this](kj::Exception&& e) -> kj::Promise<void> {
@@ -213,7 +217,6 @@ kj::Promise<void> FileData::commitLocked() {
             attrsFailed(true);
             return KJ_EXCEPTION(FAILED, "commit refused by the master", strerror(r.getErr()));
           }
-          attrsSent();
           // Only what this commit covered is done; writes made meanwhile stay pending.
           KJ_ASSERT(count <= pending.size());
           auto rest = kj::Vector<kj::Own<Pending>>();
@@ -222,8 +225,7 @@ kj::Promise<void> FileData::commitLocked() {
             else rest.add(kj::mv(pending[i]));
           }
           pending = kj::mv(rest);
-          commitCount++;
-          committedAttr = AttrCopy::of(r.getAttr());
+          committed(r.getAttr());
           // Everything is committed: the size the master reports is the whole truth again
           // (a later truncate must not be undone by the end of writes made before it).
           if (!dirty()) uncommittedEnd = 0;

@@ -59,7 +59,7 @@ public:
     return all;
   }
   // Something for flush() to send: data or attribute changes.
-  bool unflushed() const { return dirty() || !attrs.empty(); }
+  bool unflushed() const { return dirty() || attrsWaiting(); }
   // The master's attributes returned by the last commit or attribute change sent, once
   // (null: none since the last call).
   kj::Maybe<AttrCopy> takeCommittedAttr() {
@@ -139,9 +139,10 @@ private:
   kj::Maybe<kj::Exception> uploadError;
   PendingAttrs attrs;      // sent with the next commit
   PendingAttrs sentAttrs;  // in the commit or setAttr on its way
-  // Takes the waiting changes for a call; attrsSent/attrsFailed when it ends.
+  // Takes the waiting changes for a call; committed/attrsFailed when it ends.
   PendingAttrs takeAttrsForSend();
-  void attrsSent() { sentAttrs = PendingAttrs(); }
+  // A commit or attribute change the master applied, returning `attr`.
+  void committed(wire::Attr::Reader attr);
   // A failed call: the changes wait for the next flush again (under newer ones), unless
   // the master refused them (`refused`).
   void attrsFailed(bool refused);
