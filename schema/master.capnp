@@ -24,9 +24,11 @@ interface Master {
   # as the client holds the capability. The mount runs at `consistency` if it chose one,
   # else at the volume's default; the result says which (dfsctl status shows it).
   # `invalidates`: the master will call `cacheClient` (if given) whenever names or
-  # attributes this session was handed change through another session, and waits for
-  # the reply (at most --invalidate-timeout-ms) before acknowledging that change; the
-  # mount may then cache names and attributes long. Quorum mounts only.
+  # attributes this session was handed change through another session. For a quorum
+  # mount it waits for the reply (at most --invalidate-timeout-ms) before acknowledging
+  # that change, so the mount may cache names and attributes long; an eventual mount is
+  # told without waiting (its caches are fresh again soon after a change, and its cache
+  # times still bound them). Not for strong mounts.
   # `boot` names this run of the master (random at each start) and `sessionId` the new
   # session within it. A client whose earlier session is gone passes that session's
   # (boot, sessionId) as replacesBoot/replacesSession: if it is of this run, its locks

@@ -167,9 +167,12 @@ void Filesystem::applyConsistency(const MountOptions& options) {
   });
   switch (master.consistency()) {
     case wire::Consistency::EVENTUAL:
-      // Other mounts' changes show after these cache times.
+      // Other mounts' changes show after these cache times at the latest; usually at
+      // once, when the master's invalidation (not waited for) arrives, which also keeps
+      // the listings this mount answers lookups from.
       if (!options.attrTimeoutSet) attrTimeout = kCacheSeconds;
       if (!options.entryTimeoutSet) entryTimeout = kCacheSeconds;
+      dirCacheOn = master.invalidates();
       break;
     case wire::Consistency::QUORUM:
       if (master.invalidates()) {

@@ -57,12 +57,6 @@ kj::Promise<UploadedBlock> place(DataContext& ctx, kj::ArrayPtr<const kj::byte> 
           return KJ_EXCEPTION(DISCONNECTED, "fewer live chunk servers than this mount's "
                               "consistency level needs", reps.size(), need);
         }
-        // Eventual: one copy from here; the master makes the others.
-        if (level == wire::Consistency::EVENTUAL) {
-          auto first = kj::heapArrayBuilder<Placement::Replica>(1);
-          first.add(Placement::Replica{reps[0].nodeId, kj::str(reps[0].address)});
-          reps = first.finish();
-        }
         // Strong mounts promise durability at write(); the others at fsync().
         bool deferSync = level != wire::Consistency::STRONG;
         auto writes = kj::heapArrayBuilder<kj::Promise<kj::Maybe<kj::String>>>(reps.size());

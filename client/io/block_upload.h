@@ -14,9 +14,11 @@ struct UploadedBlock {
   kj::Vector<uint64_t> nodes;  // chunk servers that acknowledged a durable copy
 };
 
-// Uploads `data` (1 .. kMaxBlockSize bytes) as a new block. All placed replicas must
-// acknowledge; a failed replica is excluded and the block is placed again, up to three
-// placements. `data` must stay alive until the promise resolves (it is referenced, not
+// Uploads `data` (1 .. kMaxBlockSize bytes) as a new block to every placed replica, in
+// parallel. It is written once as many acknowledged as the mount's level needs (strong:
+// all, quorum: a majority of the volume's replica count, eventual: one) and no other is
+// still in flight; the master completes missing copies. With fewer, the failed replicas
+// are excluded and the block is placed again, up to three placements. `data` must stay alive until the promise resolves (it is referenced, not
 // copied, by outgoing messages).
 kj::Promise<UploadedBlock> uploadBlock(DataContext& ctx, kj::ArrayPtr<const kj::byte> data);
 

@@ -20,8 +20,8 @@ void CacheWatch::Watcher::reset() {
 }
 
 kj::Own<CacheWatch::Watcher> CacheWatch::add(uint64_t sessionId,
-                                            wire::CacheClient::Client client) {
-  auto w = kj::heap<Watcher>(*this, sessionId, kj::mv(client));
+                                            wire::CacheClient::Client client, bool awaited) {
+  auto w = kj::heap<Watcher>(*this, sessionId, kj::mv(client), awaited);
   all[sessionId] = w.get();
   return w;
 }
@@ -66,7 +66,7 @@ kj::Promise<void> CacheWatch::send(Watcher& w, kj::Vector<uint64_t> attrs,
   }
   count.calls++;
   count.items += attrs.size() + data.size() + entries.size();
-  bool wait = !w.lagging;
+  bool wait = w.awaited && !w.lagging;
   w.unanswered++;
   uint64_t sessionId = w.sessionId;
   // The watcher may be gone when the reply comes (its session ended): look it up again.

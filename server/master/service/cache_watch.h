@@ -1,7 +1,10 @@
 // CacheWatch: which names and attributes each mount's kernel may be caching, and the
 // invalidations the master sends (and waits for) when another mount changes them.
 //
-// A session that mounted with a CacheClient gets a Watcher. Every reply that hands the
+// A session that mounted with a CacheClient gets a Watcher: awaited (quorum mounts, whose
+// promise is that another mount's change is out of their caches before it is
+// acknowledged) or not (eventual mounts: told at once, never waited for, so a slow or
+// stopped eventual mount never delays anyone). Every reply that hands the
 // session an inode's attributes records the inode; every lookup in a directory records
 // the directory (the kernel caches its names, found or not). When a session changes the
 // namespace or a file, changed() tells every *other* watcher that recorded an affected
@@ -50,8 +53,9 @@ public:
   class Watcher {
   public:
     // Made by CacheWatch::add.
-    Watcher(CacheWatch& watch, uint64_t sessionId, wire::CacheClient::Client client)
-        : watch(watch), sessionId(sessionId), client(kj::mv(client)) {}
+    Watcher(CacheWatch& watch, uint64_t sessionId, wire::CacheClient::Client client,
+            bool awaited)
+        : watch(watch), sessionId(sessionId), client(kj::mv(client)), awaited(awaited) {}
     ~Watcher();
     KJ_DISALLOW_COPY(Watcher);
     void attrs(uint64_t ino) { inodes.insert(ino); }
@@ -71,6 +75,7 @@ public:
     CacheWatch& watch;
     uint64_t sessionId;
     wire::CacheClient::Client client;
+    bool awaited;  // changed() waits for this watcher's replies
     std::unordered_set<uint64_t> inodes;
     std::unordered_set<uint64_t> dirs;
     uint32_t unanswered = 0;  // calls in flight; while one timed out, later ones don't wait
@@ -84,11 +89,13 @@ public:
   KJ_DISALLOW_COPY(CacheWatch);
 
   // Registers session `sessionId`; it is unregistered when the Watcher is destroyed.
-  kj::Own<Watcher> add(uint64_t sessionId, wire::CacheClient::Client client);
+  // changed() waits for its replies only if `awaited`.
+  kj::Own<Watcher> add(uint64_t sessionId, wire::CacheClient::Client client,
+                       bool awaited = true);
 
   // Sends `change` to every watcher other than `origin` that may cache part of it.
-  // Resolves when all replied, failed, or `timeout` passed (a watcher that let one call
-  // time out is not waited for again until it answers). Never fails.
+  // Resolves when every awaited one replied, failed, or `timeout` passed (a watcher that
+  // let one call time out is not waited for again until it answers). Never fails.
   kj::Promise<void> changed(uint64_t origin, const CacheChange& change);
 
   const Counters& counters() const { return count; }

@@ -20,10 +20,11 @@ kj::Promise<void> MasterImpl::mount(MountContext context) {
                "mount: unknown consistency level");
     core.volumes.toWire(*volume, results.initVolume());
     results.setConsistency(level);
-    // Quorum mounts cache names and attributes until the master invalidates them; strong
-    // mounts cache nothing and eventual mounts rely on their cache times.
+    // Quorum and eventual mounts cache names and attributes until the master invalidates
+    // them (waiting for quorum mounts only; eventual ones also bound them by their cache
+    // times); strong mounts cache nothing.
     kj::Maybe<wire::CacheClient::Client> cacheClient;
-    if (level == wire::Consistency::QUORUM && p.hasCacheClient()) {
+    if (level != wire::Consistency::STRONG && p.hasCacheClient()) {
       cacheClient = p.getCacheClient();
       results.setInvalidates(true);
     }

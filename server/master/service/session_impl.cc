@@ -17,7 +17,11 @@ SessionImpl::SessionImpl(MasterCore& core, Volume volumeIn, kj::StringPtr client
       ns(core.store, core.clock, volume.id, volume.rootIno, core.config.gcGraceNs,
          &core.openFiles),
       sessionId(core.sessions.add(clientName, volume.name, core.clock.nowNs(), consistency)) {
-  KJ_IF_MAYBE(c, cacheClient) { watcher = core.cacheWatch.add(sessionId, kj::mv(*c)); }
+  // Quorum mounts are waited for; eventual ones are told without waiting.
+  KJ_IF_MAYBE(c, cacheClient) {
+    watcher = core.cacheWatch.add(sessionId, kj::mv(*c),
+                                  consistency == wire::Consistency::QUORUM);
+  }
 }
 
 SessionImpl::~SessionImpl() noexcept(false) {

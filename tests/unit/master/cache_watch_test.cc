@@ -131,23 +131,53 @@ TEST_F(CacheWatchTest, AMountOverItsLimitIsForgottenAndTold) {
   EXPECT_EQ(log.calls, 2);
 }
 
-TEST_F(CacheWatchTest, StrongAndEventualMountsAreNotWatched) {
+TEST_F(CacheWatchTest, StrongMountsAreNotWatched) {
   RecordingClient::Log log;
-  for (auto level : {wire::Consistency::STRONG, wire::Consistency::EVENTUAL}) {
-    auto req = master.mountRequest();
-    req.setVolume("default");
-    req.setChooseConsistency(true);
-    req.setConsistency(level);
-    req.setCacheClient(kj::heap<RecordingClient>(log));
-    auto resp = req.send().wait(waitScope);
-    EXPECT_FALSE(resp.getInvalidates());
-  }
-  EXPECT_EQ(core.cacheWatch.watchers(), 0u);
-  RecordingClient::Log q;
   auto req = master.mountRequest();
   req.setVolume("default");
-  req.setCacheClient(kj::heap<RecordingClient>(q));
-  EXPECT_TRUE(req.send().wait(waitScope).getInvalidates());  // quorum by default
+  req.setChooseConsistency(true);
+  req.setConsistency(wire::Consistency::STRONG);
+  req.setCacheClient(kj::heap<RecordingClient>(log));
+  EXPECT_FALSE(req.send().wait(waitScope).getInvalidates());
+  EXPECT_EQ(core.cacheWatch.watchers(), 0u);
+  RecordingClient::Log q;
+  auto quorum = master.mountRequest();
+  quorum.setVolume("default");
+  quorum.setCacheClient(kj::heap<RecordingClient>(q));
+  EXPECT_TRUE(quorum.send().wait(waitScope).getInvalidates());  // quorum by default
+}
+
+// An eventual mount is told about changes like a quorum one, but nobody waits for it: a
+// stalled one delays no change, and is never counted as timed out.
+TEST_F(CacheWatchTest, EventualMountsAreToldButNotWaitedFor) {
+  RecordingClient::Log a, e;
+  e.stall = true;
+  auto sa = mountRecording(a);
+  auto req = master.mountRequest();
+  req.setVolume("default");
+  req.setChooseConsistency(true);
+  req.setConsistency(wire::Consistency::EVENTUAL);
+  req.setCacheClient(kj::heap<RecordingClient>(e));
+  auto resp = req.send().wait(waitScope);
+  EXPECT_TRUE(resp.getInvalidates());
+  auto se = resp.getSession();
+  EXPECT_EQ(core.cacheWatch.watchers(), 2u);
+  uint64_t f = create(sa, "f");
+  EXPECT_EQ(lookup(se, "f"), 0);
+
+  auto change = sa.setAttrRequest();
+  change.initReq().setIno(f);
+  change.getReq().setSetMode(true);
+  change.getReq().setMode(S_IFREG | 0600);
+  auto done = change.send();
+  loop.run();
+  EXPECT_TRUE(done.poll(waitScope));  // not waiting for the stalled eventual mount
+  EXPECT_EQ(done.wait(waitScope).getErr(), 0);
+  EXPECT_EQ(e.calls, 1);
+  EXPECT_TRUE(e.attrs.count(f));
+  EXPECT_EQ(core.cacheWatch.counters().timeouts, 0u);
+  for (auto& p : e.stalled) p->fulfill();
+  loop.run();
 }
 
 TEST_F(CacheWatchTest, AStalledMountDelaysOneChangeByTheTimeoutOnly) {
