@@ -239,6 +239,17 @@ interface Session {
   touchAtime @29 (ino :UInt64) -> (err :Int32, updated :Bool, attr :Common.Attr);
   # A read of `ino` under relatime rules: atime becomes now if it is not later than mtime
   # or ctime, or is a day old (updated = true); nothing else changes (not ctime).
+
+  addCopies @30 (copies :List(BlockCopy)) -> ();
+  # Copies the mount's uploads left behind and that landed after the commit (a slow
+  # server): the master records each on its block (then trims surplus as usual) instead
+  # of deleting it as unknown at the server's next block report. Copies of blocks it does
+  # not know, or on nodes it does not know, are ignored. At most kMaxAddCopies entries.
+}
+
+struct BlockCopy {
+  block @0 :Common.BlockId;
+  node @1 :UInt64;
 }
 
 interface CacheClient {

@@ -25,6 +25,10 @@ DirCache::Answer DirCache::find(uint64_t dir, kj::ArrayPtr<const kj::byte> name,
                                 AttrCopy& out) {
   auto d = dirs.find(dir);
   if (d == dirs.end()) return Answer::UNKNOWN;
+  if (expired(d->second)) {
+    drop(dir);
+    return Answer::UNKNOWN;
+  }
   d->second.lastUse = ++clock;
   auto it = d->second.names.find(key(name));
   if (it == d->second.names.end()) return Answer::MISSING;
@@ -68,6 +72,7 @@ void DirCache::install(uint64_t dir, uint64_t gen, Listing entries) {
   drop(dir);
   Dir& d = dirs[dir];
   d.lastUse = ++clock;
+  stamp(d);
   for (auto& e : entries) {
     link(e.second.ino, dir, e.first);
     d.names.emplace(kj::mv(e.first), Slot{e.second, false});
@@ -81,8 +86,20 @@ void DirCache::created(uint64_t dir) {
   if (maxEntries == 0) return;
   bump(dir);
   drop(dir);
-  dirs[dir].lastUse = ++clock;
+  Dir& d = dirs[dir];
+  d.lastUse = ++clock;
+  stamp(d);
   evict();
+}
+
+void DirCache::stamp(Dir& d) {
+  if (clockSource != nullptr) d.born = clockSource->now();
+}
+
+bool DirCache::expired(const Dir& d) const {
+  if (clockSource == nullptr) return false;
+  KJ_IF_MAYBE(b, d.born) { return clockSource->now() - *b > maxAge; }
+  return false;
 }
 
 void DirCache::learned(uint64_t dir, uint64_t gen, kj::ArrayPtr<const kj::byte> name,

@@ -1,7 +1,9 @@
 // DirCache: complete listings (name -> attributes) of directories this mount read, kept
-// while nothing in them changed. Quorum mounts only: there the master invalidates what
-// other mounts change (fs/cache_callbacks.cc), and the mount reports its own changes.
-// A lookup it answers, found or missing, costs no master call.
+// while nothing in them changed. Quorum and eventual mounts: the master invalidates what
+// other mounts change (fs/cache_callbacks.cc), and the mount reports its own changes; on
+// an eventual mount, whose invalidations nobody waits for, a listing is also forgotten
+// once older than the mount's entry_timeout (setMaxAge). A lookup it answers, found or
+// missing, costs no master call.
 //
 // A name's slot can be *stale* (the name may exist; attributes unknown): lookups of it
 // go to the master. Every change to a directory or to an inode listed in it bumps the
@@ -12,6 +14,7 @@
 
 #include <master.capnp.h>
 #include <kj/array.h>
+#include <kj/timer.h>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -33,6 +36,13 @@ struct AttrCopy {
 class DirCache {
 public:
   explicit DirCache(size_t maxEntries) : maxEntries(maxEntries) {}
+
+  // Listings older than `maxAge` (by `timer`, which must outlive the cache) are forgotten
+  // when next asked; by default they are kept however old.
+  void setMaxAge(const kj::Timer& timer, kj::Duration maxAge) {
+    clockSource = &timer;
+    this->maxAge = maxAge;
+  }
 
   enum class Answer { UNKNOWN, FOUND, MISSING };
   // What the cache knows of `name` in `dir` (FOUND fills `out`).
@@ -79,6 +89,7 @@ private:
   struct Dir {
     std::unordered_map<std::string, Slot> names;
     uint64_t lastUse = 0;
+    kj::Maybe<kj::TimePoint> born;  // when the listing was fetched or made (with a max age)
   };
   static constexpr uint32_t kTooBig = UINT32_MAX;
   static std::string key(kj::ArrayPtr<const kj::byte> name) {
@@ -90,7 +101,12 @@ private:
   void drop(uint64_t dir);
   void evict();
 
+  void stamp(Dir& d);
+  bool expired(const Dir& d) const;
+
   size_t maxEntries;
+  const kj::Timer* clockSource = nullptr;  // with maxAge: listings expire
+  kj::Duration maxAge = 0 * kj::SECONDS;
   size_t total = 0;
   uint64_t clock = 0;
   std::unordered_map<uint64_t, Dir> dirs;

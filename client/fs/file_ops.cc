@@ -172,7 +172,11 @@ void Filesystem::applyConsistency(const MountOptions& options) {
       // the listings this mount answers lookups from.
       if (!options.attrTimeoutSet) attrTimeout = kCacheSeconds;
       if (!options.entryTimeoutSet) entryTimeout = kCacheSeconds;
-      dirCacheOn = master.invalidates();
+      // Nobody waits for this mount's invalidations: listings last entry_timeout at most.
+      dirCacheOn = master.invalidates() && entryTimeout > 0;
+      if (dirCacheOn) {
+        dirCache.setMaxAge(timer, static_cast<int64_t>(entryTimeout * 1000) * kj::MILLISECONDS);
+      }
       break;
     case wire::Consistency::QUORUM:
       if (master.invalidates()) {

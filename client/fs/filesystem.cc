@@ -39,7 +39,10 @@ Filesystem::Filesystem(kj::AsyncIoProvider& io, kj::Timer& timer, const MountOpt
       diskCache(openDiskCache(options)),
       fetcher(chunks, cache, ref(diskCache)),
       placements(master, timer),
-      ctx{master, chunks, cache, fetcher, timer, unsynced, placements, readaheadMax(options)},
+      lateCopies(master, timer),
+      ctx{master,     chunks,     cache,      fetcher,
+          timer,      unsynced,   placements, lateCopies,
+          readaheadMax(options)},
       tasks(*this),
       background(*this) {
   noatime = options.noatime;

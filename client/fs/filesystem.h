@@ -384,6 +384,7 @@ private:
   SegmentFetcher fetcher;
   UnsyncedBlocks unsynced;
   PlacementPool placements;
+  LateCopies lateCopies;  // before ctx; destroyed before the chunk connections
   DataContext ctx;
   std::unordered_map<uint64_t, kj::Own<OpenFile>> openFiles;
   uint64_t nextDirHandle = 1;

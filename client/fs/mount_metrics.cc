@@ -42,6 +42,26 @@ void Filesystem::exportMetrics(MetricsRegistry& registry) {
   registry.counterFn("dfs_client_locks_lost_total",
                      "Locks that could not be reclaimed (another mount took them meanwhile).",
                      {}, [fs]() { return fs->lockCounters.lost; });
+  LateCopies* late = &lateCopies;
+  registry.counterFn("dfs_client_late_copies_total",
+                     "Block copies an upload stopped waiting for (enough others acked; the "
+                     "server was slow), left to finish in the background.", {},
+                     [late]() { return late->counters().started; });
+  registry.counterFn("dfs_client_late_copies_landed_total",
+                     "Late block copies their server acknowledged after all.", {},
+                     [late]() { return late->counters().landed; });
+  registry.counterFn("dfs_client_late_copies_failed_total",
+                     "Late block copies that failed or passed the deadline.", {},
+                     [late]() { return late->counters().failed; });
+  registry.counterFn("dfs_client_late_copies_reported_total",
+                     "Late block copies that landed and were reported to the master.", {},
+                     [late]() { return late->counters().reported; });
+  registry.gaugeFn("dfs_client_late_copy_bytes", "Bytes of late block copies in flight.", {},
+                   [late]() { return static_cast<double>(late->bytesInFlight()); });
+  PlacementPool* pool = &placements;
+  registry.gaugeFn("dfs_client_avoided_servers",
+                   "Chunk servers left out of new placements after missing a write's grace.",
+                   {}, [pool]() { return static_cast<double>(pool->avoiding()); });
   registry.counterFn("dfs_client_readahead_segments_total",
                      "Segments prefetched ahead of sequential reads.", {},
                      [fs]() { return fs->fetcher.prefetched(); });

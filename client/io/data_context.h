@@ -4,6 +4,7 @@
 #include <kj/timer.h>
 #include "client/cache/block_cache.h"
 #include "client/rpc/chunk_pool.h"
+#include "client/io/late_copies.h"
 #include "client/io/placement_pool.h"
 #include "client/io/unsynced_blocks.h"
 #include "client/rpc/master_link.h"
@@ -20,6 +21,7 @@ struct DataContext {
   kj::Timer& timer;
   UnsyncedBlocks& unsynced;   // copies uploaded with deferred fsync (not strong mounts)
   PlacementPool& placements;  // where new blocks go
+  LateCopies& late;           // replica writes an upload stopped waiting for
   uint64_t readaheadMax = 0;  // largest readahead window per open file; 0 = off
 };
 
@@ -31,6 +33,13 @@ constexpr size_t kMaxUploadsPerFile = 4;
 constexpr size_t kCommitEveryBlocks = 16;
 // Pieces (separate writes) committed at most in one commit (the master takes 4096).
 constexpr size_t kMaxPiecesPerCommit = 2048;
+// Once a block has the copies its level needs, the other writes get a few times the time
+// those took, within these bounds, before the upload goes on without them.
+constexpr kj::Duration kMinLateGrace = 200 * kj::MILLISECONDS;
+constexpr kj::Duration kMaxLateGrace = 2 * kj::SECONDS;
+// How long a chunk server that missed the grace, or failed a write, is left out of new
+// placements.
+constexpr kj::Duration kAvoidLateServer = 5 * kj::SECONDS;
 // Bytes of extent map fetched per getExtents call.
 constexpr uint64_t kExtentWindow = 256ull << 20;
 

@@ -35,7 +35,7 @@ kj::Maybe<int64_t> FileData::dirtyTimeNs() const {
 
 uint64_t FileData::bufferedBytes() const {
   uint64_t n = buffer.size();
-  for (auto& p : pending) n += p->data.size();
+  for (auto& p : pending) n += p->data->get().size();
   return n;
 }
 
@@ -59,10 +59,10 @@ void FileData::seal() {
   pendingPieces += p->pieces.size();
   p->writeTimeNs = bufferTimeNs;
   bufferTimeNs = 0;
-  p->data = buffer.releaseAsArray();
+  p->data = kj::refcounted<BlockBytes>(buffer.releaseAsArray());
   buffer = kj::Vector<kj::byte>();
   Pending* raw = p;
-  p->done = uploadBlock(ctx, raw->data)
+  p->done = uploadBlock(ctx, kj::addRef(*raw->data))
                 .then([raw](UploadedBlock b) { raw->result = kj::mv(b); },
                       [this](kj::Exception&& e) {
                         if (uploadError == nullptr) uploadError = kj::mv(e);

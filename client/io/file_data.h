@@ -85,7 +85,7 @@ private:
   struct Pending {
     kj::Vector<Piece> pieces;
     int64_t writeTimeNs;              // the last write into this block
-    kj::Array<kj::byte> data;         // declared before `done`: outlives the upload
+    kj::Own<BlockBytes> data;         // declared before `done`: outlives the upload
     kj::Maybe<UploadedBlock> result;
     kj::Maybe<kj::ForkedPromise<void>> done;
   };

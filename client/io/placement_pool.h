@@ -8,6 +8,7 @@
 #include <kj/timer.h>
 #include <kj/vector.h>
 #include <deque>
+#include <map>
 #include "client/rpc/master_link.h"
 #include "common/base/block_id.h"
 
@@ -38,7 +39,16 @@ public:
   // One placement: from the pool unless `fresh` or `exclude` is not empty; else (or when
   // the pool is empty) from the master, which then also refills the pool. Rejects with the
   // master's error (FAILED "master could not place a block": ENOSPC) or its connection's.
-  kj::Promise<Placement> take(kj::ArrayPtr<const uint64_t> exclude, bool fresh = false);
+  // With `avoiding`, nodes passed to avoid() are left out too (pooled placements on them
+  // are skipped, the master is asked to exclude them).
+  kj::Promise<Placement> take(kj::ArrayPtr<const uint64_t> exclude, bool fresh = false,
+                              bool avoiding = true);
+
+  // Leaves `node` out of placements for `span` (a chunk server that did not answer a
+  // block write in time: it may be stalled, and each write to it would wait for it).
+  void avoid(uint64_t node, kj::Duration span);
+  // Nodes avoided now.
+  size_t avoiding();
 
   size_t pooled() const { return pool.size(); }
 
@@ -52,6 +62,8 @@ private:
   uint32_t batch;
   kj::Duration maxAge;
   std::deque<Pooled> pool;
+  std::map<uint64_t, kj::TimePoint> avoided;  // node -> until when
+  bool onAvoided(const Placement& p) const;
 };
 
 }  // namespace dfs

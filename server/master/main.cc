@@ -64,9 +64,11 @@ public:
                           "<ms>",
                           "How long a change waits for other quorum mounts to drop their "
                           "cached copy of what it changed (default 1000); a mount that lets "
-                          "it pass is not waited for again until it answers.")
+                          "it pass is not waited for again until it answers. Eventual "
+                          "mounts are told too, never waited for.")
         .addOptionWithArg({"cache-watch-limit"}, KJ_BIND_METHOD(*this, setWatchLimit), "<n>",
-                          "Inodes and directories recorded per quorum mount for invalidation "
+                          "Inodes and directories recorded per quorum or eventual mount for "
+                          "invalidation "
                           "(default 1000000, some 40 MiB); past it the master forgets that "
                           "mount's records and the mount drops its caches.")
         .addOptionWithArg({"report-grace-ms"}, KJ_BIND_METHOD(*this, setReportGrace), "<ms>",

@@ -162,6 +162,18 @@ void NodeRegistry::queueDelete(uint64_t id, BlockId block) {
   it->second.pendingDeletes.add(block);
 }
 
+void NodeRegistry::cancelDelete(uint64_t id, BlockId block) {
+  auto it = nodes.find(id);
+  if (it == nodes.end()) return;
+  auto& pending = it->second.pendingDeletes;
+  if (pending.empty()) return;
+  kj::Vector<BlockId> rest(pending.size());
+  for (auto& b : pending) {
+    if (b != block) rest.add(b);
+  }
+  pending = kj::mv(rest);
+}
+
 kj::Array<BlockId> NodeRegistry::takeDeletes(uint64_t id, size_t max) {
   auto it = nodes.find(id);
   if (it == nodes.end()) return nullptr;

@@ -106,6 +106,11 @@ public:
 
   // Queues `block` for deletion on node `id` (ignored for unknown nodes).
   void queueDelete(uint64_t id, BlockId block);
+  // Drops a queued deletion of `block` on node `id` (its copy there is now recorded: a
+  // surplus copy the master has just copied to again, or a commit slower than the
+  // report grace). A deletion already handed out is not recalled; the node's next block
+  // report then drops the copy from the record.
+  void cancelDelete(uint64_t id, BlockId block);
   // Removes and returns up to `max` queued deletions of node `id`.
   kj::Array<BlockId> takeDeletes(uint64_t id, size_t max);
 

@@ -352,7 +352,10 @@ void ReplicationManager::finishCopy(const Task& task, uint64_t src, uint64_t dst
       KJ_IF_MAYBE(rec, loadBlock(store, task.block)) {
         bool removed = nodes.find(dst) == nullptr ||
                        KJ_ASSERT_NONNULL(nodes.find(dst)).removed;
-        if (!removed) rec->addNode(dst);
+        if (!removed) {
+          rec->addNode(dst);
+          nodes.cancelDelete(dst, task.block);  // a surplus copy there may be queued
+        }
         bool moved = task.kind == Kind::MOVE && rec->removeNode(task.from);
         WriteBatch batch;
         batch.put(keys::block(task.block), rec->encode());

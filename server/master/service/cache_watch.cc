@@ -43,6 +43,12 @@ kj::Promise<void> CacheWatch::changed(uint64_t origin, const CacheChange& change
       if (w->dirs.count(e.first) > 0) entries.add(&e);
     }
     if (attrs.size() + data.size() + entries.size() == 0) continue;
+    if (w->unanswered >= kMaxUnanswered) {
+      // A mount this far behind is told once that everything is forgotten (it then
+      // drops its caches) and is not sent more until it fetches again.
+      w->reset();
+      continue;
+    }
     waits.add(send(*w, kj::mv(attrs), kj::mv(data), kj::mv(entries)));
   }
   if (waits.size() == 0) return kj::READY_NOW;

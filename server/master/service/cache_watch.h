@@ -14,7 +14,9 @@
 // `maxRecords` inodes and directories: the next call of a session past it makes it
 // forget them all and tell its mount so (invalidate with `forgotten`), which then drops
 // every cache it keeps on the master's word; so a mount that walks millions of files
-// costs bounded memory here.
+// costs bounded memory here. A watcher with kMaxUnanswered calls unanswered (a stopped
+// mount nobody waits for: an eventual one, or a quorum one that let a call time out) is
+// reset the same way instead of being sent more, so its backlog here is bounded too.
 #pragma once
 
 #include <kj/async.h>
@@ -86,6 +88,8 @@ public:
       : timer(timer), timeout(timeout), maxRecords(kj::max(maxRecords, size_t(2))), tasks(*this) {}
   // Records per watcher by default: some 40 MiB of a master's memory per mount.
   static constexpr size_t kDefaultMaxRecords = 1'000'000;
+  // Invalidate calls in flight to one watcher before it is reset rather than sent more.
+  static constexpr uint32_t kMaxUnanswered = 1024;
   KJ_DISALLOW_COPY(CacheWatch);
 
   // Registers session `sessionId`; it is unregistered when the Watcher is destroyed.

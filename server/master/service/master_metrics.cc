@@ -13,7 +13,7 @@ const char* const kMethodNames[] = {
     "statfs",  "getExtents", "allocateBlocks", "commit",   "ping",   "open",
     "release", "mount",    "registerNode", "heartbeat", "sync",   "fallocate",
     "copyRange", "setXattr", "getXattr", "listXattr", "removeXattr", "getLock",
-    "setLock", "releaseLocks", "touchAtime"};
+    "setLock", "releaseLocks", "touchAtime", "addCopies"};
 static_assert(sizeof(kMethodNames) / sizeof(kMethodNames[0]) ==
                   static_cast<size_t>(RpcMethod::COUNT_),
               "one name per RpcMethod");

@@ -52,6 +52,7 @@ public:
   kj::Promise<void> setLock(SetLockContext context) override;
   kj::Promise<void> releaseLocks(ReleaseLocksContext context) override;
   kj::Promise<void> touchAtime(TouchAtimeContext context) override;
+  kj::Promise<void> addCopies(AddCopiesContext context) override;
 
   uint64_t id() const { return sessionId; }
 

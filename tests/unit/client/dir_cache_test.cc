@@ -39,6 +39,27 @@ TEST(DirCache, AnswersFromAnInstalledListingOnly) {
   EXPECT_EQ(cache.entries(), 2u);
 }
 
+// An eventual mount's listings last its entry_timeout at most (nobody waits for its
+// invalidations), its own new directories' too.
+TEST(DirCache, ListingsOlderThanTheMaxAgeAreForgotten) {
+  kj::TimerImpl timer(kj::origin<kj::TimePoint>());
+  DirCache cache(1000);
+  cache.setMaxAge(timer, 1 * kj::SECONDS);
+  cache.install(1, cache.generation(1), listing({{"a", 10}}));
+  cache.created(2);
+  timer.advanceTo(timer.now() + 900 * kj::MILLISECONDS);
+  AttrCopy out;
+  EXPECT_EQ(cache.find(1, n("a"), out), DirCache::Answer::FOUND);
+  EXPECT_EQ(cache.find(2, n("new"), out), DirCache::Answer::MISSING);
+  timer.advanceTo(timer.now() + 200 * kj::MILLISECONDS);
+  EXPECT_EQ(cache.find(1, n("a"), out), DirCache::Answer::UNKNOWN);
+  EXPECT_EQ(cache.find(2, n("new"), out), DirCache::Answer::UNKNOWN);
+  EXPECT_EQ(cache.listings(), 0u);
+  EXPECT_EQ(cache.entries(), 0u);
+  cache.install(1, cache.generation(1), listing({{"a", 10}}));  // fetched afresh
+  EXPECT_EQ(cache.find(1, n("a"), out), DirCache::Answer::FOUND);
+}
+
 TEST(DirCache, AChangeDuringAFetchDiscardsIt) {
   DirCache cache(1000);
   uint64_t gen = cache.generation(1);

@@ -46,6 +46,17 @@ protected:
   wire::Session::Client mountRecording(RecordingClient::Log& log) {
     return mountDefault(wire::CacheClient::Client(kj::heap<RecordingClient>(log)));
   }
+  // An eventual mount of the default volume (the master tells it, waits for nobody).
+  wire::Session::Client mountEventual(RecordingClient::Log& log) {
+    auto req = master.mountRequest();
+    req.setVolume("default");
+    req.setChooseConsistency(true);
+    req.setConsistency(wire::Consistency::EVENTUAL);
+    req.setCacheClient(kj::heap<RecordingClient>(log));
+    auto resp = req.send().wait(waitScope);
+    EXPECT_TRUE(resp.getInvalidates());
+    return resp.getSession();
+  }
   uint64_t create(wire::Session::Client& s, kj::StringPtr name, uint32_t mode = S_IFREG | 0644) {
     auto req = s.mknodRequest();
     req.setParent(rootIno);
@@ -153,14 +164,7 @@ TEST_F(CacheWatchTest, EventualMountsAreToldButNotWaitedFor) {
   RecordingClient::Log a, e;
   e.stall = true;
   auto sa = mountRecording(a);
-  auto req = master.mountRequest();
-  req.setVolume("default");
-  req.setChooseConsistency(true);
-  req.setConsistency(wire::Consistency::EVENTUAL);
-  req.setCacheClient(kj::heap<RecordingClient>(e));
-  auto resp = req.send().wait(waitScope);
-  EXPECT_TRUE(resp.getInvalidates());
-  auto se = resp.getSession();
+  auto se = mountEventual(e);
   EXPECT_EQ(core.cacheWatch.watchers(), 2u);
   uint64_t f = create(sa, "f");
   EXPECT_EQ(lookup(se, "f"), 0);
@@ -176,6 +180,25 @@ TEST_F(CacheWatchTest, EventualMountsAreToldButNotWaitedFor) {
   EXPECT_EQ(e.calls, 1);
   EXPECT_TRUE(e.attrs.count(f));
   EXPECT_EQ(core.cacheWatch.counters().timeouts, 0u);
+  for (auto& p : e.stalled) p->fulfill();
+  loop.run();
+}
+
+// A stalled mount nobody waits for is not sent an unbounded backlog: past kMaxUnanswered
+// calls it is told once that everything is forgotten, and then nothing until it fetches.
+TEST_F(CacheWatchTest, AStalledMountsBacklogIsBounded) {
+  RecordingClient::Log a, e;
+  e.stall = true;
+  auto sa = mountRecording(a);
+  auto se = mountEventual(e);
+  EXPECT_EQ(lookup(se, "x"), ENOENT);  // the eventual mount caches names in the root
+  for (uint32_t i = 0; i < CacheWatch::kMaxUnanswered + 10; i++) {
+    create(sa, kj::str("n", i));
+  }
+  loop.run();
+  EXPECT_EQ(e.calls, static_cast<int>(CacheWatch::kMaxUnanswered) + 1);
+  EXPECT_EQ(e.forgotten, 1);
+  EXPECT_EQ(core.cacheWatch.counters().resets, 1u);
   for (auto& p : e.stalled) p->fulfill();
   loop.run();
 }

@@ -1,6 +1,7 @@
 // In-process RPC test of the master's services: a full client cycle and malformed input.
 #include "tests/unit/master/service_fixture.h"
 #include "common/base/limits.h"
+#include "server/master/store/block_record.h"
 #include <capnp/rpc-twoparty.h>
 #include <gtest/gtest.h>
 #include <kj/async-io.h>
@@ -205,6 +206,47 @@ TEST_F(ServiceRpcTest, CommitCarriesAttributeChanges) {
   auto get = session.getAttrRequest();
   get.setIno(ino);
   EXPECT_FALSE(get.send().wait(waitScope).getAttr().getNoXattrs());
+}
+
+// Copies an upload left late that landed after the commit are recorded on their block;
+// unknown blocks and nodes are ignored, and a deletion queued for the copy is dropped.
+TEST_F(ServiceRpcTest, LateCopiesAreRecorded) {
+  auto session = mountDefault();
+  auto n1 = registerNode("127.0.0.1:9501");
+  auto n2 = registerNode("127.0.0.1:9502");
+  kj::Vector<uint64_t> ids;
+  for (auto& entry : core.nodes.all()) ids.add(entry.first);
+  ASSERT_EQ(ids.size(), 2u);
+  uint64_t ino = createFile(session, "f").getAttr().getIno();
+  auto alloc = session.allocateBlocksRequest();
+  alloc.setCount(1);
+  auto blocks = alloc.send().wait(waitScope);
+  ASSERT_EQ(blocks.getErr(), 0);
+  auto block = BlockId::fromWire(blocks.getBlocks()[0].getBlock());
+  auto commit = session.commitRequest();
+  commit.setIno(ino);
+  auto e = commit.initExtents(1)[0];
+  e.setLength(100);
+  block.toWire(e.initBlock());
+  e.setBlockSize(100);
+  e.initNodes(1).set(0, ids[0]);
+  ASSERT_EQ(commit.send().wait(waitScope).getErr(), 0);
+  core.nodes.queueDelete(ids[1], block);  // e.g. a block report saw it before the commit
+
+  auto add = session.addCopiesRequest();
+  auto list = add.initCopies(3);
+  block.toWire(list[0].initBlock());
+  list[0].setNode(ids[1]);
+  BlockId::random().toWire(list[1].initBlock());  // never committed
+  list[1].setNode(ids[1]);
+  block.toWire(list[2].initBlock());
+  list[2].setNode(999);  // no such node
+  add.send().wait(waitScope);
+  auto rec = KJ_ASSERT_NONNULL(loadBlock(*store, block));
+  EXPECT_EQ(rec.nodes.size(), 2u);
+  EXPECT_TRUE(rec.hasNode(ids[0]));
+  EXPECT_TRUE(rec.hasNode(ids[1]));
+  EXPECT_EQ(core.nodes.takeDeletes(ids[1], 100).size(), 0u);
 }
 
 TEST_F(ServiceRpcTest, FallocateAndCopyRange) {
