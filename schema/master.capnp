@@ -240,11 +240,13 @@ interface Session {
   # A read of `ino` under relatime rules: atime becomes now if it is not later than mtime
   # or ctime, or is a day old (updated = true); nothing else changes (not ctime).
 
-  addCopies @30 (copies :List(BlockCopy)) -> ();
-  # Copies the mount's uploads left behind and that landed after the commit (a slow
-  # server): the master records each on its block (then trims surplus as usual) instead
-  # of deleting it as unknown at the server's next block report. Copies of blocks it does
-  # not know, or on nodes it does not know, are ignored. At most kMaxAddCopies entries.
+  addCopies @30 (copies :List(BlockCopy)) -> (unknown :List(UInt32));
+  # Copies the mount's uploads left behind (a slow server) and that landed: the master
+  # records each on its block (then trims surplus as usual) instead of deleting it as
+  # unknown at the server's next block report. Copies on nodes it does not know, or of
+  # blocks already at kMaxReplicas copies, are ignored; those of blocks not committed
+  # (yet: the writer commits later) are listed in `unknown` (indexes into `copies`), for
+  # the mount to try again after its commit. At most kMaxAddCopies entries.
 }
 
 struct BlockCopy {

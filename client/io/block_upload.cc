@@ -108,6 +108,7 @@ kj::Duration lateGrace(kj::Duration sinceStart) {
 struct ReplicaWrites {
   kj::Own<ReplicaRace> race;
   kj::Vector<kj::Promise<void>> writes;
+  kj::Array<uint64_t> excluded;  // servers earlier placements of the block failed on
 };
 
 // Keeps write `i` of the race running and records its end.
@@ -135,7 +136,14 @@ void startExtraCopy(DataContext& ctx, ReplicaWrites& state, BlockId id,
     if (race.running(i)) ctx.placements.avoid(race.reps[i].nodeId, kAvoidLateServer);
   }
   size_t i = race.add(Placement::Replica{0, nullptr});
-  auto write = ctx.placements.take(tried, true, false)
+  // Not on a server that failed this block or is avoided, unless no other can take it.
+  kj::Vector<uint64_t> notThere;
+  notThere.addAll(tried);
+  notThere.addAll(state.excluded);
+  auto write = ctx.placements.take(notThere, true, true)
+                   .catch_([&ctx, tried = tried.releaseAsArray()](kj::Exception&&) {
+                     return ctx.placements.take(tried, true, false);
+                   })
                    .then([&ctx, r = kj::addRef(race), i, id, data,
                           deferSync](Placement p) mutable -> kj::Promise<void> {
                      KJ_REQUIRE(p.replicas.size() > 0, "no other server for a block copy");
@@ -164,13 +172,17 @@ kj::Promise<UploadedBlock> finishPlacement(DataContext& ctx, kj::Own<ReplicaWrit
   kj::String lastError;
   for (size_t i = 0; i < reps.size(); i++) {
     if (race.acked(i)) {
-      done.nodes.add(reps[i].nodeId);
+      // (An extra copy can make one more than a block may have: that one is not named.)
+      if (done.nodes.size() < kMaxReplicas) done.nodes.add(reps[i].nodeId);
     } else if (race.running(i)) {
       KJ_LOG(WARNING, "chunk server slow to take a block copy; going on without it",
              reps[i].address);
       if (reps[i].nodeId != 0) ctx.placements.avoid(reps[i].nodeId, kAvoidLateServer);
-      auto landed = state->writes[i].then([r = kj::addRef(race), i]() { return r->acked(i); });
-      ctx.late.add(landed.attach(kj::addRef(*bytes)), done.size, id, reps[i].nodeId);
+      // (The server of an extra copy may not be known yet: read it when the write ends.)
+      auto landed = state->writes[i].then([r = kj::addRef(race), i]() -> uint64_t {
+        return r->acked(i) ? r->reps[i].nodeId : 0;
+      });
+      ctx.late.add(landed.attach(kj::addRef(*bytes)), done.size, id);
     } else {
       KJ_LOG(WARNING, "block upload to a replica failed", reps[i].address, race.errors[i]);
       if (reps[i].nodeId != 0) {
@@ -237,6 +249,7 @@ kj::Promise<UploadedBlock> place(DataContext& ctx, kj::Own<BlockBytes> bytes,
     bool deferSync = level != wire::Consistency::STRONG;
     auto state = kj::heap<ReplicaWrites>();
     state->race = kj::refcounted<ReplicaRace>(need, ctx.timer.now());
+    state->excluded = kj::heapArray<uint64_t>(exclude.asPtr());
     auto& race = *state->race;
     for (auto& rep : p.replicas) {
       size_t i = race.add(kj::mv(rep));

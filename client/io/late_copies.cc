@@ -6,15 +6,16 @@
 
 namespace dfs {
 
-void LateCopies::add(kj::Promise<bool> write, uint64_t bytes, BlockId block, uint64_t node) {
+void LateCopies::add(kj::Promise<uint64_t> write, uint64_t bytes, BlockId block) {
   inFlight += bytes;
   count.started++;
   tasks.add(write.then(
-      [this, bytes, block, node](bool ok) {
+      [this, bytes, block](uint64_t node) {
         inFlight -= bytes;
-        if (ok) {
+        if (node != 0) {
           count.landed++;
-          if (node != 0) landed(block, node);
+          unreported.add(Copy{block, node, 0});
+          scheduleReport(kReportDelay);
         } else {
           count.failed++;
         }
@@ -26,15 +27,10 @@ void LateCopies::add(kj::Promise<bool> write, uint64_t bytes, BlockId block, uin
       }));
 }
 
-void LateCopies::landed(BlockId block, uint64_t node) {
-  unreported.add(Copy{block, node});
-  scheduleReport();
-}
-
-void LateCopies::scheduleReport() {
+void LateCopies::scheduleReport(kj::Duration delay) {
   if (reportQueued) return;
   reportQueued = true;
-  tasks.add(timer.afterDelay(kReportDelay).then([this]() { return report(); }));
+  tasks.add(timer.afterDelay(delay).then([this]() { return report(); }));
 }
 
 kj::Promise<void> LateCopies::report() {
@@ -45,22 +41,37 @@ kj::Promise<void> LateCopies::report() {
   kj::Vector<Copy> rest;
   for (size_t i = n; i < unreported.size(); i++) rest.add(unreported[i]);
   unreported = kj::mv(rest);
-  if (!unreported.empty()) scheduleReport();  // the rest in the next call
-  return master
-      .call([batch = kj::mv(batch)](wire::Session::Client& s) {
-        auto req = s.addCopiesRequest();
-        auto list = req.initCopies(batch.size());
-        for (size_t i = 0; i < batch.size(); i++) {
-          batch[i].block.toWire(list[i].initBlock());
-          list[i].setNode(batch[i].node);
+  if (!unreported.empty()) scheduleReport(kReportDelay);  // the rest in the next call
+  // (The call may run later, once connected: it gets its own copy of the batch.)
+  auto sent = master.call([copies = kj::heapArray<Copy>(batch.asPtr())](
+                              wire::Session::Client& s) {
+    auto req = s.addCopiesRequest();
+    auto list = req.initCopies(copies.size());
+    for (size_t i = 0; i < copies.size(); i++) {
+      copies[i].block.toWire(list[i].initBlock());
+      list[i].setNode(copies[i].node);
+    }
+    return req.send();
+  });
+  return sent.then(
+      [this, batch = kj::mv(batch)](capnp::Response<wire::Session::AddCopiesResults> r) mutable {
+        auto unknown = r.getUnknown();
+        count.reported += batch.size() - unknown.size();
+        bool retry = false;
+        for (auto k : unknown) {
+          if (k >= batch.size()) continue;
+          // Not committed yet: its writer commits later (at close, or every few blocks).
+          Copy copy = batch[k];
+          if (++copy.attempts >= kMaxReportAttempts) continue;  // its block report tells
+          unreported.add(copy);
+          retry = true;
         }
-        return req.send().ignoreResult();
-      })
-      .then([this, n]() { count.reported += n; },
-            [](kj::Exception&& e) {
-              // The copies stay unrecorded: the servers' next block reports delete them.
-              KJ_LOG(WARNING, "could not report late block copies to the master", e);
-            });
+        if (retry) scheduleReport(kRetryDelay);
+      },
+      [](kj::Exception&& e) {
+        // The copies stay unrecorded: the servers' next block reports delete them.
+        KJ_LOG(WARNING, "could not report late block copies to the master", e);
+      });
 }
 
 void LateCopies::taskFailed(kj::Exception&& e) {

@@ -35,12 +35,17 @@ public:
   // Landed copies are reported at most this late, many in one call.
   static constexpr kj::Duration kReportDelay = 200 * kj::MILLISECONDS;
 
+  // A landed copy of a block not committed yet (its writer commits later) is reported
+  // again this often, this many times.
+  static constexpr kj::Duration kRetryDelay = 1 * kj::SECONDS;
+  static constexpr uint32_t kMaxReportAttempts = 60;
+
   // Whether a write of `bytes` more may be left running.
   bool canTake(uint64_t bytes) const { return inFlight + bytes <= maxBytes; }
-  // Keeps `write` of block `block` to chunk server `node` (which must keep its bytes alive
-  // itself, and resolve to whether its server acknowledged the copy) running until it
-  // ends; `bytes` count against the bound meanwhile. A copy that lands is reported.
-  void add(kj::Promise<bool> write, uint64_t bytes, BlockId block, uint64_t node);
+  // Keeps `write` of block `block` running until it ends; it must keep its bytes alive
+  // itself, and resolve to the chunk server that acknowledged the copy (0: none). `bytes`
+  // count against the bound meanwhile. A copy that lands is reported to the master.
+  void add(kj::Promise<uint64_t> write, uint64_t bytes, BlockId block);
 
   uint64_t bytesInFlight() const { return inFlight; }
   const Counters& counters() const { return count; }
@@ -49,9 +54,9 @@ private:
   struct Copy {
     BlockId block;
     uint64_t node;
+    uint32_t attempts;  // reports that found the block not committed yet
   };
-  void landed(BlockId block, uint64_t node);
-  void scheduleReport();
+  void scheduleReport(kj::Duration delay);
   kj::Promise<void> report();
   void taskFailed(kj::Exception&& e) override;
   MasterLink& master;

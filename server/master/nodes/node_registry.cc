@@ -150,6 +150,7 @@ int NodeRegistry::setRemoved(uint64_t id) {
   auto& node = it->second;
   node.removed = true;
   node.pendingDeletes.clear();
+  node.cancelledDeletes.clear();
   node.chunk = nullptr;
   persist(node);
   KJ_LOG(INFO, "chunk server removed", id);
@@ -160,30 +161,30 @@ void NodeRegistry::queueDelete(uint64_t id, BlockId block) {
   auto it = nodes.find(id);
   if (it == nodes.end()) return;
   it->second.pendingDeletes.add(block);
+  it->second.cancelledDeletes.erase(block);  // wanted gone again
 }
 
 void NodeRegistry::cancelDelete(uint64_t id, BlockId block) {
   auto it = nodes.find(id);
-  if (it == nodes.end()) return;
-  auto& pending = it->second.pendingDeletes;
-  if (pending.empty()) return;
-  kj::Vector<BlockId> rest(pending.size());
-  for (auto& b : pending) {
-    if (b != block) rest.add(b);
-  }
-  pending = kj::mv(rest);
+  if (it == nodes.end() || it->second.pendingDeletes.empty()) return;
+  it->second.cancelledDeletes.insert(block);  // O(1): the queue may hold millions
 }
 
 kj::Array<BlockId> NodeRegistry::takeDeletes(uint64_t id, size_t max) {
   auto it = nodes.find(id);
   if (it == nodes.end()) return nullptr;
   auto& pending = it->second.pendingDeletes;
-  size_t n = kj::min(max, pending.size());
-  auto out = kj::heapArray<BlockId>(pending.begin(), n);
-  kj::Vector<BlockId> rest(pending.size() - n);
-  for (size_t i = n; i < pending.size(); ++i) rest.add(pending[i]);
+  auto& cancelled = it->second.cancelledDeletes;
+  kj::Vector<BlockId> out;
+  size_t i = 0;
+  for (; i < pending.size() && out.size() < max; ++i) {
+    if (cancelled.count(pending[i]) == 0) out.add(pending[i]);
+  }
+  kj::Vector<BlockId> rest(pending.size() - i);
+  for (; i < pending.size(); ++i) rest.add(pending[i]);
   pending = kj::mv(rest);
-  return out;
+  if (pending.empty()) cancelled.clear();
+  return out.releaseAsArray();
 }
 
 wire::NodeHealth NodeRegistry::health(const NodeState& node) const {

@@ -11,6 +11,8 @@
 // client writes, never for repairs); every node that is not dead or removed is read from.
 #pragma once
 
+#include <unordered_set>
+
 #include "server/master/store/meta_store.h"
 #include "common/base/block_id.h"
 #include "common/base/clock.h"
@@ -60,6 +62,9 @@ struct NodeState {
   kj::Maybe<kj::TimePoint> lastHeard;   // register or heartbeat since master start
   uint64_t reservedBytes = 0;           // placed on it since its last heartbeat
   kj::Vector<BlockId> pendingDeletes;   // garbage to hand out in heartbeat replies
+  // Queued deletions called off (cancelDelete): skipped when handed out; emptied with
+  // pendingDeletes.
+  std::unordered_set<BlockId, BlockIdHash> cancelledDeletes;
   kj::Maybe<wire::ChunkServer::Client> chunk;  // its ChunkServer, over its registration
   uint64_t registration = 0;            // bumped on every registration (stale sessions)
   uint32_t copiesInFlight = 0;          // replication copies it is source or target of

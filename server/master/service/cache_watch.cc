@@ -12,11 +12,11 @@ CacheChange& CacheChange::entry(uint64_t parent, BytesPtr name) {
 
 CacheWatch::Watcher::~Watcher() { watch.all.erase(sessionId); }
 
-void CacheWatch::Watcher::reset() {
+kj::Promise<void> CacheWatch::Watcher::reset() {
   inodes.clear();
   dirs.clear();
   watch.count.resets++;
-  watch.tasks.add(watch.send(*this, {}, {}, {}, true));
+  return watch.send(*this, {}, {}, {}, true);
 }
 
 kj::Own<CacheWatch::Watcher> CacheWatch::add(uint64_t sessionId,
@@ -45,8 +45,9 @@ kj::Promise<void> CacheWatch::changed(uint64_t origin, const CacheChange& change
     if (attrs.size() + data.size() + entries.size() == 0) continue;
     if (w->unanswered >= kMaxUnanswered) {
       // A mount this far behind is told once that everything is forgotten (it then
-      // drops its caches) and is not sent more until it fetches again.
-      w->reset();
+      // drops its caches; a quorum one is waited for like any invalidation) and is not
+      // sent more until it fetches again.
+      waits.add(w->reset());
       continue;
     }
     waits.add(send(*w, kj::mv(attrs), kj::mv(data), kj::mv(entries)));

@@ -67,13 +67,14 @@ public:
     // `forgotten` call, both on one connection, in order). A call may go past the limit
     // by what it records itself (a readdir page at most).
     void startCall() {
-      if (records() > watch.maxRecords) reset();
+      if (records() > watch.maxRecords) watch.tasks.add(reset());
     }
     size_t records() const { return inodes.size() + dirs.size(); }
 
   private:
     friend class CacheWatch;
-    void reset();
+    // Forgets every record and tells the mount (`forgotten`); resolves like send().
+    kj::Promise<void> reset();
     CacheWatch& watch;
     uint64_t sessionId;
     wire::CacheClient::Client client;

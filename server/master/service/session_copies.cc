@@ -15,7 +15,9 @@ kj::Promise<void> SessionImpl::addCopies(AddCopiesContext context) {
   auto list = context.getParams().getCopies();
   KJ_REQUIRE(list.size() <= kMaxAddCopies, "too many copies in one addCopies", list.size());
   std::map<BlockId, BlockInfo> changed;
-  for (auto copy : list) {
+  kj::Vector<uint32_t> unknown;
+  for (uint32_t k = 0; k < list.size(); k++) {
+    auto copy = list[k];
     auto id = BlockId::fromWire(copy.getBlock());
     uint64_t node = copy.getNode();
     bool known = false;
@@ -27,13 +29,18 @@ kj::Promise<void> SessionImpl::addCopies(AddCopiesContext context) {
         if (rec->hasNode(node)) continue;
         it = changed.emplace(id, kj::mv(*rec)).first;
       } else {
-        continue;  // not committed (or collected): the node's block report deletes it
+        unknown.add(k);  // not committed yet (or collected): the mount may retry
+        continue;
       }
     }
     // Recorded now (a surplus one is trimmed by the next scan); a deletion queued for it
     // (an earlier report saw it as unknown or surplus) must not remove it.
-    if (it->second.addNode(node)) core.nodes.cancelDelete(node, id);
+    if (it->second.nodes.size() < kMaxReplicas && it->second.addNode(node)) {
+      core.nodes.cancelDelete(node, id);
+    }
   }
+  auto back = context.getResults().initUnknown(unknown.size());
+  for (size_t i = 0; i < unknown.size(); i++) back.set(i, unknown[i]);
   if (changed.empty()) return kj::READY_NOW;
   WriteBatch batch;
   for (auto& [id, rec] : changed) batch.put(keys::block(id), rec.encode());

@@ -209,7 +209,8 @@ TEST_F(ServiceRpcTest, CommitCarriesAttributeChanges) {
 }
 
 // Copies an upload left late that landed after the commit are recorded on their block;
-// unknown blocks and nodes are ignored, and a deletion queued for the copy is dropped.
+// unknown nodes are ignored, blocks not committed (yet) are listed back, and a deletion
+// queued for the copy is dropped.
 TEST_F(ServiceRpcTest, LateCopiesAreRecorded) {
   auto session = mountDefault();
   auto n1 = registerNode("127.0.0.1:9501");
@@ -241,7 +242,9 @@ TEST_F(ServiceRpcTest, LateCopiesAreRecorded) {
   list[1].setNode(ids[1]);
   block.toWire(list[2].initBlock());
   list[2].setNode(999);  // no such node
-  add.send().wait(waitScope);
+  auto added = add.send().wait(waitScope);
+  ASSERT_EQ(added.getUnknown().size(), 1u);  // to try again after its commit
+  EXPECT_EQ(added.getUnknown()[0], 1u);
   auto rec = KJ_ASSERT_NONNULL(loadBlock(*store, block));
   EXPECT_EQ(rec.nodes.size(), 2u);
   EXPECT_TRUE(rec.hasNode(ids[0]));
