@@ -123,6 +123,15 @@ void startWrite(DataContext& ctx, ReplicaWrites& state, size_t i,
                        .eagerlyEvaluate(nullptr));
 }
 
+// Leaves the servers of the writes still running out of new placements for a while.
+void avoidSilent(DataContext& ctx, const ReplicaRace& race) {
+  for (size_t i = 0; i < race.reps.size(); i++) {
+    if (race.running(i) && race.reps[i].nodeId != 0) {
+      ctx.placements.avoid(race.reps[i].nodeId, kAvoidLateServer);
+    }
+  }
+}
+
 // Some copies are in, too few, and the rest did not answer within the grace: writes the
 // block to one more server (a fresh placement that leaves out every server tried; only its
 // server is used: a block id may live on any server), and avoids the silent ones.
@@ -130,11 +139,9 @@ void startExtraCopy(DataContext& ctx, ReplicaWrites& state, BlockId id,
                     kj::ArrayPtr<const kj::byte> data, bool deferSync) {
   auto& race = *state.race;
   race.extraStarted = true;
+  avoidSilent(ctx, race);
   kj::Vector<uint64_t> tried;
-  for (size_t i = 0; i < race.reps.size(); i++) {
-    tried.add(race.reps[i].nodeId);
-    if (race.running(i)) ctx.placements.avoid(race.reps[i].nodeId, kAvoidLateServer);
-  }
+  for (auto& rep : race.reps) tried.add(rep.nodeId);
   size_t i = race.add(Placement::Replica{0, nullptr});
   // Not on a server that failed this block or is avoided, unless no other can take it.
   kj::Vector<uint64_t> notThere;
@@ -271,33 +278,27 @@ kj::Promise<UploadedBlock> place(DataContext& ctx, kj::Own<BlockBytes> bytes,
     });
     // Enough copies: the rest get a grace (none if they already had theirs), then finish
     // in the background if there is room for their bytes (else this upload waits for
-    // them, as every upload once did).
-    auto decided = enough.then([&ctx, raw]() -> kj::Promise<void> {
+    // them, as every upload once did, and new blocks avoid their servers meanwhile).
+    uint64_t size = data.size();
+    auto decided = enough.then([&ctx, raw, size]() -> kj::Promise<void> {
       auto& race = *raw->race;
-      if (race.allEnded() || race.extraStarted) return kj::READY_NOW;
-      auto grace = lateGrace(ctx.timer.now() - race.start);
-      return race.all.addBranch().exclusiveJoin(ctx.timer.afterDelay(grace));
+      if (race.allEnded()) return kj::READY_NOW;
+      kj::Promise<void> graced = kj::READY_NOW;
+      if (!race.extraStarted) {
+        auto grace = lateGrace(ctx.timer.now() - race.start);
+        graced = race.all.addBranch().exclusiveJoin(ctx.timer.afterDelay(grace));
+      }
+      return graced.then([&ctx, raw, size]() -> kj::Promise<void> {
+        auto& race = *raw->race;
+        if (race.runningCount() == 0 || ctx.late.canTake(size * race.runningCount())) {
+          return kj::READY_NOW;
+        }
+        avoidSilent(ctx, race);
+        return race.all.addBranch();
+      });
     });
     return decided.then([&ctx, state = kj::mv(state), bytes = kj::mv(bytes), id,
-                         exclude = kj::mv(exclude), attempt, deferSync,
-                         avoiding]() mutable -> kj::Promise<UploadedBlock> {
-      auto& race = *state->race;
-      uint64_t size = bytes->get().size();
-      if (race.runningCount() > 0 && !ctx.late.canTake(size * race.runningCount())) {
-        // No room to leave writes running: wait for every one, as without a grace; new
-        // blocks avoid the slow servers meanwhile.
-        for (size_t i = 0; i < race.reps.size(); i++) {
-          if (race.running(i) && race.reps[i].nodeId != 0) {
-            ctx.placements.avoid(race.reps[i].nodeId, kAvoidLateServer);
-          }
-        }
-        auto all = race.all.addBranch();
-        return all.then([&ctx, state = kj::mv(state), bytes = kj::mv(bytes), id,
                          exclude = kj::mv(exclude), attempt, deferSync, avoiding]() mutable {
-          return finishPlacement(ctx, kj::mv(state), kj::mv(bytes), id, kj::mv(exclude),
-                                 attempt, deferSync, avoiding);
-        });
-      }
       return finishPlacement(ctx, kj::mv(state), kj::mv(bytes), id, kj::mv(exclude), attempt,
                              deferSync, avoiding);
     });
