@@ -163,7 +163,7 @@ void Filesystem::setCacheFlags(struct fuse_file_info& info) const {
 void Filesystem::applyConsistency(const MountOptions& options) {
   KJ_DEFER({
     if (!dirCacheOn) dirCache = DirCache(0);  // listings only where invalidated
-    xattrFree = AbsentXattrs(static_cast<int64_t>(attrTimeout * 1000) * kj::MILLISECONDS, 65536);
+    xattrFree = AbsentXattrs(secondsToDuration(attrTimeout), 65536);
   });
   switch (master.consistency()) {
     case wire::Consistency::EVENTUAL:
@@ -175,7 +175,7 @@ void Filesystem::applyConsistency(const MountOptions& options) {
       // Nobody waits for this mount's invalidations: listings last entry_timeout at most.
       dirCacheOn = master.invalidates() && entryTimeout > 0;
       if (dirCacheOn) {
-        dirCache.setMaxAge(timer, static_cast<int64_t>(entryTimeout * 1000) * kj::MILLISECONDS);
+        dirCache.setMaxAge(timer, secondsToDuration(entryTimeout));
       }
       break;
     case wire::Consistency::QUORUM:

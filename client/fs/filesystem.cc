@@ -221,7 +221,7 @@ bool Filesystem::sameStat(const struct stat& a, const struct stat& b) {
 void Filesystem::rememberAttr(const AttrCopy& copy) {
   if (attrTimeout <= 0) return;
   noteXattrs(copy);
-  auto until = timer.now() + int64_t(attrTimeout * 1000) * kj::MILLISECONDS;
+  auto until = timer.now() + secondsToDuration(attrTimeout);
   if (S_ISDIR(copy.mode)) return dirAttrs.put(copy, until);
   KJ_IF_MAYBE(f, findOpen(copy.ino)) {
     f->attr = copy;

@@ -365,7 +365,7 @@ private:
   std::unordered_map<uint64_t, kj::ForkedPromise<void>> listingFetches;
   bool umaskToMaster = false;
   // Inodes recently seen without security.capability (asked before every write).
-  AbsentXattrs noCapability{static_cast<int64_t>(kCacheSeconds * 1000) * kj::MILLISECONDS, 65536};
+  AbsentXattrs noCapability{secondsToDuration(kCacheSeconds), 65536};
   // Inodes whose attributes, as the master last returned them, said they have no xattrs
   // at all (Attr.noXattrs): their getxattr/listxattr are answered here until attr_timeout
   // or attrsChanged (the kernel asks for ACLs at permission checks and cp -a asks for

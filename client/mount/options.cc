@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <cstring>
 #include <cerrno>
+#include "common/base/clock.h"
 #include "common/base/parse.h"
 #include "common/rpc/rpc.h"
 
@@ -63,7 +64,7 @@ kj::Maybe<kj::String> applyOption(kj::StringPtr opt, MountOptions& out) {
   if (key == "rpc_timeout") {
     double s;
     if (!parseSeconds(value, s) || s <= 0) return kj::str("bad rpc_timeout: ", value);
-    out.rpcTimeout = static_cast<int64_t>(s * 1000) * kj::MILLISECONDS;
+    out.rpcTimeout = secondsToDuration(s);
   } else if (key == "attr_timeout") {
     if (!parseSeconds(value, out.attrTimeout)) return kj::str("bad attr_timeout: ", value);
     out.attrTimeoutSet = true;

@@ -1,6 +1,7 @@
 // Clock: the wall-clock source, behind an interface so tests can inject time.
 #pragma once
 
+#include <kj/time.h>
 #include <cstdint>
 
 namespace dfs {
@@ -27,5 +28,11 @@ public:
 private:
   int64_t now;
 };
+
+// A configured time in seconds (a mount option, a cache time) as a duration, to the
+// millisecond.
+inline kj::Duration secondsToDuration(double seconds) {
+  return static_cast<int64_t>(seconds * 1000) * kj::MILLISECONDS;
+}
 
 }  // namespace dfs
