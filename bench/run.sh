@@ -20,6 +20,7 @@
 # restricts fsbench's workloads for that target only; the table footer says so.
 # MDTEST_PROCS [1,2,4], MDTEST_FILES [1000 per process], MDTEST_DIRS [0; N = also mkdir/rmdir
 # N dirs per process], MDTEST_DROP=1 (drop caches before every phase) configure mdtest.py.
+# DFS_BENCH_MOUNT_OPTS: more dfs-mount -o options for every dfs target (e.g. async_dirops=0).
 # Needs root (cache drops, FUSE mounts, MooseFS's network namespace).
 set -euo pipefail
 
@@ -161,7 +162,7 @@ bench_dfs_level() {  # bench_dfs_level LEVEL
   local level=$1 mnt=$dfs_state/mnt-$1 pid
   dfs_cluster_up
   mkdir -p "$mnt"
-  "$build/client/dfs-mount" "127.0.0.1:$port_base/default" "$mnt" -o "consistency=$level" \
+  "$build/client/dfs-mount" "127.0.0.1:$port_base/default" "$mnt" -o "consistency=$level${DFS_BENCH_MOUNT_OPTS:+,$DFS_BENCH_MOUNT_OPTS}" \
     >>"$dfs_state/logs/mount-$level.log" 2>&1 || {
     tail -n 20 "$dfs_state/logs/mount-$level.log" >&2; echo "bench/run.sh: dfs-mount -o consistency=$level failed" >&2; exit 1; }
   pid=$(mount_pid "$mnt")

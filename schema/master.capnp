@@ -97,25 +97,37 @@ interface Session {
   # setSize truncates or extends (holes read as zeros).
 
   mknod @3 (parent :UInt64, name :Data, mode :UInt32, rdev :UInt64, uid :UInt32, gid :UInt32,
-            exclusive :Bool, requestId :UInt64, open :Bool, umask :UInt32 = 0xffffffff)
-      -> (err :Int32, attr :Common.Attr, parentAttr :Common.Attr);
+            exclusive :Bool, requestId :UInt64, open :Bool, umask :UInt32 = 0xffffffff,
+            ino :UInt64, timeNs :Int64, wantLease :Bool)
+      -> (err :Int32, attr :Common.Attr, parentAttr :Common.Attr, leased :Bool);
   # Creates a regular file or special file (mode carries the type). open=true also does
   # open() on the result for this session (create-and-open in one round trip). With exclusive=false
   # an existing regular file is returned instead of EEXIST (open O_CREAT without O_EXCL).
   # umask: the caller's umask, not yet applied to `mode`; the master applies it unless the
   # parent directory has a default ACL, which the new inode inherits instead (POSIX.1e).
   # 0xffffffff (the default, what clients that apply the umask themselves send) = none.
+  # Asynchronous directory operations (a mount holding the parent's lease, see wantLease):
+  # `ino` != 0 is a number from this session's reserveInodes, used for the new inode, and
+  # `timeNs` its times and the parent's new mtime (what the mount already showed). Such a
+  # call fails with ESTALE unless the session holds the lease on `parent`; the mount has
+  # answered the caller already and did not wait for the reply.
+  # wantLease: grant this session the lease on `parent` if nobody else may cache it
+  # (`leased` says whether it holds it now).
   mkdir @4 (parent :UInt64, name :Data, mode :UInt32, uid :UInt32, gid :UInt32,
-            requestId :UInt64, umask :UInt32 = 0xffffffff)
-      -> (err :Int32, attr :Common.Attr, parentAttr :Common.Attr);
+            requestId :UInt64, umask :UInt32 = 0xffffffff, wantLease :Bool)
+      -> (err :Int32, attr :Common.Attr, parentAttr :Common.Attr, leased :Bool);
   # umask as for mknod; a new directory also inherits the parent's default ACL as its own.
+  # wantLease: the lease on the new directory (`leased`: granted), as for mknod.
   symlink @5 (parent :UInt64, name :Data, target :Data, uid :UInt32, gid :UInt32,
               requestId :UInt64) -> (err :Int32, attr :Common.Attr, parentAttr :Common.Attr);
   readlink @6 (ino :UInt64) -> (err :Int32, target :Data);
   link @7 (ino :UInt64, newParent :UInt64, newName :Data, requestId :UInt64)
       -> (err :Int32, attr :Common.Attr, parentAttr :Common.Attr);
-  unlink @8 (parent :UInt64, name :Data, requestId :UInt64)
-      -> (err :Int32, ino :UInt64, parentAttr :Common.Attr);
+  unlink @8 (parent :UInt64, name :Data, requestId :UInt64, async :Bool, timeNs :Int64,
+             wantLease :Bool)
+      -> (err :Int32, ino :UInt64, parentAttr :Common.Attr, leased :Bool);
+  # async, timeNs, wantLease, leased: as for mknod (async: sent under the parent's lease,
+  # ESTALE without it; timeNs: the parent's new mtime and the inode's new ctime).
   rmdir @9 (parent :UInt64, name :Data, requestId :UInt64)
       -> (err :Int32, ino :UInt64, parentAttr :Common.Attr);
   # mknod, mkdir, symlink, link, unlink and rmdir also return the (new) parent directory's
@@ -247,6 +259,11 @@ interface Session {
   # blocks already at kMaxReplicas copies, are ignored; those of blocks not committed
   # (yet: the writer commits later) are listed in `unknown` (indexes into `copies`), for
   # the mount to try again after its commit. At most kMaxAddCopies entries.
+
+  reserveInodes @31 (count :UInt32) -> (first :UInt64, count :UInt32);
+  # Inode numbers [first, first + count) for this session's asynchronous creations (mknod
+  # with `ino`), used in increasing order; at most kMaxReservedInodes per call. They are
+  # this session's only: numbers left unused are never given to anyone.
 }
 
 struct BlockCopy {
@@ -265,6 +282,12 @@ interface CacheClient {
   # than its limit) and starts afresh: the mount drops every cache it keeps on the
   # master's word (directory listings, attributes); its kernel's copies last at most
   # their timeouts.
+
+  recallLease @1 (dirs :List(UInt64)) -> ();
+  # Another session is about to use directories this mount holds the lease on (see
+  # Session.mknod wantLease): the mount stops sending asynchronous operations in them
+  # and returns once those it sent were answered. Unanswered within the master's recall
+  # timeout, the lease is revoked: its later asynchronous operations fail (ESTALE).
 }
 
 struct EntryName {

@@ -37,6 +37,16 @@ DirCache::Answer DirCache::find(uint64_t dir, kj::ArrayPtr<const kj::byte> name,
   return Answer::FOUND;
 }
 
+bool DirCache::listed(uint64_t dir) {
+  auto d = dirs.find(dir);
+  if (d == dirs.end()) return false;
+  if (expired(d->second)) {
+    drop(dir);
+    return false;
+  }
+  return true;
+}
+
 bool DirCache::wantListing(uint64_t dir) {
   if (maxEntries == 0) return false;
   if (misses.size() > 100000) misses.clear();

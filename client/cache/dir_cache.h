@@ -48,6 +48,8 @@ public:
   // What the cache knows of `name` in `dir` (FOUND fills `out`).
   Answer find(uint64_t dir, kj::ArrayPtr<const kj::byte> name, AttrCopy& out);
 
+  // The complete listing of `dir` is kept (and not expired).
+  bool listed(uint64_t dir);
   // A lookup in `dir` found no listing: true when the listing should be fetched now (the
   // directory is being looked up in repeatedly and is not known to be too big).
   bool wantListing(uint64_t dir);

@@ -14,6 +14,9 @@ public:
   kj::Promise<void> invalidate(InvalidateContext context) override {
     return fs.invalidateFromMaster(context.getParams());
   }
+  kj::Promise<void> recallLease(RecallLeaseContext context) override {
+    return fs.recallLeases(context.getParams().getDirs());
+  }
 
 private:
   Filesystem& fs;
@@ -73,6 +76,7 @@ kj::Promise<void> Filesystem::reconcileAttrs(uint64_t ino) {
 }
 
 void Filesystem::forgetMastersWord() {
+  leasedDirs.clear();  // no listings to answer from (and, for a lost session, no leases)
   dirCache.clear();
   dirAttrs.clear();
   xattrFree.clear();

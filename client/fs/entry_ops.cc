@@ -135,7 +135,8 @@ void Filesystem::mknod(fuse_req_t req, fuse_ino_t parent, const char* nameC, mod
                  r.setRequestId(0);
                  return r.send();
                })
-               .then(addedReply(req, p, bytesOf(nameC))));
+               .then(addedReply(req, p, bytesOf(nameC)))
+               .attach(leasedDirs.changing(p)));
 }
 
 void Filesystem::mkdir(fuse_req_t req, fuse_ino_t parent, const char* nameC, mode_t mode) {
@@ -145,8 +146,12 @@ void Filesystem::mkdir(fuse_req_t req, fuse_ino_t parent, const char* nameC, mod
   uid_t uid = c->uid;
   gid_t gid = c->gid;
   uint32_t umask = umaskFor(req);
+  // A new directory nobody else knows yet: its lease makes the creates in it (untar,
+  // cp -r) asynchronous from the start.
+  bool lease = asyncDiropsOn;
   run(req, master
-               .call([p, name = kj::mv(name), mode, uid, gid, umask](wire::Session::Client& s) {
+               .call([p, name = kj::mv(name), mode, uid, gid, umask,
+                      lease](wire::Session::Client& s) {
                  auto r = s.mkdirRequest();
                  r.setParent(p);
                  r.setName(name);
@@ -155,23 +160,40 @@ void Filesystem::mkdir(fuse_req_t req, fuse_ino_t parent, const char* nameC, mod
                  r.setGid(gid);
                  r.setUmask(umask);
                  r.setRequestId(0);
+                 r.setWantLease(lease);
                  return r.send();
                })
-               .then(addedReply(req, p, bytesOf(nameC))));
+               .then([this, added = addedReply(req, p, bytesOf(nameC))](
+                         capnp::Response<wire::Session::MkdirResults> r) mutable {
+                 if (r.getErr() == 0) {
+                   rememberAttr(r.getAttr());  // what a create in it starts from
+                   leaseAnswer(r.getAttr().getIno(), r.getLeased());
+                 }
+                 added(r);
+               })
+               .attach(leasedDirs.changing(p)));
 }
 
 void Filesystem::unlink(fuse_req_t req, fuse_ino_t parent, const char* nameC) {
   auto name = bytesOf(nameC);
   uint64_t p = toMaster(parent);
+  if (unlinkAsync(req, p, name)) return;
+  bool lease = wantLease(p);
   run(req, master
-               .call([p, name = kj::mv(name)](wire::Session::Client& s) {
+               .call([p, name = kj::mv(name), lease](wire::Session::Client& s) {
                  auto r = s.unlinkRequest();
                  r.setParent(p);
                  r.setName(name);
                  r.setRequestId(0);
+                 r.setWantLease(lease);
                  return r.send();
                })
-               .then(removedReply(req, p, bytesOf(nameC))));
+               .then([this, p, removed = removedReply(req, p, bytesOf(nameC))](
+                         capnp::Response<wire::Session::UnlinkResults> r) mutable {
+                 if (r.getErr() == 0) leaseAnswer(p, r.getLeased());
+                 removed(r);
+               })
+               .attach(leasedDirs.changing(p)));
 }
 
 void Filesystem::rmdir(fuse_req_t req, fuse_ino_t parent, const char* nameC) {
@@ -185,7 +207,8 @@ void Filesystem::rmdir(fuse_req_t req, fuse_ino_t parent, const char* nameC) {
                  r.setRequestId(0);
                  return r.send();
                })
-               .then(removedReply(req, p, bytesOf(nameC))));
+               .then(removedReply(req, p, bytesOf(nameC)))
+               .attach(leasedDirs.changing(p)));
 }
 
 void Filesystem::symlink(fuse_req_t req, const char* targetC, fuse_ino_t parent,
@@ -208,7 +231,8 @@ void Filesystem::symlink(fuse_req_t req, const char* targetC, fuse_ino_t parent,
                  r.setRequestId(0);
                  return r.send();
                })
-               .then(addedReply(req, p, bytesOf(nameC))));
+               .then(addedReply(req, p, bytesOf(nameC)))
+               .attach(leasedDirs.changing(p)));
 }
 
 void Filesystem::rename(fuse_req_t req, fuse_ino_t parent, const char* nameC,
@@ -239,7 +263,8 @@ void Filesystem::rename(fuse_req_t req, fuse_ino_t parent, const char* nameC,
                    dirCache.nameChanged(np, nn);
                  }
                  fuse_reply_err(req, r.getErr());
-               }));
+               })
+               .attach(leasedDirs.changing(p), leasedDirs.changing(np)));
 }
 
 void Filesystem::link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newParent, const char* nameC) {
@@ -255,7 +280,8 @@ void Filesystem::link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newParent, cons
                  r.setRequestId(0);
                  return r.send();
                })
-               .then(addedReply(req, np, bytesOf(nameC))));
+               .then(addedReply(req, np, bytesOf(nameC)))
+               .attach(leasedDirs.changing(np)));
 }
 
 void Filesystem::statfs(fuse_req_t req, fuse_ino_t) {

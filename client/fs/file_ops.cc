@@ -14,15 +14,17 @@ void Filesystem::create(fuse_req_t req, fuse_ino_t parent, const char* nameC, mo
   auto name = kj::heapArray<kj::byte>(reinterpret_cast<const kj::byte*>(nameC), strlen(nameC));
   auto listed = kj::heapArray<kj::byte>(name.asPtr());  // for the listing cache
   uint64_t p = toMaster(parent);
+  if (createAsync(req, p, name, mode, fi)) return;
   const fuse_ctx* c = fuse_req_ctx(req);
   uid_t uid = c->uid;
   gid_t gid = c->gid;
   bool exclusive = (fi->flags & O_EXCL) != 0;
   uint32_t umask = umaskFor(req);
   struct fuse_file_info info = *fi;
+  bool lease = wantLease(p);
   run(req, master
-               .call([p, name = kj::mv(name), mode, uid, gid, exclusive,
-                      umask](wire::Session::Client& s) {
+               .call([p, name = kj::mv(name), mode, uid, gid, exclusive, umask,
+                      lease](wire::Session::Client& s) {
                  auto r = s.mknodRequest();
                  r.setParent(p);
                  r.setName(name);
@@ -33,14 +35,17 @@ void Filesystem::create(fuse_req_t req, fuse_ino_t parent, const char* nameC, mo
                  r.setUmask(umask);
                  r.setOpen(true);  // the master counts this open (released in releaseOpen)
                  r.setRequestId(0);
+                 r.setWantLease(lease);
                  return r.send();
                })
-               .then([this, req, info, exclusive, p, name = kj::mv(listed)](
+               .then([this, req, info, exclusive, p, name = kj::mv(listed),
+                      changing = leasedDirs.changing(p)](
                          capnp::Response<wire::Session::MknodResults> r) mutable {
                  if (r.getErr() != 0) {
                    dirCache.nameChanged(p, name);
                    return (void)fuse_reply_err(req, r.getErr());
                  }
+                 leaseAnswer(p, r.getLeased());
                  auto attr = r.getAttr();
                  addedHere(p, name, attr);
                  if (r.hasParentAttr()) rememberAttr(r.getParentAttr());
@@ -163,6 +168,9 @@ void Filesystem::setCacheFlags(struct fuse_file_info& info) const {
 void Filesystem::applyConsistency(const MountOptions& options) {
   KJ_DEFER({
     if (!dirCacheOn) dirCache = DirCache(0);  // listings only where invalidated
+    // Asynchronous creates and unlinks answer from listings, under the master's leases
+    // (recalled through the same callback as invalidations).
+    asyncDiropsOn = options.asyncDirops && dirCacheOn && master.invalidates();
     xattrFree = AbsentXattrs(secondsToDuration(attrTimeout), 65536);
   });
   switch (master.consistency()) {

@@ -13,6 +13,7 @@
 #include "client/cache/block_cache.h"
 #include "client/cache/attr_cache.h"
 #include "client/cache/dir_cache.h"
+#include "client/cache/leased_dirs.h"
 #include "client/cache/disk_cache.h"
 #include "client/fuse/kernel_notifier.h"
 #include "client/io/file_data.h"
@@ -21,6 +22,7 @@
 #include "client/locks/held_locks.h"
 #include "client/mount/options.h"
 #include "client/rpc/chunk_pool.h"
+#include "client/rpc/inode_pool.h"
 #include "client/rpc/master_link.h"
 #include "client/rpc/release_queue.h"
 #include "common/base/clock.h"
@@ -165,6 +167,35 @@ private:
   // master moved mtime), before the flush or fsync that committed returns.
   kj::Promise<void> refreshOwnAttrs(uint64_t ino);
   void replyMissing(fuse_req_t req);  // a lookup that found nothing (negative entry)
+
+  // Asynchronous directory operations (fs/async_dirops.cc): in a directory whose lease
+  // this mount holds (LeasedDirs), a create or unlink is answered from the listing the
+  // mount keeps and sent to the master without waiting (the master applies this mount's
+  // calls in the order sent). False: not possible here, do it synchronously.
+  bool createAsync(fuse_req_t req, uint64_t parent, kj::ArrayPtr<const kj::byte> name,
+                   mode_t mode, struct fuse_file_info* fi);
+  bool unlinkAsync(fuse_req_t req, uint64_t parent, kj::ArrayPtr<const kj::byte> name);
+  // An asynchronous operation the mount already answered failed at the master: logs it
+  // and drops what the mount (and its kernel) believed of the name.
+  void asyncFailed(const char* what, uint64_t parent, kj::ArrayPtr<const kj::byte> name,
+                   uint64_t ino, int err);
+  // A synchronous call in `parent` may ask for its lease: the mount could use it (it keeps
+  // the listing).
+  bool wantLease(uint64_t parent);
+  // The master granted (or not) the lease asked for with wantLease.
+  void leaseAnswer(uint64_t dir, bool leased);
+  // The master recalls leases (another mount is about to use the directories).
+  kj::Promise<void> recallLeases(capnp::List<uint64_t>::Reader dirs);
+  bool asyncDiropsOn = false;  // -o async_dirops, on a quorum or eventual mount
+  LeasedDirs leasedDirs;
+  struct AsyncCounters {
+    uint64_t creates = 0;   // creates answered without waiting
+    uint64_t unlinks = 0;   // unlinks answered without waiting
+    uint64_t failed = 0;    // of those, failed at the master
+    uint64_t granted = 0;   // leases granted
+    uint64_t recalled = 0;  // leases recalled
+  };
+  AsyncCounters asyncCounters;
 
   // Runs `work`; if it throws, replies EIO to `req` (the work must reply otherwise).
   void run(fuse_req_t req, kj::Promise<void> work);
@@ -378,6 +409,7 @@ private:
   MasterLink master;
   // Releases of closed files, batched (at most kReleaseDelay late).
   ReleaseQueue releases{master, timer, kReleaseDelay};
+  InodePool inodePool{master};  // numbers for asynchronous creates
   ChunkPool chunks;
   BlockCache cache;
   kj::Maybe<kj::Own<DiskCache>> diskCache;  // -o cache_dir; outlives the fetcher

@@ -43,6 +43,26 @@ void Filesystem::exportMetrics(MetricsRegistry& registry) {
                      "Locks that could not be reclaimed (another mount took them meanwhile).",
                      {}, [fs]() { return fs->lockCounters.lost; });
   LateCopies* late = &lateCopies;
+  registry.counterFn("dfs_client_async_creates_total",
+                     "Creates answered without waiting for the master (leased directory).",
+                     {}, [fs]() { return fs->asyncCounters.creates; });
+  registry.counterFn("dfs_client_async_unlinks_total",
+                     "Unlinks answered without waiting for the master (leased directory).",
+                     {}, [fs]() { return fs->asyncCounters.unlinks; });
+  registry.counterFn("dfs_client_async_failures_total",
+                     "Asynchronous creates and unlinks that failed at the master after the "
+                     "caller was told they succeeded.",
+                     {}, [fs]() { return fs->asyncCounters.failed; });
+  registry.counterFn("dfs_client_dir_leases_granted_total", "Directory leases granted.", {},
+                     [fs]() { return fs->asyncCounters.granted; });
+  registry.counterFn("dfs_client_dir_lease_recalls_total",
+                     "Directory leases the master recalled.", {},
+                     [fs]() { return fs->asyncCounters.recalled; });
+  registry.gaugeFn("dfs_client_dir_leases", "Directory leases held.", {},
+                   [fs]() { return static_cast<double>(fs->leasedDirs.held()); });
+  registry.gaugeFn("dfs_client_async_dirops_in_flight",
+                   "Asynchronous creates and unlinks waiting for the master's reply.", {},
+                   [fs]() { return static_cast<double>(fs->leasedDirs.inFlight()); });
   registry.counterFn("dfs_client_late_copies_total",
                      "Block copies an upload stopped waiting for (enough others acked; the "
                      "server was slow), left to finish in the background.", {},

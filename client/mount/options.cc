@@ -108,6 +108,14 @@ kj::Maybe<kj::String> applyOption(kj::StringPtr opt, MountOptions& out) {
     } else {
       return kj::str("bad consistency (strong|quorum|eventual): ", value);
     }
+  } else if (key == "async_dirops") {
+    if (value == "1" || value == "on" || value.size() == 0) {
+      out.asyncDirops = true;
+    } else if (value == "0" || value == "off") {
+      out.asyncDirops = false;
+    } else {
+      return kj::str("bad async_dirops (0|1): ", value);
+    }
   } else if (key == "noatime" || key == "relatime") {
     out.noatime = key == "noatime";
     out.fuseOptions.add(kj::str(opt));
@@ -139,6 +147,10 @@ kj::StringPtr mountUsage() {
          "      (checksummed; reused across remounts; default: no disk cache)\n"
          "  cache_dir_size=BYTES[K|M|G] bound of cache_dir, LRU eviction (default 1G)\n"
          "  noreadahead           no prefetching ahead of sequential reads\n"
+         "  async_dirops=0|1      quorum and eventual: in a directory no other mount uses\n"
+         "      (the master's lease), creates and unlinks are answered without waiting for\n"
+         "      the master, which applies them in order (default 1; fsync of the file or\n"
+         "      directory waits for them)\n"
          "  metrics_listen=HOST:PORT  serve /metrics and /healthz over HTTP (port 0 = any)\n"
          "  metrics_port_file=PATH  write the bound metrics port to PATH\n"
          "  consistency=strong|quorum|eventual  (default: the volume's)\n"

@@ -30,6 +30,7 @@ struct MountOptions {
   bool readahead = true;                        // prefetch ahead of sequential reads
   uint64_t dirCacheEntries = 200000;            // directory listing cache (quorum); 0: off
   bool noatime = false;                         // reads never move atime (else relatime)
+  bool asyncDirops = true;                      // creates/unlinks in leased dirs don't wait
   kj::String metricsListen;                     // serve /metrics here (HOST:PORT); empty: off
   kj::String metricsPortFile;                   // write the bound metrics port here
   kj::Vector<kj::String> fuseOptions;           // passed through to libfuse / the kernel

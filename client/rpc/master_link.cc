@@ -102,9 +102,23 @@ kj::Promise<void> MasterLink::connect(kj::Duration connectTimeout) {
       });
 }
 
+void MasterLink::sendHeld() {
+  auto calls = kj::mv(held);
+  held = {};
+  KJ_IF_MAYBE(s, session) {
+    for (auto& call : calls) heldTasks.add(call(*s));
+  }
+  // Without a session the calls are dropped: their callers see them fail.
+}
+
+void MasterLink::LogFailures::taskFailed(kj::Exception&& e) {
+  KJ_LOG(WARNING, "held master call failed", e.getDescription());
+}
+
 void MasterLink::reset(uint64_t gen) {
   if (gen != generation) return;  // already reset
   generation++;
+  held.clear();  // calls for the lost session (its leases): they fail
   KJ_IF_MAYBE(fn, sessionLost) (*fn)();
   session = nullptr;
   connection = nullptr;

@@ -43,13 +43,58 @@ public:
   auto callBefore(kj::Promise<void> deadline, kj::StringPtr what, Fn&& fn)
       -> typename PromiseOf<decltype(fn(kj::instance<wire::Session::Client&>()))>::Type {
     using P = typename PromiseOf<decltype(fn(kj::instance<wire::Session::Client&>()))>::Type;
+    if (!held.empty()) sendHeld();  // they were made first
     uint64_t gen;
     auto work = getSession(gen).then(
         [fn = kj::fwd<Fn>(fn)](wire::Session::Client session) mutable { return fn(session); });
+    return guard(kj::mv(deadline), what, gen, P(kj::mv(work)));
+  }
+
+  // call() for calls nobody waits for whose place among the mount's calls matters
+  // (asynchronous directory operations, which the master applies in the order sent):
+  // held, then sent together with the others held — at most kHoldDelay later, once
+  // kMaxHeld are held, at sendHeld(), or when any other call is made (before it, so the
+  // order is kept). One message burst per batch instead of per call: on a small machine
+  // the wakeups cost more than the calls. Null if no session is established.
+  template <typename Fn>
+  auto callSoon(Fn&& fn)
+      -> kj::Maybe<typename PromiseOf<decltype(fn(kj::instance<wire::Session::Client&>()))>::Type> {
+    using P = typename PromiseOf<decltype(fn(kj::instance<wire::Session::Client&>()))>::Type;
+    using R = typename ResultOf<P>::Type;
+    if (session == nullptr) return nullptr;
+    auto paf = kj::newPromiseAndFulfiller<R>();
+    held.add([fn = kj::fwd<Fn>(fn), f = kj::mv(paf.fulfiller)](
+                 wire::Session::Client& s) mutable -> kj::Promise<void> {
+      auto& fulfiller = *f;
+      return P(fn(s))
+          .then([&fulfiller](R&& r) { fulfiller.fulfill(kj::mv(r)); },
+                [&fulfiller](kj::Exception&& e) { fulfiller.reject(kj::mv(e)); })
+          .attach(kj::mv(f));
+    });
+    if (held.size() >= kMaxHeld) {
+      sendHeld();
+    } else if (held.size() == 1) {
+      heldTasks.add(timer.afterDelay(kHoldDelay).then([this]() { sendHeld(); }));
+    }
+    return guard(timer.afterDelay(timeout), "master RPC", generation, P(kj::mv(paf.promise)));
+  }
+  // Sends what callSoon holds, now (without a session, those calls fail).
+  void sendHeld();
+  static constexpr kj::Duration kHoldDelay = 1 * kj::MILLISECONDS;
+  static constexpr size_t kMaxHeld = 64;
+
+  // Changes whenever the session is lost or replaced (what a session was granted, such
+  // as reserved inode numbers and directory leases, ends with it).
+  uint64_t sessionGeneration() const { return generation; }
+
+private:
+  // `work` (a call on session `gen`) with the deadline, failure accounting and timing.
+  template <typename P>
+  P guard(kj::Promise<void> deadline, kj::StringPtr what, uint64_t gen, P work) {
     auto start = timer.now();
     return deadline
         .then([what]() -> P { return KJ_EXCEPTION(DISCONNECTED, "deadline exceeded", what); })
-        .exclusiveJoin(P(kj::mv(work)))
+        .exclusiveJoin(kj::mv(work))
         .catch_([this, gen](kj::Exception&& e) -> P {
           stats.failed();
           if (e.getType() == kj::Exception::Type::DISCONNECTED) reset(gen);
@@ -58,12 +103,15 @@ public:
         .attach(kj::defer([this, start]() { stats.finished(timer.now() - start); }));
   }
 
+public:
+
   // Like call(), but without the deadline: for calls that may wait as long as they must
   // (a blocking lock). They end when answered, when the connection fails (DISCONNECTED),
   // or when the caller drops the returned promise (which cancels the call at the master).
   template <typename Fn>
   auto callWaiting(Fn&& fn) -> typename PromiseOf<decltype(fn(kj::instance<wire::Session::Client&>()))>::Type {
     using P = typename PromiseOf<decltype(fn(kj::instance<wire::Session::Client&>()))>::Type;
+    if (!held.empty()) sendHeld();
     uint64_t gen;
     auto work = getSession(gen).then(
         [fn = kj::fwd<Fn>(fn)](wire::Session::Client session) mutable { return fn(session); });
@@ -157,6 +205,16 @@ private:
   kj::Maybe<kj::Function<bool()>> keepWanted;
   bool reconnectRunning = false;
   kj::Maybe<kj::Promise<void>> reconnecting;
+  template <typename T> struct ResultOf;
+  template <typename T> struct ResultOf<kj::Promise<T>> { using Type = T; };
+  // callSoon's calls not sent yet, in order.
+  kj::Vector<kj::Function<kj::Promise<void>(wire::Session::Client&)>> held;
+  class LogFailures final : public kj::TaskSet::ErrorHandler {
+  public:
+    void taskFailed(kj::Exception&& e) override;
+  };
+  LogFailures logFailures;
+  kj::TaskSet heldTasks{logFailures};  // held calls' sends and the timer that sends them
 };
 
 }  // namespace dfs

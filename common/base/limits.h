@@ -16,6 +16,7 @@ constexpr uint32_t kMaxCommitExtents = 4096;        // extents per commit()
 constexpr uint32_t kMaxAllocateBlocks = 256;        // blocks per allocateBlocks()
 constexpr uint32_t kMaxReleaseBatch = 4096;         // inodes in one release() beyond the first
 constexpr uint32_t kMaxAddCopies = 4096;            // block copies in one addCopies()
+constexpr uint32_t kMaxReservedInodes = 65536;      // inode numbers in one reserveInodes()
 constexpr uint32_t kMaxReplicas = 8;
 
 }  // namespace dfs

@@ -66,6 +66,12 @@ public:
                           "cached copy of what it changed (default 1000); a mount that lets "
                           "it pass is not waited for again until it answers. Eventual "
                           "mounts are told too, never waited for.")
+        .addOptionWithArg({"lease-recall-timeout-ms"}, KJ_BIND_METHOD(*this, setRecall),
+                          "<ms>",
+                          "How long a call waits for the mount holding a directory's lease "
+                          "(its asynchronous creates and unlinks) to hand it back before "
+                          "the lease is revoked (default 2000); the holder's operations "
+                          "arriving later fail.")
         .addOptionWithArg({"cache-watch-limit"}, KJ_BIND_METHOD(*this, setWatchLimit), "<n>",
                           "Inodes and directories recorded per quorum or eventual mount for "
                           "invalidation "
@@ -176,6 +182,12 @@ private:
     uint64_t v;
     auto valid = parseUint(arg, 1, 600'000, v);
     config.invalidateTimeout = v * kj::MILLISECONDS;
+    return valid;
+  }
+  kj::MainBuilder::Validity setRecall(kj::StringPtr arg) {
+    uint64_t v;
+    auto valid = parseUint(arg, 1, 600'000, v);
+    config.leaseRecallTimeout = v * kj::MILLISECONDS;
     return valid;
   }
   kj::MainBuilder::Validity setWatchLimit(kj::StringPtr arg) {

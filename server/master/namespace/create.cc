@@ -8,10 +8,11 @@ namespace dfs {
 
 int Namespace::create(uint64_t parent, BytesPtr name, uint32_t mode, uint64_t rdev,
                       uint32_t uid, uint32_t gid, BytesPtr target, kj::Maybe<uint32_t> umask,
-                      Inode& out) {
+                      Inode& out, ClientChoice choice) {
   int err = validateName(name);
   if (err != 0) return err;
   auto t = txn();
+  t.useClientTime(choice.timeNs);
   Inode* dir;
   err = t.dir(parent, dir);
   if (err != 0) return err;
@@ -23,7 +24,8 @@ int Namespace::create(uint64_t parent, BytesPtr name, uint32_t mode, uint64_t rd
     gid = dir->gid;
     if (S_ISDIR(mode)) mode |= S_ISGID;
   }
-  Inode& node = t.newInode(mode, uid, gid);
+  Inode& node = choice.ino != 0 ? t.newInodeAt(choice.ino, mode, uid, gid)
+                                : t.newInode(mode, uid, gid);
   node.rdev = rdev;
   if (!S_ISLNK(mode)) inheritAcls(t, *dir, node, umask);
   if (S_ISDIR(mode)) {
@@ -44,7 +46,7 @@ int Namespace::create(uint64_t parent, BytesPtr name, uint32_t mode, uint64_t rd
 
 int Namespace::mknod(uint64_t parent, BytesPtr name, uint32_t mode, uint64_t rdev,
                      uint32_t uid, uint32_t gid, bool exclusive, Inode& out,
-                     kj::Maybe<uint32_t> umask) {
+                     kj::Maybe<uint32_t> umask, ClientChoice choice) {
   uint32_t type = mode & S_IFMT;
   if (type == 0) type = S_IFREG;
   switch (type) {
@@ -52,7 +54,8 @@ int Namespace::mknod(uint64_t parent, BytesPtr name, uint32_t mode, uint64_t rde
     default: return EINVAL;  // directories and symlinks have their own calls
   }
   if (type != S_IFCHR && type != S_IFBLK) rdev = 0;
-  int err = create(parent, name, type | (mode & 07777), rdev, uid, gid, nullptr, umask, out);
+  int err = create(parent, name, type | (mode & 07777), rdev, uid, gid, nullptr, umask, out,
+                   choice);
   if (err == EEXIST && !exclusive) {
     // open(O_CREAT) without O_EXCL: an existing regular file is opened instead.
     Inode existing;
@@ -62,6 +65,13 @@ int Namespace::mknod(uint64_t parent, BytesPtr name, uint32_t mode, uint64_t rde
     }
   }
   return err;
+}
+
+uint64_t Namespace::reserveInodes(uint32_t count) {
+  auto t = txn();
+  uint64_t first = t.reserveInodes(count);
+  t.commit();
+  return first;
 }
 
 int Namespace::mkdir(uint64_t parent, BytesPtr name, uint32_t mode, uint32_t uid,

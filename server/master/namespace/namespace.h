@@ -50,6 +50,14 @@ struct CommitPiece {
   kj::Array<uint64_t> nodes;
 };
 
+// What a mount decided itself for an asynchronous operation (Session.mknod `ino`/`timeNs`):
+// the new inode's number (0: the master numbers it) and the operation's time (0: the
+// master's clock; one later than the master's clock is not used either).
+struct ClientChoice {
+  uint64_t ino = 0;
+  int64_t timeNs = 0;
+};
+
 class Namespace {
 public:
   // Operates on volume `volumeId` whose root directory is `rootIno`. Blocks whose
@@ -75,15 +83,21 @@ public:
   // New inodes inherit the parent's default ACL (system.posix_acl_default) as POSIX.1e
   // says: the mode is masked by it, not by `umask`; without one, mode &= ~umask (when
   // given: a client that did not apply the caller's umask itself passes it).
+  // `choice.ino` must come from reserveInodes, once (the caller checks).
   int mknod(uint64_t parent, BytesPtr name, uint32_t mode, uint64_t rdev, uint32_t uid,
-            uint32_t gid, bool exclusive, Inode& out, kj::Maybe<uint32_t> umask = nullptr);
+            uint32_t gid, bool exclusive, Inode& out, kj::Maybe<uint32_t> umask = nullptr,
+            ClientChoice choice = {});
   int mkdir(uint64_t parent, BytesPtr name, uint32_t mode, uint32_t uid, uint32_t gid,
             Inode& out, kj::Maybe<uint32_t> umask = nullptr);
   int symlink(uint64_t parent, BytesPtr name, BytesPtr target, uint32_t uid, uint32_t gid,
               Inode& out);
   int link(uint64_t ino, uint64_t newParent, BytesPtr newName, Inode& out);
   // On success `removedIno` (if given) gets the inode the name referred to.
-  int unlink(uint64_t parent, BytesPtr name, uint64_t* removedIno = nullptr);
+  int unlink(uint64_t parent, BytesPtr name, uint64_t* removedIno = nullptr,
+             ClientChoice choice = {});
+  // Takes `count` inode numbers for later creations with ClientChoice::ino; returns the
+  // first.
+  uint64_t reserveInodes(uint32_t count);
   int rmdir(uint64_t parent, BytesPtr name, uint64_t* removedIno = nullptr);
   // On success `movedIno` gets the inode moved, `replacedIno` the one newName referred to
   // before (0 if none).
@@ -158,11 +172,13 @@ private:
 
   kj::Maybe<Inode> load(uint64_t ino);  // inode of this volume, or nullptr
   int create(uint64_t parent, BytesPtr name, uint32_t mode, uint64_t rdev, uint32_t uid,
-             uint32_t gid, BytesPtr target, kj::Maybe<uint32_t> umask, Inode& out);
+             uint32_t gid, BytesPtr target, kj::Maybe<uint32_t> umask, Inode& out,
+             ClientChoice choice = {});
   // Mode and ACLs of a new inode in `dir` (acl_inherit.cc): default ACL inheritance or
   // the umask. Writes the new inode's ACL xattrs into `t`.
   void inheritAcls(Txn& t, const Inode& dir, Inode& node, kj::Maybe<uint32_t> umask);
-  int removeEntry(uint64_t parent, BytesPtr name, bool dir, uint64_t* removedIno);
+  int removeEntry(uint64_t parent, BytesPtr name, bool dir, uint64_t* removedIno,
+                  ClientChoice choice = {});
   // True if directory `ancestor` is `dir` or one of its ancestors (walks parent links).
   bool isAncestor(uint64_t ancestor, uint64_t dir);
   Txn txn();

@@ -7,10 +7,11 @@
 namespace dfs {
 
 int Namespace::removeEntry(uint64_t parent, BytesPtr name, bool wantDir,
-                           uint64_t* removedIno) {
+                           uint64_t* removedIno, ClientChoice choice) {
   int err = validateName(name);
   if (err != 0) return err;
   auto t = txn();
+  t.useClientTime(choice.timeNs);
   Inode* dir;
   err = t.dir(parent, dir);
   if (err != 0) return err;
@@ -37,8 +38,9 @@ int Namespace::removeEntry(uint64_t parent, BytesPtr name, bool wantDir,
   return 0;
 }
 
-int Namespace::unlink(uint64_t parent, BytesPtr name, uint64_t* removedIno) {
-  return removeEntry(parent, name, false, removedIno);
+int Namespace::unlink(uint64_t parent, BytesPtr name, uint64_t* removedIno,
+                      ClientChoice choice) {
+  return removeEntry(parent, name, false, removedIno, choice);
 }
 int Namespace::rmdir(uint64_t parent, BytesPtr name, uint64_t* removedIno) {
   return removeEntry(parent, name, true, removedIno);

@@ -35,14 +35,23 @@ int Txn::dir(uint64_t ino, Inode*& out) {
   return ENOENT;
 }
 
-Inode& Txn::newInode(uint32_t mode, uint32_t uid, uint32_t gid) {
-  uint64_t ino;
+uint64_t Txn::reserveInodes(uint32_t count) {
+  uint64_t first;
   KJ_IF_MAYBE(n, nextIno) {
-    ino = *n;
+    first = *n;
   } else {
-    ino = getCounter(db, kNextInoCounter, kFirstIno);
+    first = getCounter(db, kNextInoCounter, kFirstIno);
   }
-  nextIno = ino + 1;
+  nextIno = first + count;
+  return first;
+}
+
+Inode& Txn::newInode(uint32_t mode, uint32_t uid, uint32_t gid) {
+  return newInodeAt(reserveInodes(1), mode, uid, gid);
+}
+
+Inode& Txn::newInodeAt(uint64_t ino, uint32_t mode, uint32_t uid, uint32_t gid) {
+  ++inodesAt;
   Inode node;
   node.ino = ino;
   node.mode = mode;
@@ -159,12 +168,8 @@ void Txn::commit() {
     wb.put(keys::inode(ino), node.encode());
     if (node.isReg()) bytesDelta += static_cast<int64_t>(node.size) - static_cast<int64_t>(before);
   }
-  KJ_IF_MAYBE(n, nextIno) {
-    // Every inode created here was numbered from the counter; count them.
-    uint64_t first = getCounter(db, kNextInoCounter, kFirstIno);
-    inodeDelta += static_cast<int64_t>(*n - first);
-    putCounter(wb, kNextInoCounter, *n);
-  }
+  inodeDelta += inodesAt;
+  KJ_IF_MAYBE(n, nextIno) putCounter(wb, kNextInoCounter, *n);
   if (inodeDelta != 0) {
     auto name = volumeInodesCounter(volumeId);
     putCounter(wb, name, getCounter(db, name) + inodeDelta);

@@ -25,6 +25,10 @@ public:
   Txn(Txn&&) = default;
 
   int64_t now() const { return nowNs; }
+  // now() becomes `clientNs` (a mount's clock) if it is in (0, now()].
+  void useClientTime(int64_t clientNs) {
+    if (clientNs > 0 && clientNs <= nowNs) nowNs = clientNs;
+  }
   MetaStore& store() { return db; }
   WriteBatch& batch() { return wb; }
 
@@ -37,6 +41,12 @@ public:
 
   // A new inode (number from the persistent counter) with times = now, nlink 1.
   Inode& newInode(uint32_t mode, uint32_t uid, uint32_t gid);
+  // newInode with number `ino`, taken from reserveInodes earlier (the caller checked it is
+  // unused: see Namespace::create).
+  Inode& newInodeAt(uint64_t ino, uint32_t mode, uint32_t uid, uint32_t gid);
+  // Takes `count` numbers from the persistent counter for later newInodeAt; returns the
+  // first.
+  uint64_t reserveInodes(uint32_t count);
 
   // Deletes inode `ino` (must have been loaded), its xattrs and, for files, all its extents — unless
   // the file is open (see keepOpenFiles): then it stays as an orphan ('O' key, nlink 0)
@@ -81,6 +91,7 @@ private:
   std::set<uint64_t> removed;
   const OpenFiles* openFiles = nullptr;
   kj::Maybe<uint64_t> nextIno;            // next free inode number, once read
+  int64_t inodesAt = 0;                   // inodes made by newInodeAt
   std::map<BlockId, int64_t> refDeltas;
   std::map<BlockId, NewBlockInfo> newBlocks;
 };

@@ -101,6 +101,19 @@ kj::Promise<void> CacheWatch::send(Watcher& w, kj::Vector<uint64_t> attrs,
   }));
 }
 
+bool CacheWatch::recordedByOthers(uint64_t sessionId, uint64_t ino) const {
+  for (auto& [id, w] : all) {
+    if (id != sessionId && (w->dirs.count(ino) > 0 || w->inodes.count(ino) > 0)) return true;
+  }
+  return false;
+}
+
+kj::Maybe<wire::CacheClient::Client> CacheWatch::callbackOf(uint64_t sessionId) {
+  auto it = all.find(sessionId);
+  if (it == all.end()) return nullptr;
+  return it->second->client;
+}
+
 void CacheWatch::taskFailed(kj::Exception&& e) {
   KJ_LOG(WARNING, "cache invalidation task failed", e);
 }

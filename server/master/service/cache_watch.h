@@ -105,6 +105,11 @@ public:
 
   const Counters& counters() const { return count; }
   size_t watchers() const { return all.size(); }
+  // True if a watcher other than session `sessionId`'s records `ino` (names or
+  // attributes: its mount may cache them).
+  bool recordedByOthers(uint64_t sessionId, uint64_t ino) const;
+  // The callback of session `sessionId`'s watcher (null: it has none).
+  kj::Maybe<wire::CacheClient::Client> callbackOf(uint64_t sessionId);
 
 private:
   kj::Promise<void> send(Watcher& w, kj::Vector<uint64_t> attrs, kj::Vector<uint64_t> data,

@@ -9,7 +9,8 @@ namespace dfs {
 MasterCore::MasterCore(MetaStore& store, Clock& clock, kj::Timer& timer, MasterConfig config)
     : store(store), clock(clock), timer(timer), config(config), volumes(store, clock),
       nodes(store, clock, timer, config.nodeTimeouts), placement(nodes),
-      cacheWatch(timer, config.invalidateTimeout, config.cacheWatchLimit), boot(BlockId::random().lo | 1),
+      cacheWatch(timer, config.invalidateTimeout, config.cacheWatchLimit),
+      leases(timer, config.leaseRecallTimeout, cacheWatch), boot(BlockId::random().lo | 1),
       lockGrace(timer), lockHolders(store, boot),
       gc(store, clock, nodes),
       replication(store, timer, nodes, placement, volumes, config.defaultReplicas,

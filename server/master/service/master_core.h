@@ -11,6 +11,7 @@
 #include "server/master/replication/block_reports.h"
 #include "server/master/replication/replication_manager.h"
 #include "server/master/service/cache_watch.h"
+#include "server/master/service/dir_leases.h"
 #include "server/master/service/session_registry.h"
 #include "server/master/volumes/volumes.h"
 
@@ -31,6 +32,9 @@ struct MasterConfig {
   int64_t reportGraceNs = 600'000'000'000LL;
   // How long a change waits for other mounts to drop what their kernels cached of it.
   kj::Duration invalidateTimeout = 1 * kj::SECONDS;
+  // How long another mount's call waits for a directory lease's holder to answer its
+  // recall before the lease is revoked (DirLeases).
+  kj::Duration leaseRecallTimeout = 2 * kj::SECONDS;
   // Inodes and directories recorded per mount for invalidation (CacheWatch).
   size_t cacheWatchLimit = CacheWatch::kDefaultMaxRecords;
   // Lock grace period after a restart that found lock holders of the previous run
@@ -59,6 +63,7 @@ public:
   Placement placement;
   SessionRegistry sessions;
   CacheWatch cacheWatch;  // what quorum mounts cache; invalidations on change
+  DirLeases leases;       // directories a mount changes asynchronously
   OpenFiles openFiles;  // files held open by any session (orphans live while open)
   const uint64_t boot;  // random, names this run of the master (Master.mount results)
   LockManager locks;    // fcntl and flock locks of all sessions (memory only)

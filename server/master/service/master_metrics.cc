@@ -13,7 +13,7 @@ const char* const kMethodNames[] = {
     "statfs",  "getExtents", "allocateBlocks", "commit",   "ping",   "open",
     "release", "mount",    "registerNode", "heartbeat", "sync",   "fallocate",
     "copyRange", "setXattr", "getXattr", "listXattr", "removeXattr", "getLock",
-    "setLock", "releaseLocks", "touchAtime", "addCopies"};
+    "setLock", "releaseLocks", "touchAtime", "addCopies", "reserveInodes"};
 static_assert(sizeof(kMethodNames) / sizeof(kMethodNames[0]) ==
                   static_cast<size_t>(RpcMethod::COUNT_),
               "one name per RpcMethod");
@@ -162,6 +162,19 @@ MasterMetrics::MasterMetrics(MetricsRegistry& registry, MasterCore& core) : rpc(
   registry.counterFn("dfs_master_cache_watch_resets_total",
                      "Mounts whose records hit --cache-watch-limit and were forgotten.", {},
                      [c]() { return c->cacheWatch.counters().resets; });
+  registry.gaugeFn("dfs_master_dir_leases",
+                   "Directories a mount holds the lease on (its creates and unlinks there "
+                   "are asynchronous).",
+                   {}, [c]() { return static_cast<double>(c->leases.held()); });
+  registry.counterFn("dfs_master_dir_leases_granted_total", "Directory leases granted.", {},
+                     [c]() { return c->leases.counters().granted; });
+  registry.counterFn("dfs_master_dir_lease_recalls_total",
+                     "Directory leases recalled (another mount's call touched them).", {},
+                     [c]() { return c->leases.counters().recalled; });
+  registry.counterFn("dfs_master_dir_lease_revocations_total",
+                     "Recalls the holder did not answer in time (its later asynchronous "
+                     "operations fail).",
+                     {}, [c]() { return c->leases.counters().revoked; });
   registry.gaugeFn("dfs_master_lock_grace_active",
                    "1 while the lock grace period after a restart lasts (reclaims only).", {},
                    [c]() { return c->lockGrace.active() ? 1.0 : 0.0; });

@@ -26,6 +26,7 @@ SessionImpl::SessionImpl(MasterCore& core, Volume volumeIn, kj::StringPtr client
 
 SessionImpl::~SessionImpl() noexcept(false) {
   core.sessions.remove(sessionId);
+  core.leases.ended(sessionId);
   core.locks.releaseSession(sessionId);  // wakes whoever waited for this mount's locks
   if (!core.stopping) {  // the client's doing: no need to wait for it after a restart
     KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() { core.lockHolders.ended(sessionId); })) {
@@ -121,6 +122,12 @@ kj::Promise<void> SessionImpl::lookup(LookupContext context) {
   auto p = context.getParams();
   Inode node;
   int err = ns.lookup(p.getParent(), p.getName(), node);
+  if (err == 0 && node.isDir()) {
+    // The mount may cache the directory's attributes from now on: its lease goes first.
+    KJ_IF_MAYBE(recalled, core.leases.recall(sessionId, kj::arrayPtr(&node.ino, 1))) {
+      return recalled->then([this, context]() mutable { return lookup(context); });
+    }
+  }
   seenNames(p.getParent());
   if (err == 0) seen(node.ino);
   reply(context.getResults(), err, node);
@@ -178,12 +185,28 @@ kj::Promise<void> SessionImpl::mknod(MknodContext context) {
   auto rpcScope = callScope(RpcMethod::MKNOD);
   auto p = context.getParams();
   Inode node;
-  int err = ns.mknod(p.getParent(), p.getName(), p.getMode(), p.getRdev(), p.getUid(),
-                     p.getGid(), p.getExclusive(), node, umaskOf(p.getUmask()));
+  ClientChoice choice;
+  bool async = p.getIno() != 0;
+  int err = asyncAllowed(async, p.getParent());
+  if (err == 0 && async) {
+    choice.ino = p.getIno();
+    choice.timeNs = p.getTimeNs();
+    if (!takeReserved(choice.ino)) err = EINVAL;
+  }
+  if (err == 0) {
+    err = ns.mknod(p.getParent(), p.getName(), p.getMode(), p.getRdev(), p.getUid(),
+                   p.getGid(), p.getExclusive(), node, umaskOf(p.getUmask()), choice);
+  }
   if (err == 0 && p.getOpen()) registerOpen(node.ino);
-  reply(context.getResults(), err, node);
-  replyParent(context.getResults(), err, p.getParent());
-  return created(p.getParent(), p.getName(), err, node);
+  auto results = context.getResults();
+  reply(results, err, node);
+  if (!async) replyParent(results, err, p.getParent());  // (the mount did not wait)
+  if (err == 0 && p.getWantLease()) {
+    results.setLeased(core.leases.grant(sessionId, p.getParent()));
+  }
+  auto done = created(p.getParent(), p.getName(), err, node);
+  if (!async) return done;
+  return done.then([this]() { return asyncReply(); });
 }
 
 kj::Promise<void> SessionImpl::mkdir(MkdirContext context) {
@@ -194,6 +217,9 @@ kj::Promise<void> SessionImpl::mkdir(MkdirContext context) {
                      umaskOf(p.getUmask()));
   reply(context.getResults(), err, node);
   replyParent(context.getResults(), err, p.getParent());
+  if (err == 0 && p.getWantLease()) {
+    context.getResults().setLeased(core.leases.grant(sessionId, node.ino));
+  }
   return created(p.getParent(), p.getName(), err, node);
 }
 
@@ -231,11 +257,20 @@ kj::Promise<void> SessionImpl::unlink(UnlinkContext context) {
   auto rpcScope = callScope(RpcMethod::UNLINK);
   auto p = context.getParams();
   uint64_t ino = 0;
-  int err = ns.unlink(p.getParent(), p.getName(), &ino);
-  context.getResults().setErr(err);
-  if (err == 0) context.getResults().setIno(ino);
-  replyParent(context.getResults(), err, p.getParent());
-  return removed(p.getParent(), p.getName(), err, ino);
+  int err = asyncAllowed(p.getAsync(), p.getParent());
+  ClientChoice choice;
+  if (p.getAsync()) choice.timeNs = p.getTimeNs();
+  if (err == 0) err = ns.unlink(p.getParent(), p.getName(), &ino, choice);
+  auto results = context.getResults();
+  results.setErr(err);
+  if (err == 0) results.setIno(ino);
+  if (!p.getAsync()) replyParent(results, err, p.getParent());
+  if (err == 0 && p.getWantLease()) {
+    results.setLeased(core.leases.grant(sessionId, p.getParent()));
+  }
+  auto done = removed(p.getParent(), p.getName(), err, ino);
+  if (!p.getAsync()) return done;
+  return done.then([this]() { return asyncReply(); });
 }
 
 kj::Promise<void> SessionImpl::rmdir(RmdirContext context) {

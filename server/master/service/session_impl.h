@@ -53,6 +53,15 @@ public:
   kj::Promise<void> releaseLocks(ReleaseLocksContext context) override;
   kj::Promise<void> touchAtime(TouchAtimeContext context) override;
   kj::Promise<void> addCopies(AddCopiesContext context) override;
+  kj::Promise<void> reserveInodes(ReserveInodesContext context) override;
+
+  // Every call (session_leases.cc): one that touches a directory another session holds
+  // the lease on waits for the lease's recall (DirLeases), and the calls sent after one
+  // that waits wait for it to start, so this session's calls apply in the order sent
+  // (its mount sends asynchronous operations without waiting for their replies).
+  DispatchCallResult dispatchCall(
+      uint64_t interfaceId, uint16_t methodId,
+      capnp::CallContext<capnp::AnyPointer, capnp::AnyPointer> context) override;
 
   uint64_t id() const { return sessionId; }
 
@@ -69,6 +78,31 @@ private:
   void releaseOne(uint64_t ino);
   // Bytes the volume's files can use in all / still (live nodes' space / replicas).
   void usableSpace(uint64_t& total, uint64_t& free);
+
+  // Directory leases (session_leases.cc). The directories whose entries or attributes
+  // call `methodId` reads or changes (those whose leases it must recall first).
+  kj::Vector<uint64_t> leaseDirsOf(uint16_t methodId, capnp::AnyPointer::Reader params);
+  uint32_t waiting = 0;  // calls waiting to start (see dispatchCall)
+  kj::Maybe<kj::ForkedPromise<void>> lastStarted;  // resolves when the last of them started
+  struct InodeRange {
+    uint64_t next;
+    uint64_t end;
+  };
+  kj::Vector<InodeRange> reserved;  // from reserveInodes, not used yet
+  static constexpr size_t kMaxReservedRanges = 16;
+  // Takes `ino` from the reserved ranges (false: not in one, or below one already used).
+  bool takeReserved(uint64_t ino);
+  // 0 for a synchronous call; for an asynchronous one ESTALE unless this session holds
+  // `dir`'s lease.
+  int asyncAllowed(bool async, uint64_t dir) const;
+  // Resolves when the replies of this session's asynchronous calls go: together, at most
+  // kAsyncReplyDelay after the first of them was applied. Nobody waits for them, and one
+  // wakeup of the mount per batch instead of per call keeps a busy mount on its callers'
+  // CPU (on a small machine, a wakeup across CPUs costs more than the call).
+  kj::Promise<void> asyncReply();
+  kj::Maybe<kj::ForkedPromise<void>> replyBatch;
+  kj::TimePoint replyBatchDue = kj::origin<kj::TimePoint>();
+  static constexpr kj::Duration kAsyncReplyDelay = 2 * kj::MILLISECONDS;
 
   kj::Maybe<kj::Own<CacheWatch::Watcher>> watcher;
   // Records that this session was handed `ino`'s attributes / names of `dir`.

@@ -1,0 +1,173 @@
+// Filesystem: asynchronous creates and unlinks in directories whose lease this mount
+// holds (client/cache/leased_dirs.h, server/master/service/dir_leases.h).
+//
+// The mount answers from its complete listing of the directory (DirCache), with an inode
+// number the master reserved for it (InodePool), and sends the call at once without
+// waiting for the reply. The master applies a session's calls in the order sent, so
+// everything the mount sends later (the file's commit, a lookup, fsync's sync) comes
+// after it; another mount's call in the directory first recalls the lease, which waits
+// for the replies. What such a reply can still say is a failure the caller was not told
+// of (the lease was revoked, the master lost the session): asyncFailed logs it and drops
+// the name from the caches.
+#include "filesystem.h"
+
+#include <kj/debug.h>
+#include <cerrno>
+
+namespace dfs {
+
+bool Filesystem::wantLease(uint64_t parent) {
+  if (!asyncDiropsOn) return false;
+  // Only where the mount keeps the listing: that is what it answers from.
+  return dirCache.listed(parent);
+}
+
+void Filesystem::leaseAnswer(uint64_t dir, bool leased) {
+  if (!leased) return;
+  asyncCounters.granted++;
+  leasedDirs.granted(dir);
+  inodePool.prepare();  // numbers ready before the first create needs one
+}
+
+kj::Promise<void> Filesystem::recallLeases(capnp::List<uint64_t>::Reader dirs) {
+  master.sendHeld();  // what is in flight in them must reach the master
+  kj::Vector<kj::Promise<void>> drained;
+  for (uint64_t dir : dirs) {
+    asyncCounters.recalled++;
+    drained.add(leasedDirs.recalled(dir));
+  }
+  return kj::joinPromises(drained.releaseAsArray());
+}
+
+bool Filesystem::createAsync(fuse_req_t req, uint64_t p, kj::ArrayPtr<const kj::byte> name,
+                             mode_t mode, struct fuse_file_info* fi) {
+  if (!asyncDiropsOn || !leasedDirs.usable(p)) return false;
+  // The new inode's owner, group and mode are decided here as the master would: only
+  // without a default ACL to inherit (the parent has no xattrs at all).
+  AttrCopy parentAttr;
+  KJ_IF_MAYBE(a, freshAttr(p)) { parentAttr = *a; } else { return false; }
+  if (!parentAttr.noXattrs) return false;
+  AttrCopy existing;
+  if (dirCache.find(p, name, existing) != DirCache::Answer::MISSING) return false;
+  uint64_t ino;
+  KJ_IF_MAYBE(i, inodePool.take()) { ino = *i; } else { return false; }
+
+  const fuse_ctx* c = fuse_req_ctx(req);
+  uint32_t umask = umaskFor(req);
+  int64_t now = wallClock.nowNs();
+  AttrCopy attr;
+  attr.ino = ino;
+  attr.mode = S_IFREG | (mode & 07777 & (umask == 0xffffffff ? 07777 : ~umask));
+  attr.nlink = 1;
+  attr.uid = c->uid;
+  // A set-group-ID directory gives its group (as the master's Namespace::create).
+  attr.gid = (parentAttr.mode & S_ISGID) != 0 ? parentAttr.gid : c->gid;
+  attr.atimeNs = attr.mtimeNs = attr.ctimeNs = now;
+  attr.allocatedBytes = 0;
+  attr.noXattrs = true;
+  auto sent = master.callSoon([p, name = kj::heapArray(name), attr, now](
+                                  wire::Session::Client& s) {
+    auto r = s.mknodRequest();
+    r.setParent(p);
+    r.setName(name);
+    r.setMode(attr.mode);  // the umask is applied already
+    r.setUid(attr.uid);
+    r.setGid(attr.gid);
+    r.setExclusive(true);
+    r.setOpen(true);  // released in releaseOpen, like a synchronous create's
+    r.setIno(attr.ino);
+    r.setTimeNs(now);
+    return r.send();
+  });
+  KJ_IF_MAYBE(call, sent) {
+    auto inFlight = leasedDirs.started(p);
+    auto listed = kj::heapArray(name);
+    background.add(call->then(
+        [this, p, name = kj::mv(listed), ino](
+            capnp::Response<wire::Session::MknodResults> r) mutable {
+          if (r.getErr() != 0) asyncFailed("create", p, name, ino, r.getErr());
+        },
+        [this, p, name = kj::heapArray(name), ino](kj::Exception&& e) {
+          asyncFailed("create", p, name, ino, errnoFor(e));
+        }).attach(kj::mv(inFlight)));
+  } else {
+    return false;  // no session: the synchronous path connects
+  }
+  asyncCounters.creates++;
+  // What the master will have: the listing names the file; the directory's times moved.
+  dirCache.added(p, name, attr);
+  parentAttr.mtimeNs = parentAttr.ctimeNs = now;
+  rememberAttr(parentAttr);
+  noCapability.remember(ino, timer.now());
+  auto& f = retainOpen(ino);
+  f.createdHere = true;  // new, and nobody else can have it open: attribute write-back
+  rememberAttr(attr);
+  struct fuse_file_info info = *fi;
+  info.fh = nextFileHandle++;
+  setCacheFlags(info);
+  struct fuse_entry_param e = makeEntry(attr);
+  if (fuse_reply_create(req, &e, &info) != 0) background.add(releaseOpen(ino));
+  return true;
+}
+
+bool Filesystem::unlinkAsync(fuse_req_t req, uint64_t p, kj::ArrayPtr<const kj::byte> name) {
+  if (!asyncDiropsOn || !leasedDirs.usable(p)) return false;
+  AttrCopy parentAttr;
+  KJ_IF_MAYBE(a, freshAttr(p)) { parentAttr = *a; } else { return false; }
+  AttrCopy target;
+  if (dirCache.find(p, name, target) != DirCache::Answer::FOUND) return false;
+  if (S_ISDIR(target.mode)) return false;
+  // A file open here may still have data, attribute changes or its release on the way:
+  // those calls were not sent yet, and must not come after its unlink.
+  if (findOpen(target.ino) != nullptr) return false;
+  int64_t now = wallClock.nowNs();
+  auto sent = master.callSoon([p, name = kj::heapArray(name), now](wire::Session::Client& s) {
+    auto r = s.unlinkRequest();
+    r.setParent(p);
+    r.setName(name);
+    r.setAsync(true);
+    r.setTimeNs(now);
+    return r.send();
+  });
+  KJ_IF_MAYBE(call, sent) {
+    auto inFlight = leasedDirs.started(p);
+    uint64_t ino = target.ino;
+    background.add(call->then(
+        [this, p, name = kj::heapArray(name), ino](
+            capnp::Response<wire::Session::UnlinkResults> r) mutable {
+          if (r.getErr() != 0) asyncFailed("unlink", p, name, ino, r.getErr());
+        },
+        [this, p, name = kj::heapArray(name), ino](kj::Exception&& e) {
+          asyncFailed("unlink", p, name, ino, errnoFor(e));
+        }).attach(kj::mv(inFlight)));
+  } else {
+    return false;
+  }
+  asyncCounters.unlinks++;
+  dirCache.removed(p, name);
+  attrsChanged(target.ino);  // nlink and ctime moved (for other names of it)
+  parentAttr.mtimeNs = parentAttr.ctimeNs = now;
+  rememberAttr(parentAttr);
+  fuse_reply_err(req, 0);
+  return true;
+}
+
+void Filesystem::asyncFailed(const char* what, uint64_t parent,
+                             kj::ArrayPtr<const kj::byte> name, uint64_t ino, int err) {
+  asyncCounters.failed++;
+  KJ_LOG(ERROR, "an asynchronous operation failed at the master after the caller was told it "
+         "succeeded; the mount forgets what it showed of the name", what, parent,
+         kj::str(name.asChars()), ino, strerror(err));
+  // The mount's view of the directory is wrong: no more asynchronous operations there
+  // until the master grants the lease again, and the name is asked for afresh.
+  leasedDirs.lost(parent);
+  dirCache.nameChanged(parent, name);
+  attrsChanged(parent);
+  attrsChanged(ino);
+  KernelInvalidation out;
+  out.entries.add(toFuse(parent), kj::heapArray(name));
+  out.attrs.add(toFuse(parent));
+  background.add(notifier.invalidate(kj::mv(out)));
+}
+
+}  // namespace dfs

@@ -1,0 +1,137 @@
+// SessionImpl: directory leases — call ordering and recalls (dispatchCall), inode number
+// reservations for asynchronous creates.
+#include "server/master/service/session_impl.h"
+#include "common/base/limits.h"
+#include <cerrno>
+#include <kj/debug.h>
+
+namespace dfs {
+
+capnp::Capability::Server::DispatchCallResult SessionImpl::dispatchCall(
+    uint64_t interfaceId, uint16_t methodId,
+    capnp::CallContext<capnp::AnyPointer, capnp::AnyPointer> context) {
+  kj::Maybe<kj::Promise<void>> recalled;
+  if (core.leases.held() > 0) {
+    auto dirs = leaseDirsOf(methodId, context.getParams());
+    recalled = core.leases.recall(sessionId, dirs);
+  }
+  if (recalled == nullptr && waiting == 0) {
+    return wire::Session::Server::dispatchCall(interfaceId, methodId, context);
+  }
+  // This call waits (for a recall, or for an earlier call that waits): the calls after
+  // it wait until it started.
+  kj::Promise<void> before = kj::READY_NOW;
+  KJ_IF_MAYBE(last, lastStarted) {
+    before = last->addBranch().catch_([](kj::Exception&&) {});
+  }
+  KJ_IF_MAYBE(r, recalled) {
+    before = before.then([r = kj::mv(*r)]() mutable { return kj::mv(r); });
+  }
+  auto started = kj::newPromiseAndFulfiller<void>();
+  lastStarted = started.promise.fork();
+  ++waiting;
+  // Counts the call as started when it starts or is cancelled before (its caller left).
+  auto count = kj::heap(kj::defer([this]() { --waiting; }));
+  auto run = before.then([this, interfaceId, methodId, context,
+                          fulfiller = kj::mv(started.fulfiller),
+                          count = kj::mv(count)]() mutable {
+    count = nullptr;
+    fulfiller->fulfill();
+    return wire::Session::Server::dispatchCall(interfaceId, methodId, context).promise;
+  });
+  return {kj::mv(run), false};
+}
+
+kj::Vector<uint64_t> SessionImpl::leaseDirsOf(uint16_t methodId,
+                                              capnp::AnyPointer::Reader params) {
+  kj::Vector<uint64_t> dirs;
+  // The child directory `name` in `parent`, if it is one (rmdir and rename must see its
+  // entries: is it empty?).
+  auto childDir = [&](uint64_t parent, capnp::Data::Reader name) {
+    Inode node;
+    if (ns.lookup(parent, name, node) == 0 && node.isDir()) dirs.add(node.ino);
+  };
+  // Ordinals of schema/master.capnp's Session methods.
+  switch (methodId) {
+    case 0: dirs.add(params.getAs<wire::Session::LookupParams>().getParent()); break;
+    case 1: dirs.add(params.getAs<wire::Session::GetAttrParams>().getIno()); break;
+    case 2: dirs.add(params.getAs<wire::Session::SetAttrParams>().getReq().getIno()); break;
+    case 3: dirs.add(params.getAs<wire::Session::MknodParams>().getParent()); break;
+    case 4: dirs.add(params.getAs<wire::Session::MkdirParams>().getParent()); break;
+    case 5: dirs.add(params.getAs<wire::Session::SymlinkParams>().getParent()); break;
+    case 7: dirs.add(params.getAs<wire::Session::LinkParams>().getNewParent()); break;
+    case 8: dirs.add(params.getAs<wire::Session::UnlinkParams>().getParent()); break;
+    case 9: {
+      auto p = params.getAs<wire::Session::RmdirParams>();
+      dirs.add(p.getParent());
+      childDir(p.getParent(), p.getName());
+      break;
+    }
+    case 10: {
+      auto p = params.getAs<wire::Session::RenameParams>();
+      dirs.add(p.getParent());
+      dirs.add(p.getNewParent());
+      childDir(p.getNewParent(), p.getNewName());
+      childDir(p.getParent(), p.getName());  // RENAME_EXCHANGE moves the target too
+      break;
+    }
+    case 11: dirs.add(params.getAs<wire::Session::ReaddirParams>().getIno()); break;
+    case 20: dirs.add(params.getAs<wire::Session::SetXattrParams>().getIno()); break;
+    case 23: dirs.add(params.getAs<wire::Session::RemoveXattrParams>().getIno()); break;
+    default: break;  // no directory's entries or attributes
+  }
+  return dirs;
+}
+
+kj::Promise<void> SessionImpl::reserveInodes(ReserveInodesContext context) {
+  auto rpcScope = callScope(RpcMethod::RESERVE_INODES);
+  uint32_t count = context.getParams().getCount();
+  KJ_REQUIRE(count > 0 && count <= kMaxReservedInodes, "bad inode reservation", count);
+  uint64_t first = ns.reserveInodes(count);
+  // The oldest ranges go first: a mount uses the newest.
+  if (reserved.size() >= kMaxReservedRanges) {
+    kj::Vector<InodeRange> kept;
+    for (size_t i = reserved.size() + 1 - kMaxReservedRanges; i < reserved.size(); ++i) {
+      kept.add(reserved[i]);
+    }
+    reserved = kj::mv(kept);
+  }
+  reserved.add(InodeRange{first, first + count});
+  auto results = context.getResults();
+  results.setFirst(first);
+  results.setCount(count);
+  return kj::READY_NOW;
+}
+
+bool SessionImpl::takeReserved(uint64_t ino) {
+  for (size_t i = 0; i < reserved.size(); ++i) {
+    auto& r = reserved[i];
+    if (ino < r.next || ino >= r.end) continue;
+    r.next = ino + 1;
+    if (r.next == r.end) {
+      kj::Vector<InodeRange> kept;
+      for (size_t j = 0; j < reserved.size(); ++j) {
+        if (j != i) kept.add(reserved[j]);
+      }
+      reserved = kj::mv(kept);
+    }
+    return true;
+  }
+  return false;
+}
+
+kj::Promise<void> SessionImpl::asyncReply() {
+  auto now = core.timer.now();
+  if (replyBatch == nullptr || now >= replyBatchDue) {
+    replyBatchDue = now + kAsyncReplyDelay;
+    replyBatch = core.timer.afterDelay(kAsyncReplyDelay).fork();
+  }
+  return KJ_ASSERT_NONNULL(replyBatch).addBranch();
+}
+
+int SessionImpl::asyncAllowed(bool async, uint64_t dir) const {
+  if (!async) return 0;
+  return core.leases.holds(sessionId, dir) ? 0 : ESTALE;
+}
+
+}  // namespace dfs
