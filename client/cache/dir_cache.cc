@@ -106,8 +106,15 @@ void DirCache::stamp(Dir& d) {
   if (clockSource != nullptr) d.born = clockSource->now();
 }
 
+void DirCache::hold(uint64_t dir, bool held) {
+  auto d = dirs.find(dir);
+  if (d == dirs.end()) return;
+  if (d->second.held && !held) stamp(d->second);
+  d->second.held = held;
+}
+
 bool DirCache::expired(const Dir& d) const {
-  if (clockSource == nullptr) return false;
+  if (clockSource == nullptr || d.held) return false;
   KJ_IF_MAYBE(b, d.born) { return clockSource->now() - *b > maxAge; }
   return false;
 }

@@ -50,6 +50,9 @@ public:
 
   // The complete listing of `dir` is kept (and not expired).
   bool listed(uint64_t dir);
+  // While `held`, the listing of `dir` does not age (the mount holds the directory's
+  // lease: nobody else changes it unseen); released, it ages from now.
+  void hold(uint64_t dir, bool held);
   // A lookup in `dir` found no listing: true when the listing should be fetched now (the
   // directory is being looked up in repeatedly and is not known to be too big).
   bool wantListing(uint64_t dir);
@@ -92,6 +95,7 @@ private:
     std::unordered_map<std::string, Slot> names;
     uint64_t lastUse = 0;
     kj::Maybe<kj::TimePoint> born;  // when the listing was fetched or made (with a max age)
+    bool held = false;              // see hold()
   };
   static constexpr uint32_t kTooBig = UINT32_MAX;
   static std::string key(kj::ArrayPtr<const kj::byte> name) {

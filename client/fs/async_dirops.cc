@@ -26,6 +26,7 @@ void Filesystem::leaseAnswer(uint64_t dir, bool leased) {
   if (!leased) return;
   asyncCounters.granted++;
   leasedDirs.granted(dir);
+  dirCache.hold(dir, true);  // (an eventual mount's listing would age out otherwise)
   inodePool.prepare();  // numbers ready before the first create needs one
 }
 
@@ -34,6 +35,7 @@ kj::Promise<void> Filesystem::recallLeases(capnp::List<uint64_t>::Reader dirs) {
   kj::Vector<kj::Promise<void>> drained;
   for (uint64_t dir : dirs) {
     asyncCounters.recalled++;
+    dirCache.hold(dir, false);
     drained.add(leasedDirs.recalled(dir));
   }
   return kj::joinPromises(drained.releaseAsArray());
@@ -161,6 +163,7 @@ void Filesystem::asyncFailed(const char* what, uint64_t parent,
   // The mount's view of the directory is wrong: no more asynchronous operations there
   // until the master grants the lease again, and the name is asked for afresh.
   leasedDirs.lost(parent);
+  dirCache.hold(parent, false);
   dirCache.nameChanged(parent, name);
   attrsChanged(parent);
   attrsChanged(ino);

@@ -80,8 +80,8 @@ public:
   }
   // Sends what callSoon holds, now (without a session, those calls fail).
   void sendHeld();
-  static constexpr kj::Duration kHoldDelay = 1 * kj::MILLISECONDS;
-  static constexpr size_t kMaxHeld = 64;
+  static constexpr kj::Duration kHoldDelay = 2 * kj::MILLISECONDS;
+  static constexpr size_t kMaxHeld = 128;
 
   // Changes whenever the session is lost or replaced (what a session was granted, such
   // as reserved inode numbers and directory leases, ends with it).

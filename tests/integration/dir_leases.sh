@@ -57,6 +57,7 @@ assert_eq 100 "$(ls "$B/s" | wc -l)" "names after fsync of the directory"
 #    sent before the stop was applied, and the other mount is not held up for longer.
 mkdir "$A/t"
 for i in $(seq 1 50); do : >"$A/t/z$i"; done
+sleep 0.1  # the mount holds asynchronous calls for up to 2 ms before it sends them
 pid=$(_find_mount_pid "$A")
 kill -STOP "$pid"
 t0=$(now_ms)
@@ -72,7 +73,21 @@ for i in $(seq 51 60); do : >"$A/t/z$i"; done
 assert_eq 60 "$(ls "$B/t" | wc -l)" "names after the holder went on"
 assert_eq 0 "$(a_metric dfs_client_async_failures_total)" "asynchronous operations that failed"
 
-# 5. A holder killed with operations in flight: the master ends its session and lease;
+# 5. An eventual mount keeps a leased directory's listing past its cache time (nobody
+#    else can change the directory unseen), so its creates there stay asynchronous.
+E=$DFS_ROOT/e
+mount_volume "$E" "consistency=eventual,metrics_listen=127.0.0.1:0,metrics_port_file=$DFS_ROOT/e.metrics"
+wait_for_file "$DFS_ROOT/e.metrics" 30
+EPORT=$(_read_port "$DFS_ROOT/e.metrics")
+mkdir "$E/ev"
+sleep 1.5  # past the eventual mount's entry_timeout (1 s)
+for i in $(seq 1 40); do : >"$E/ev/v$i"; done
+ev=$(metric_at "$EPORT" dfs_client_async_creates_total)
+log "asynchronous creates on the eventual mount: $ev of 40"
+(( ev >= 35 )) || fail "an eventual mount's creates in its leased directory were not asynchronous ($ev)"
+assert_eq 40 "$(ls "$B/ev" | wc -l)" "names the eventual mount created, seen by another mount"
+
+# 6. A holder killed with operations in flight: the master ends its session and lease;
 #    the other mount sees a consistent directory (every name it lists can be opened).
 mkdir "$A/k"
 for i in $(seq 1 100); do : >"$A/k/w$i"; done

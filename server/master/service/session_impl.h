@@ -102,7 +102,7 @@ private:
   kj::Promise<void> asyncReply();
   kj::Maybe<kj::ForkedPromise<void>> replyBatch;
   kj::TimePoint replyBatchDue = kj::origin<kj::TimePoint>();
-  static constexpr kj::Duration kAsyncReplyDelay = 2 * kj::MILLISECONDS;
+  static constexpr kj::Duration kAsyncReplyDelay = 5 * kj::MILLISECONDS;
 
   kj::Maybe<kj::Own<CacheWatch::Watcher>> watcher;
   // Records that this session was handed `ino`'s attributes / names of `dir`.

@@ -60,6 +60,26 @@ TEST(DirCache, ListingsOlderThanTheMaxAgeAreForgotten) {
   EXPECT_EQ(cache.find(1, n("a"), out), DirCache::Answer::FOUND);
 }
 
+// A listing the mount holds the lease of does not age; released, it ages from then.
+TEST(DirCache, AHeldListingDoesNotAge) {
+  kj::TimerImpl timer(kj::origin<kj::TimePoint>());
+  DirCache cache(1000);
+  cache.setMaxAge(timer, 1 * kj::SECONDS);
+  EXPECT_FALSE(cache.listed(2));
+  cache.created(2);
+  EXPECT_TRUE(cache.listed(2));
+  cache.hold(2, true);
+  timer.advanceTo(timer.now() + 5 * kj::SECONDS);
+  AttrCopy out;
+  EXPECT_EQ(cache.find(2, n("new"), out), DirCache::Answer::MISSING);
+  cache.hold(2, false);
+  timer.advanceTo(timer.now() + 900 * kj::MILLISECONDS);
+  EXPECT_TRUE(cache.listed(2));
+  timer.advanceTo(timer.now() + 200 * kj::MILLISECONDS);
+  EXPECT_FALSE(cache.listed(2));
+  EXPECT_EQ(cache.find(2, n("new"), out), DirCache::Answer::UNKNOWN);
+}
+
 TEST(DirCache, AChangeDuringAFetchDiscardsIt) {
   DirCache cache(1000);
   uint64_t gen = cache.generation(1);
