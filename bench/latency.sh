@@ -8,7 +8,8 @@
 # Benchmarks print figures; nothing here passes or fails on speed.
 #
 # Usage: bench/latency.sh [--files N] [--size BYTES] [--consistency LEVEL]
-# Binaries from DFS_BUILD_DIR (default build-release). Needs root (FUSE mounts).
+# Binaries from DFS_BUILD_DIR (default build-release); DFS_BENCH_MOUNT_OPTS: more -o options.
+# Needs root (FUSE mounts).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -37,7 +38,7 @@ dfs_init
 MASTER_ARGS=(--default-replicas 2)
 start_cluster 3 2>/dev/null
 M=$DFS_ROOT/m
-mount_volume "$M" "consistency=$level,metrics_listen=127.0.0.1:0,metrics_port_file=$DFS_ROOT/m.port" 2>/dev/null
+mount_volume "$M" "consistency=$level${DFS_BENCH_MOUNT_OPTS:+,$DFS_BENCH_MOUNT_OPTS},metrics_listen=127.0.0.1:0,metrics_port_file=$DFS_ROOT/m.port" 2>/dev/null
 wait_for_file "$DFS_ROOT/m.port" 30
 MPORT=$(_read_port "$DFS_ROOT/m.port")
 

@@ -18,15 +18,16 @@ bool LeasedDirs::usable(uint64_t dir) const {
 LeasedDirs::InFlight LeasedDirs::started(uint64_t dir) {
   ++dirs[dir].inFlight;
   ++flying;
-  return InFlight(*this, dir);
+  return InFlight(*this, dir, &LeasedDirs::finished);
 }
 
 LeasedDirs::Changing LeasedDirs::changing(uint64_t dir) {
   ++dirs[dir].changing;
-  return Changing(*this, dir);
+  return Changing(*this, dir, &LeasedDirs::changed);
 }
 
 kj::Promise<void> LeasedDirs::recalled(uint64_t dir) {
+  ++recallCount;
   auto it = dirs.find(dir);
   if (it == dirs.end()) return kj::READY_NOW;
   auto& d = it->second;
@@ -38,6 +39,14 @@ kj::Promise<void> LeasedDirs::recalled(uint64_t dir) {
   }
   auto paf = kj::newPromiseAndFulfiller<void>();
   d.drained.add(kj::mv(paf.fulfiller));
+  return kj::mv(paf.promise);
+}
+
+kj::Promise<void> LeasedDirs::idle(uint64_t dir) {
+  auto it = dirs.find(dir);
+  if (it == dirs.end() || it->second.inFlight == 0) return kj::READY_NOW;
+  auto paf = kj::newPromiseAndFulfiller<void>();
+  it->second.drained.add(kj::mv(paf.fulfiller));
   return kj::mv(paf.promise);
 }
 

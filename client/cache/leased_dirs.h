@@ -23,28 +23,24 @@ public:
   LeasedDirs() = default;
   KJ_DISALLOW_COPY(LeasedDirs);
 
-  // An asynchronous operation in flight in one directory, for as long as it lives.
-  class InFlight {
+  // Counts something in one directory for as long as it lives: an asynchronous
+  // operation in flight (started()) or a synchronous change in flight (changing()).
+  class Token {
   public:
-    InFlight(LeasedDirs& dirs, uint64_t dir) : dirs(&dirs), dir(dir) {}
-    InFlight(InFlight&& other) : dirs(other.dirs), dir(other.dir) { other.dirs = nullptr; }
-    KJ_DISALLOW_COPY(InFlight);
-    ~InFlight() { if (dirs != nullptr) dirs->finished(dir); }
+    Token(LeasedDirs& dirs, uint64_t dir, void (LeasedDirs::*end)(uint64_t))
+        : dirs(&dirs), dir(dir), end(end) {}
+    Token(Token&& other) : dirs(other.dirs), dir(other.dir), end(other.end) {
+      other.dirs = nullptr;
+    }
+    KJ_DISALLOW_COPY(Token);
+    ~Token() { if (dirs != nullptr) (dirs->*end)(dir); }
   private:
     LeasedDirs* dirs;
     uint64_t dir;
+    void (LeasedDirs::*end)(uint64_t);
   };
-  // A synchronous change of one directory in flight, for as long as it lives.
-  class Changing {
-  public:
-    Changing(LeasedDirs& dirs, uint64_t dir) : dirs(&dirs), dir(dir) {}
-    Changing(Changing&& other) : dirs(other.dirs), dir(other.dir) { other.dirs = nullptr; }
-    KJ_DISALLOW_COPY(Changing);
-    ~Changing() { if (dirs != nullptr) dirs->changed(dir); }
-  private:
-    LeasedDirs* dirs;
-    uint64_t dir;
-  };
+  using InFlight = Token;
+  using Changing = Token;
 
   void granted(uint64_t dir);
   // An operation in `dir` may go asynchronously now.
@@ -54,6 +50,13 @@ public:
   // The lease on `dir` ends here; resolves when the operations in flight in it were
   // answered.
   kj::Promise<void> recalled(uint64_t dir);
+  // Recalls so far: a grant asked for before a recall that came first is stale (the
+  // master dropped it when the recall was answered), so granted() is called only if this
+  // did not change since the call was sent.
+  uint64_t recalls() const { return recallCount; }
+  // Resolves when no operation is in flight in `dir` (fsync of it or of a file made in
+  // it); the lease stays.
+  kj::Promise<void> idle(uint64_t dir);
   // The lease on `dir` ends here (the mount's view of it went wrong); nothing waits.
   void lost(uint64_t dir);
   // Every lease ends (the session was lost, or the master forgot what this mount caches).
@@ -68,7 +71,7 @@ private:
     bool leased = false;
     uint32_t inFlight = 0;
     uint32_t changing = 0;
-    kj::Vector<kj::Own<kj::PromiseFulfiller<void>>> drained;  // recalls waiting
+    kj::Vector<kj::Own<kj::PromiseFulfiller<void>>> drained;  // recalls and idle() waiting
   };
   void finished(uint64_t dir);
   void changed(uint64_t dir);
@@ -76,6 +79,7 @@ private:
   std::unordered_map<uint64_t, Dir> dirs;
   size_t leased = 0;
   size_t flying = 0;
+  uint64_t recallCount = 0;
 };
 
 }  // namespace dfs

@@ -22,8 +22,10 @@ bool Filesystem::wantLease(uint64_t parent) {
   return dirCache.listed(parent);
 }
 
-void Filesystem::leaseAnswer(uint64_t dir, bool leased) {
+void Filesystem::leaseAnswer(uint64_t dir, bool leased, uint64_t recallsBefore) {
   if (!leased) return;
+  // A recall that overtook the reply may have ended this very lease already.
+  if (leasedDirs.recalls() != recallsBefore) return;
   asyncCounters.granted++;
   leasedDirs.granted(dir);
   dirCache.hold(dir, true);  // (an eventual mount's listing would age out otherwise)
@@ -84,20 +86,26 @@ bool Filesystem::createAsync(fuse_req_t req, uint64_t p, kj::ArrayPtr<const kj::
   KJ_IF_MAYBE(call, sent) {
     auto inFlight = leasedDirs.started(p);
     auto listed = kj::heapArray(name);
+    asyncCreating[ino] = p;
     background.add(call->then(
         [this, p, name = kj::mv(listed), ino](
             capnp::Response<wire::Session::MknodResults> r) mutable {
+          asyncCreating.erase(ino);
           if (r.getErr() != 0) asyncFailed("create", p, name, ino, r.getErr());
         },
         [this, p, name = kj::heapArray(name), ino](kj::Exception&& e) {
+          asyncCreating.erase(ino);
           asyncFailed("create", p, name, ino, errnoFor(e));
         }).attach(kj::mv(inFlight)));
   } else {
     return false;  // no session: the synchronous path connects
   }
   asyncCounters.creates++;
-  // What the master will have: the listing names the file; the directory's times moved.
+  // What the master will have: the listing names the file; the directory's times moved
+  // (kept here for getattr; the slot naming the directory in its own parent's listing
+  // goes stale, as after any change of its attributes).
   dirCache.added(p, name, attr);
+  dirCache.attrsChanged(p);
   parentAttr.mtimeNs = parentAttr.ctimeNs = now;
   rememberAttr(parentAttr);
   noCapability.remember(ino, timer.now());
@@ -148,15 +156,35 @@ bool Filesystem::unlinkAsync(fuse_req_t req, uint64_t p, kj::ArrayPtr<const kj::
   asyncCounters.unlinks++;
   dirCache.removed(p, name);
   attrsChanged(target.ino);  // nlink and ctime moved (for other names of it)
+  dirCache.attrsChanged(p);
   parentAttr.mtimeNs = parentAttr.ctimeNs = now;
   rememberAttr(parentAttr);
   fuse_reply_err(req, 0);
   return true;
 }
 
+kj::Promise<bool> Filesystem::asyncSettled(uint64_t ino, bool dir) {
+  master.sendHeld();
+  uint64_t waitIn = ino;
+  if (!dir) {
+    auto it = asyncCreating.find(ino);
+    waitIn = it == asyncCreating.end() ? 0 : it->second;
+  }
+  kj::Promise<void> idle = waitIn == 0 ? kj::Promise<void>(kj::READY_NOW) : leasedDirs.idle(waitIn);
+  return idle.then([this, ino, dir]() {
+    return dir ? asyncFailedDirs.erase(ino) > 0 : asyncFailedInodes.erase(ino) > 0;
+  });
+}
+
 void Filesystem::asyncFailed(const char* what, uint64_t parent,
                              kj::ArrayPtr<const kj::byte> name, uint64_t ino, int err) {
   asyncCounters.failed++;
+  // Reported by the next fsync of the directory or the file (bounded: a mount that keeps
+  // failing and is never fsynced forgets the oldest reasons).
+  if (asyncFailedDirs.size() > 65536) asyncFailedDirs.clear();
+  if (asyncFailedInodes.size() > 65536) asyncFailedInodes.clear();
+  asyncFailedDirs.insert(parent);
+  asyncFailedInodes.insert(ino);
   KJ_LOG(ERROR, "an asynchronous operation failed at the master after the caller was told it "
          "succeeded; the mount forgets what it showed of the name", what, parent,
          kj::str(name.asChars()), ino, strerror(err));

@@ -163,13 +163,14 @@ void Filesystem::mkdir(fuse_req_t req, fuse_ino_t parent, const char* nameC, mod
                  r.setWantLease(lease);
                  return r.send();
                })
-               .then([this, added = addedReply(req, p, bytesOf(nameC))](
+               .then([this, added = addedReply(req, p, bytesOf(nameC)),
+                      recalls = leasedDirs.recalls()](
                          capnp::Response<wire::Session::MkdirResults> r) mutable {
+                 added(r);
                  if (r.getErr() == 0) {
                    rememberAttr(r.getAttr());  // what a create in it starts from
-                   leaseAnswer(r.getAttr().getIno(), r.getLeased());
+                   leaseAnswer(r.getAttr().getIno(), r.getLeased(), recalls);
                  }
-                 added(r);
                })
                .attach(leasedDirs.changing(p)));
 }
@@ -188,9 +189,10 @@ void Filesystem::unlink(fuse_req_t req, fuse_ino_t parent, const char* nameC) {
                  r.setWantLease(lease);
                  return r.send();
                })
-               .then([this, p, removed = removedReply(req, p, bytesOf(nameC))](
+               .then([this, p, removed = removedReply(req, p, bytesOf(nameC)),
+                      recalls = leasedDirs.recalls()](
                          capnp::Response<wire::Session::UnlinkResults> r) mutable {
-                 if (r.getErr() == 0) leaseAnswer(p, r.getLeased());
+                 if (r.getErr() == 0) leaseAnswer(p, r.getLeased(), recalls);
                  removed(r);
                })
                .attach(leasedDirs.changing(p)));
@@ -207,7 +209,11 @@ void Filesystem::rmdir(fuse_req_t req, fuse_ino_t parent, const char* nameC) {
                  r.setRequestId(0);
                  return r.send();
                })
-               .then(removedReply(req, p, bytesOf(nameC)))
+               .then([this, removed = removedReply(req, p, bytesOf(nameC))](
+                         capnp::Response<wire::Session::RmdirResults> r) mutable {
+                 if (r.getErr() == 0) leasedDirs.lost(r.getIno());  // the master dropped it
+                 removed(r);
+               })
                .attach(leasedDirs.changing(p)));
 }
 

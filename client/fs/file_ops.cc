@@ -39,13 +39,13 @@ void Filesystem::create(fuse_req_t req, fuse_ino_t parent, const char* nameC, mo
                  return r.send();
                })
                .then([this, req, info, exclusive, p, name = kj::mv(listed),
-                      changing = leasedDirs.changing(p)](
+                      changing = leasedDirs.changing(p), recalls = leasedDirs.recalls()](
                          capnp::Response<wire::Session::MknodResults> r) mutable {
                  if (r.getErr() != 0) {
                    dirCache.nameChanged(p, name);
                    return (void)fuse_reply_err(req, r.getErr());
                  }
-                 leaseAnswer(p, r.getLeased());
+                 leaseAnswer(p, r.getLeased(), recalls);
                  auto attr = r.getAttr();
                  addedHere(p, name, attr);
                  if (r.hasParentAttr()) rememberAttr(r.getParentAttr());
@@ -222,6 +222,9 @@ kj::Promise<capnp::Response<wire::Session::OpenResults>> Filesystem::openAtMaste
 
 void Filesystem::flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi) {
   uint64_t i = toMaster(ino);
+  // The commit that follows the upload needs the file's create applied first: let the
+  // master do that while the data goes to the chunk servers.
+  master.sendHeld();
   // close() also drops the closing process's fcntl locks (done even if the flush fails).
   auto work = kj::heapArrayBuilder<kj::Promise<void>>(2);
   work.add(commitOwn(i));
@@ -232,15 +235,17 @@ void Filesystem::flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi
 void Filesystem::fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info* fi) {
   if (locksLost(fi)) return (void)fuse_reply_err(req, EIO);
   // Commit what is buffered, then make the data (chunk servers) and the metadata (master)
-  // durable, both at once.
-  run(req, commitOwn(toMaster(ino))
+  // durable, both at once. A file created asynchronously: its create must have worked.
+  uint64_t i = toMaster(ino);
+  run(req, commitOwn(i)
                .then([this]() {
                  auto syncs = kj::heapArrayBuilder<kj::Promise<void>>(2);
                  syncs.add(unsynced.syncAll(chunks, timer.now()));
                  syncs.add(syncMaster());
                  return kj::joinPromises(syncs.finish());
                })
-               .then([req]() { fuse_reply_err(req, 0); }));
+               .then([this, i]() { return asyncSettled(i, false); })
+               .then([req](bool failed) { fuse_reply_err(req, failed ? EIO : 0); }));
 }
 
 kj::Promise<void> Filesystem::commitOwn(uint64_t ino) {
@@ -271,7 +276,12 @@ kj::Promise<void> Filesystem::commitOwn(uint64_t ino) {
 
 void Filesystem::fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
                           struct fuse_file_info* fi) {
-  run(req, syncMaster().then([req]() { fuse_reply_err(req, 0); }));
+  // The asynchronous creates and unlinks sent in it are answered, and durable with the
+  // master's sync (it comes after them); EIO if one of them failed.
+  uint64_t dir = toMaster(ino);
+  run(req, asyncSettled(dir, true).then([this](bool failed) {
+    return syncMaster().then([failed]() { return failed; });
+  }).then([req](bool failed) { fuse_reply_err(req, failed ? EIO : 0); }));
 }
 
 kj::Promise<void> Filesystem::syncMaster() {

@@ -9,6 +9,7 @@
 #include <kj/async.h>
 #include <kj/map.h>
 #include <unordered_map>
+#include <unordered_set>
 #include "client/cache/absent_xattrs.h"
 #include "client/cache/block_cache.h"
 #include "client/cache/attr_cache.h"
@@ -182,8 +183,16 @@ private:
   // A synchronous call in `parent` may ask for its lease: the mount could use it (it keeps
   // the listing).
   bool wantLease(uint64_t parent);
-  // The master granted (or not) the lease asked for with wantLease.
-  void leaseAnswer(uint64_t dir, bool leased);
+  // The master granted (or not) the lease asked for with wantLease, by a call sent when
+  // LeasedDirs::recalls() was `recallsBefore`.
+  void leaseAnswer(uint64_t dir, bool leased, uint64_t recallsBefore);
+  // fsync of a file or directory: waits for the asynchronous operations that made the
+  // file or were sent in the directory; true if one of them failed since the last fsync
+  // of it (the fsync then fails with EIO).
+  kj::Promise<bool> asyncSettled(uint64_t ino, bool dir);
+  std::unordered_map<uint64_t, uint64_t> asyncCreating;  // inode -> directory, in flight
+  std::unordered_set<uint64_t> asyncFailedInodes;         // not reported by fsync yet
+  std::unordered_set<uint64_t> asyncFailedDirs;
   // The master recalls leases (another mount is about to use the directories).
   kj::Promise<void> recallLeases(capnp::List<uint64_t>::Reader dirs);
   bool asyncDiropsOn = false;  // -o async_dirops, on a quorum or eventual mount

@@ -52,7 +52,7 @@ struct CommitPiece {
 
 // What a mount decided itself for an asynchronous operation (Session.mknod `ino`/`timeNs`):
 // the new inode's number (0: the master numbers it) and the operation's time (0: the
-// master's clock; one later than the master's clock is not used either).
+// master's clock; one more than Txn::kMaxClientAheadNs ahead of it is not used either).
 struct ClientChoice {
   uint64_t ino = 0;
   int64_t timeNs = 0;

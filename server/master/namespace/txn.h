@@ -25,10 +25,12 @@ public:
   Txn(Txn&&) = default;
 
   int64_t now() const { return nowNs; }
-  // now() becomes `clientNs` (a mount's clock) if it is in (0, now()].
+  // now() becomes `clientNs` (the time a mount already showed for the operation) if it
+  // is positive and at most kMaxClientAheadNs later than now().
   void useClientTime(int64_t clientNs) {
-    if (clientNs > 0 && clientNs <= nowNs) nowNs = clientNs;
+    if (clientNs > 0 && clientNs <= nowNs + kMaxClientAheadNs) nowNs = clientNs;
   }
+  static constexpr int64_t kMaxClientAheadNs = 10'000'000'000LL;
   MetaStore& store() { return db; }
   WriteBatch& batch() { return wb; }
 

@@ -51,7 +51,6 @@ kj::Promise<void> DirLeases::startRecall(uint64_t dir, Lease& lease) {
       it = now - it->second >= kRegrantDelay ? recalledAt.erase(it) : std::next(it);
     }
   }
-  recalledAt.insert_or_assign(dir, timer.now());
   count.recalled++;
   kj::Promise<void> answered = nullptr;
   KJ_IF_MAYBE(holder, watch.callbackOf(lease.sessionId)) {
@@ -78,9 +77,19 @@ kj::Promise<void> DirLeases::startRecall(uint64_t dir, Lease& lease) {
 void DirLeases::drop(uint64_t dir, uint64_t id) {
   auto it = leases.find(dir);
   if (it == leases.end() || it->second.id != id) return;
+  recalledAt.insert_or_assign(dir, timer.now());  // no new grant for kRegrantDelay
+  erase(it);
+}
+
+void DirLeases::removed(uint64_t dir) {
+  auto it = leases.find(dir);
+  if (it != leases.end()) erase(it);
+}
+
+void DirLeases::erase(std::unordered_map<uint64_t, Lease>::iterator it) {
   auto s = bySession.find(it->second.sessionId);
   if (s != bySession.end()) {
-    s->second.erase(dir);
+    s->second.erase(it->first);
     if (s->second.empty()) bySession.erase(s);
   }
   leases.erase(it);

@@ -7,9 +7,9 @@
 // recalled (CacheClient.recallLease): it stops sending asynchronous operations there and
 // answers once those it sent were answered, so the other session's call sees all of
 // them. A holder that does not answer within the recall timeout loses the lease
-// (revoked): its asynchronous operations that arrive later fail with ESTALE. A recalled
-// directory is not granted again for kRegrantDelay, so mounts sharing a directory do not
-// pass its lease back and forth. Leases live in memory only: a restarted master has none
+// (revoked): its asynchronous operations that arrive later fail with ESTALE. A directory
+// is not granted again for kRegrantDelay after its lease was recalled, so mounts sharing
+// it do not pass the lease back and forth. Leases live in memory only: a restarted master has none
 // and the mounts' sessions are new.
 #pragma once
 
@@ -45,8 +45,11 @@ public:
   // Recalls those of `dirs` that another session holds. Null when none is (go on at
   // once); else resolves when every one was returned or revoked. Never fails.
   kj::Maybe<kj::Promise<void>> recall(uint64_t sessionId, kj::ArrayPtr<const uint64_t> dirs);
-  // Session `sessionId` ended: its leases go without a recall.
+  // Session `sessionId` ended (or its client replaced it): its leases go without a
+  // recall.
   void ended(uint64_t sessionId);
+  // Directory `dir` was removed: its lease goes.
+  void removed(uint64_t dir);
 
   size_t held() const { return leases.size(); }
   const Counters& counters() const { return count; }
@@ -60,6 +63,7 @@ private:
   };
   kj::Promise<void> startRecall(uint64_t dir, Lease& lease);
   void drop(uint64_t dir, uint64_t id);  // if `dir`'s lease is still lease `id`
+  void erase(std::unordered_map<uint64_t, Lease>::iterator it);
   void taskFailed(kj::Exception&& e) override;
 
   kj::Timer& timer;
@@ -68,7 +72,7 @@ private:
   uint64_t nextId = 1;
   std::unordered_map<uint64_t, Lease> leases;  // by directory
   std::unordered_map<uint64_t, std::unordered_set<uint64_t>> bySession;
-  std::unordered_map<uint64_t, kj::TimePoint> recalledAt;  // directory -> last recall
+  std::unordered_map<uint64_t, kj::TimePoint> recalledAt;  // directory -> lease recalled
   Counters count;
   kj::TaskSet tasks;  // drops leases once recalled
 };

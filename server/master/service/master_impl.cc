@@ -33,6 +33,7 @@ kj::Promise<void> MasterImpl::mount(MountContext context) {
       // or it gave up on a call): its locks go now, before the new session reclaims them,
       // even if the old connection's end has not reached us yet.
       core.locks.releaseSession(p.getReplacesSession());
+      core.leases.ended(p.getReplacesSession());  // not recalled: that connection is dead
     }
     auto session = kj::heap<SessionImpl>(core, kj::mv(*volume), p.getClientName(), level,
                                          kj::mv(cacheClient));

@@ -278,6 +278,7 @@ kj::Promise<void> SessionImpl::rmdir(RmdirContext context) {
   auto p = context.getParams();
   uint64_t ino = 0;
   int err = ns.rmdir(p.getParent(), p.getName(), &ino);
+  if (err == 0) core.leases.removed(ino);
   context.getResults().setErr(err);
   if (err == 0) context.getResults().setIno(ino);
   replyParent(context.getResults(), err, p.getParent());
@@ -295,6 +296,8 @@ kj::Promise<void> SessionImpl::rename(RenameContext context) {
   if (err != 0) return kj::READY_NOW;
   results.setIno(source);
   results.setReplacedIno(target);
+  // A directory renamed over is gone (with RENAME_EXCHANGE it lives on elsewhere).
+  if (target != 0 && (p.getFlags() & kRenameExchange) == 0) core.leases.removed(target);
   CacheChange change;
   change.entry(p.getParent(), p.getName()).entry(p.getNewParent(), p.getNewName());
   change.attr(p.getParent()).attr(p.getNewParent());

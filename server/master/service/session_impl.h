@@ -56,9 +56,8 @@ public:
   kj::Promise<void> reserveInodes(ReserveInodesContext context) override;
 
   // Every call (session_leases.cc): one that touches a directory another session holds
-  // the lease on waits for the lease's recall (DirLeases), and the calls sent after one
-  // that waits wait for it to start, so this session's calls apply in the order sent
-  // (its mount sends asynchronous operations without waiting for their replies).
+  // the lease on waits for the lease's recall (DirLeases), then runs; the others run as
+  // they arrive, so this session's asynchronous operations apply in the order sent.
   DispatchCallResult dispatchCall(
       uint64_t interfaceId, uint16_t methodId,
       capnp::CallContext<capnp::AnyPointer, capnp::AnyPointer> context) override;
@@ -82,8 +81,12 @@ private:
   // Directory leases (session_leases.cc). The directories whose entries or attributes
   // call `methodId` reads or changes (those whose leases it must recall first).
   kj::Vector<uint64_t> leaseDirsOf(uint16_t methodId, capnp::AnyPointer::Reader params);
-  uint32_t waiting = 0;  // calls waiting to start (see dispatchCall)
-  kj::Maybe<kj::ForkedPromise<void>> lastStarted;  // resolves when the last of them started
+  // The recall call `methodId` needs before it runs (null: none).
+  kj::Maybe<kj::Promise<void>> recallFor(
+      uint16_t methodId, capnp::CallContext<capnp::AnyPointer, capnp::AnyPointer>& context);
+  // Runs the call once no recall is needed any more.
+  kj::Promise<void> afterRecalls(uint64_t interfaceId, uint16_t methodId,
+                                 capnp::CallContext<capnp::AnyPointer, capnp::AnyPointer> context);
   struct InodeRange {
     uint64_t next;
     uint64_t end;

@@ -10,36 +10,37 @@ namespace dfs {
 capnp::Capability::Server::DispatchCallResult SessionImpl::dispatchCall(
     uint64_t interfaceId, uint16_t methodId,
     capnp::CallContext<capnp::AnyPointer, capnp::AnyPointer> context) {
-  kj::Maybe<kj::Promise<void>> recalled;
-  if (core.leases.held() > 0) {
-    auto dirs = leaseDirsOf(methodId, context.getParams());
-    recalled = core.leases.recall(sessionId, dirs);
+  KJ_IF_MAYBE(recalled, recallFor(methodId, context)) {
+    // Only this call waits: the others of the session go on in the order they arrive (a
+    // mount sends nothing that depends on a call before its reply, and its asynchronous
+    // operations, in directories it holds, never wait), so no two mounts can wait on
+    // each other's queues.
+    return {recalled->then([this, interfaceId, methodId, context]() mutable {
+              return afterRecalls(interfaceId, methodId, context);
+            }),
+            false};
   }
-  if (recalled == nullptr && waiting == 0) {
-    return wire::Session::Server::dispatchCall(interfaceId, methodId, context);
+  return wire::Session::Server::dispatchCall(interfaceId, methodId, context);
+}
+
+kj::Maybe<kj::Promise<void>> SessionImpl::recallFor(
+    uint16_t methodId, capnp::CallContext<capnp::AnyPointer, capnp::AnyPointer>& context) {
+  if (core.leases.held() == 0) return nullptr;
+  auto dirs = leaseDirsOf(methodId, context.getParams());
+  return core.leases.recall(sessionId, dirs);
+}
+
+kj::Promise<void> SessionImpl::afterRecalls(
+    uint64_t interfaceId, uint16_t methodId,
+    capnp::CallContext<capnp::AnyPointer, capnp::AnyPointer> context) {
+  // While it waited, a lease may have been granted on a directory it touches (or one it
+  // did not see yet, like a rename's target made meanwhile): look again before it runs.
+  KJ_IF_MAYBE(recalled, recallFor(methodId, context)) {
+    return recalled->then([this, interfaceId, methodId, context]() mutable {
+      return afterRecalls(interfaceId, methodId, context);
+    });
   }
-  // This call waits (for a recall, or for an earlier call that waits): the calls after
-  // it wait until it started.
-  kj::Promise<void> before = kj::READY_NOW;
-  KJ_IF_MAYBE(last, lastStarted) {
-    before = last->addBranch().catch_([](kj::Exception&&) {});
-  }
-  KJ_IF_MAYBE(r, recalled) {
-    before = before.then([r = kj::mv(*r)]() mutable { return kj::mv(r); });
-  }
-  auto started = kj::newPromiseAndFulfiller<void>();
-  lastStarted = started.promise.fork();
-  ++waiting;
-  // Counts the call as started when it starts or is cancelled before (its caller left).
-  auto count = kj::heap(kj::defer([this]() { --waiting; }));
-  auto run = before.then([this, interfaceId, methodId, context,
-                          fulfiller = kj::mv(started.fulfiller),
-                          count = kj::mv(count)]() mutable {
-    count = nullptr;
-    fulfiller->fulfill();
-    return wire::Session::Server::dispatchCall(interfaceId, methodId, context).promise;
-  });
-  return {kj::mv(run), false};
+  return wire::Session::Server::dispatchCall(interfaceId, methodId, context).promise;
 }
 
 kj::Vector<uint64_t> SessionImpl::leaseDirsOf(uint16_t methodId,

@@ -182,21 +182,62 @@ TEST_F(DirLeasesTest, AHolderThatDoesNotAnswerIsRevoked) {
   auto listing = readdir.send();
   loop.run();
   EXPECT_FALSE(listing.poll(waitScope));  // waiting for A
-  // Later calls of B wait behind it (a session's calls apply in the order sent).
+  // Only that call waits: B's others go on (no two mounts can wait on each other).
   auto later = sb.getAttrRequest();
   later.setIno(rootIno);
   auto attr = later.send();
   loop.run();
-  EXPECT_FALSE(attr.poll(waitScope));
+  EXPECT_TRUE(attr.poll(waitScope));
+  EXPECT_EQ(attr.wait(waitScope).getErr(), 0);
   timer.advanceTo(timer.now() + core.config.leaseRecallTimeout);
   EXPECT_EQ(listing.wait(waitScope).getErr(), 0);
-  EXPECT_EQ(attr.wait(waitScope).getErr(), 0);
   EXPECT_EQ(core.leases.counters().revoked, 1u);
   EXPECT_EQ(core.leases.held(), 0u);
   uint64_t first = reserve(sa, 1);
   auto fenced = asyncCreate(sa, dir, "x", first);
   settle();
   EXPECT_EQ(fenced.wait(waitScope).getErr(), ESTALE);
+}
+
+// Two mounts each holding a directory the other looks into: both recalls are answered
+// (the holders' own calls never queue behind their waiting ones).
+TEST_F(DirLeasesTest, CrossedRecallsDoNotWaitOnEachOther) {
+  LeaseHolder::Log a, b;
+  auto sa = mountHolder(a);
+  auto sb = mountHolder(b);
+  auto [da, la] = mkdirLeased(sa, "da");
+  auto [db, lb] = mkdirLeased(sb, "db");
+  ASSERT_TRUE(la && lb);
+  uint64_t fa = reserve(sa, 2), fb = reserve(sb, 2);
+  auto lookA = sa.lookupRequest();  // A looks into B's directory...
+  lookA.setParent(db);
+  lookA.setName(data("x"));
+  auto pa = lookA.send();
+  auto ca = asyncCreate(sa, da, "a1", fa);  // ...and creates in its own meanwhile
+  auto lookB = sb.lookupRequest();
+  lookB.setParent(da);
+  lookB.setName(data("a1"));
+  auto pb = lookB.send();
+  auto cb = asyncCreate(sb, db, "b1", fb);
+  settle();
+  EXPECT_EQ(ca.wait(waitScope).getErr(), 0);
+  EXPECT_EQ(cb.wait(waitScope).getErr(), 0);
+  EXPECT_EQ(pa.wait(waitScope).getErr(), ENOENT);
+  EXPECT_EQ(pb.wait(waitScope).getErr(), 0);  // A's create applied before B's lookup
+  EXPECT_EQ(core.leases.counters().revoked, 0u);
+}
+
+// A directory removed (rmdir, or renamed over) takes its lease with it.
+TEST_F(DirLeasesTest, ARemovedDirectorysLeaseGoes) {
+  LeaseHolder::Log a;
+  auto sa = mountHolder(a);
+  auto [dir, leased] = mkdirLeased(sa, "gone");
+  ASSERT_TRUE(leased);
+  auto rm = sa.rmdirRequest();
+  rm.setParent(rootIno);
+  rm.setName(data("gone"));
+  EXPECT_EQ(rm.send().wait(waitScope).getErr(), 0);
+  EXPECT_EQ(core.leases.held(), 0u);
 }
 
 TEST_F(DirLeasesTest, NoLeaseWhereAnotherMountCachesTheDirectory) {
