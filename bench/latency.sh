@@ -5,6 +5,9 @@
 # fchmod, close: like tar), and prints files/s, each RPC kind's round trip as the mount
 # sees it, and the servers' own time for the same calls (from the daemons' /metrics).
 # The difference between the two is transport and scheduling (wakeups) on this machine.
+# With async_dirops (the default) the mount does not wait for a create: its master call's
+# "round trip" then includes the master's batching of such replies (up to 5 ms), so run
+# with DFS_BENCH_MOUNT_OPTS=async_dirops=0 to read the transport figures.
 # Benchmarks print figures; nothing here passes or fails on speed.
 #
 # Usage: bench/latency.sh [--files N] [--size BYTES] [--consistency LEVEL]
