@@ -6,6 +6,7 @@
 #include <kj/async-unix.h>
 #include <kj/debug.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <csignal>
@@ -54,14 +55,18 @@ void report(int& fd, kj::StringPtr error) {
   fd = -1;
 }
 
+// The daemon leaves the terminal: stdin, and stdout/stderr unless they are regular files
+// (`dfs-mount ... 2>>mount.log`: its log, errors of asynchronous operations among them, keep
+// going there), become /dev/null.
 void detachStdio() {
   int null = open("/dev/null", O_RDWR);
-  if (null >= 0) {
-    dup2(null, 0);
-    dup2(null, 1);
-    dup2(null, 2);
-    if (null > 2) close(null);
+  if (null < 0) return;
+  dup2(null, 0);
+  for (int fd : {1, 2}) {
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) dup2(null, fd);
   }
+  if (null > 2) close(null);
 }
 
 int runMount(const dfs::MountOptions& options, int notifyFd) {
