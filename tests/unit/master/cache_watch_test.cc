@@ -12,13 +12,11 @@ namespace {
 // A mount's CacheClient that records what it was told; `stall` leaves calls unanswered.
 class RecordingClient final : public wire::CacheClient::Server {
 public:
-  struct Log {
+  struct Log : StallableAnswers {
     std::set<uint64_t> attrs, data;
     std::set<std::pair<uint64_t, std::string>> entries;
     int calls = 0;
     int forgotten = 0;  // calls saying the master forgot what the mount caches
-    bool stall = false;
-    kj::Vector<kj::Own<kj::PromiseFulfiller<void>>> stalled;
   };
   explicit RecordingClient(Log& log) : log(log) {}
   kj::Promise<void> invalidate(InvalidateContext context) override {
@@ -31,10 +29,7 @@ public:
       log.entries.insert({e.getParent(), std::string(e.getName().asChars().begin(),
                                                      e.getName().size())});
     }
-    if (!log.stall) return kj::READY_NOW;
-    auto paf = kj::newPromiseAndFulfiller<void>();
-    log.stalled.add(kj::mv(paf.fulfiller));
-    return kj::mv(paf.promise);
+    return log.answer();
   }
 
 private:

@@ -10,19 +10,14 @@ namespace {
 // A mount's CacheClient that counts recalls; `stall` leaves them unanswered.
 class LeaseHolder final : public wire::CacheClient::Server {
 public:
-  struct Log {
+  struct Log : StallableAnswers {
     int recalls = 0;
-    bool stall = false;
-    kj::Vector<kj::Own<kj::PromiseFulfiller<void>>> stalled;
   };
   explicit LeaseHolder(Log& log) : log(log) {}
   kj::Promise<void> invalidate(InvalidateContext) override { return kj::READY_NOW; }
   kj::Promise<void> recallLease(RecallLeaseContext context) override {
     log.recalls += context.getParams().getDirs().size();
-    if (!log.stall) return kj::READY_NOW;
-    auto paf = kj::newPromiseAndFulfiller<void>();
-    log.stalled.add(kj::mv(paf.fulfiller));
-    return kj::mv(paf.promise);
+    return log.answer();
   }
 
 private:

@@ -13,6 +13,19 @@ namespace dfs {
 
 inline capnp::Data::Reader data(kj::StringPtr s) { return s.asBytes(); }
 
+// How a test's CacheClient answers the master: at once, or (`stall`) only when the test
+// fulfills what is in `stalled`.
+struct StallableAnswers {
+  bool stall = false;
+  kj::Vector<kj::Own<kj::PromiseFulfiller<void>>> stalled;
+  kj::Promise<void> answer() {
+    if (!stall) return kj::READY_NOW;
+    auto paf = kj::newPromiseAndFulfiller<void>();
+    stalled.add(kj::mv(paf.fulfiller));
+    return kj::mv(paf.promise);
+  }
+};
+
 class ServiceFixture : public ::testing::Test {
 protected:
   ServiceFixture() : ServiceFixture(newMemoryStore()) {}
