@@ -84,19 +84,12 @@ bool Filesystem::createAsync(fuse_req_t req, uint64_t p, kj::ArrayPtr<const kj::
     return r.send();
   });
   KJ_IF_MAYBE(call, sent) {
-    auto inFlight = leasedDirs.started(p);
-    auto listed = kj::heapArray(name);
     asyncCreating[ino] = p;
-    background.add(call->then(
-        [this, p, name = kj::mv(listed), ino](
-            capnp::Response<wire::Session::MknodResults> r) mutable {
-          asyncCreating.erase(ino);
-          if (r.getErr() != 0) asyncFailed("create", p, name, ino, r.getErr());
-        },
-        [this, p, name = kj::heapArray(name), ino](kj::Exception&& e) {
-          asyncCreating.erase(ino);
-          asyncFailed("create", p, name, ino, errnoFor(e));
-        }).attach(kj::mv(inFlight)));
+    trackAsync("create", p, name, ino,
+               call->then([](capnp::Response<wire::Session::MknodResults> r) {
+                       return static_cast<int>(r.getErr());
+                     })
+                   .attach(kj::defer([this, ino]() { asyncCreating.erase(ino); })));
   } else {
     return false;  // no session: the synchronous path connects
   }
@@ -140,16 +133,10 @@ bool Filesystem::unlinkAsync(fuse_req_t req, uint64_t p, kj::ArrayPtr<const kj::
     return r.send();
   });
   KJ_IF_MAYBE(call, sent) {
-    auto inFlight = leasedDirs.started(p);
-    uint64_t ino = target.ino;
-    background.add(call->then(
-        [this, p, name = kj::heapArray(name), ino](
-            capnp::Response<wire::Session::UnlinkResults> r) mutable {
-          if (r.getErr() != 0) asyncFailed("unlink", p, name, ino, r.getErr());
-        },
-        [this, p, name = kj::heapArray(name), ino](kj::Exception&& e) {
-          asyncFailed("unlink", p, name, ino, errnoFor(e));
-        }).attach(kj::mv(inFlight)));
+    trackAsync("unlink", p, name, target.ino,
+               call->then([](capnp::Response<wire::Session::UnlinkResults> r) {
+                 return static_cast<int>(r.getErr());
+               }));
   } else {
     return false;
   }
@@ -161,6 +148,17 @@ bool Filesystem::unlinkAsync(fuse_req_t req, uint64_t p, kj::ArrayPtr<const kj::
   rememberAttr(parentAttr);
   fuse_reply_err(req, 0);
   return true;
+}
+
+void Filesystem::trackAsync(const char* what, uint64_t parent,
+                            kj::ArrayPtr<const kj::byte> name, uint64_t ino,
+                            kj::Promise<int> err) {
+  background.add(
+      err.catch_([](kj::Exception&& e) { return errnoFor(e); })
+          .then([this, what, parent, name = kj::heapArray(name), ino](int err) {
+            if (err != 0) asyncFailed(what, parent, name, ino, err);
+          })
+          .attach(leasedDirs.started(parent)));
 }
 
 kj::Promise<bool> Filesystem::asyncSettled(uint64_t ino, bool dir) {

@@ -176,6 +176,10 @@ private:
   bool createAsync(fuse_req_t req, uint64_t parent, kj::ArrayPtr<const kj::byte> name,
                    mode_t mode, struct fuse_file_info* fi);
   bool unlinkAsync(fuse_req_t req, uint64_t parent, kj::ArrayPtr<const kj::byte> name);
+  // Counts an asynchronous operation `what` in `parent` in flight until its reply `err`
+  // (an errno; a failed call counts as one) comes, and handles a failure (asyncFailed).
+  void trackAsync(const char* what, uint64_t parent, kj::ArrayPtr<const kj::byte> name,
+                  uint64_t ino, kj::Promise<int> err);
   // An asynchronous operation the mount already answered failed at the master: logs it
   // and drops what the mount (and its kernel) believed of the name.
   void asyncFailed(const char* what, uint64_t parent, kj::ArrayPtr<const kj::byte> name,

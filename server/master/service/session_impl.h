@@ -84,9 +84,10 @@ private:
   // The recall call `methodId` needs before it runs (null: none).
   kj::Maybe<kj::Promise<void>> recallFor(
       uint16_t methodId, capnp::CallContext<capnp::AnyPointer, capnp::AnyPointer>& context);
-  // Runs the call once no recall is needed any more.
-  kj::Promise<void> afterRecalls(uint64_t interfaceId, uint16_t methodId,
-                                 capnp::CallContext<capnp::AnyPointer, capnp::AnyPointer> context);
+  // Runs the call once `recalled` resolved and no other recall is needed.
+  kj::Promise<void> afterRecall(kj::Promise<void> recalled, uint64_t interfaceId,
+                                uint16_t methodId,
+                                capnp::CallContext<capnp::AnyPointer, capnp::AnyPointer> context);
   struct InodeRange {
     uint64_t next;
     uint64_t end;

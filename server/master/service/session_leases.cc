@@ -15,10 +15,7 @@ capnp::Capability::Server::DispatchCallResult SessionImpl::dispatchCall(
     // mount sends nothing that depends on a call before its reply, and its asynchronous
     // operations, in directories it holds, never wait), so no two mounts can wait on
     // each other's queues.
-    return {recalled->then([this, interfaceId, methodId, context]() mutable {
-              return afterRecalls(interfaceId, methodId, context);
-            }),
-            false};
+    return {afterRecall(kj::mv(*recalled), interfaceId, methodId, context), false};
   }
   return wire::Session::Server::dispatchCall(interfaceId, methodId, context);
 }
@@ -30,17 +27,17 @@ kj::Maybe<kj::Promise<void>> SessionImpl::recallFor(
   return core.leases.recall(sessionId, dirs);
 }
 
-kj::Promise<void> SessionImpl::afterRecalls(
-    uint64_t interfaceId, uint16_t methodId,
+kj::Promise<void> SessionImpl::afterRecall(
+    kj::Promise<void> recalled, uint64_t interfaceId, uint16_t methodId,
     capnp::CallContext<capnp::AnyPointer, capnp::AnyPointer> context) {
-  // While it waited, a lease may have been granted on a directory it touches (or one it
-  // did not see yet, like a rename's target made meanwhile): look again before it runs.
-  KJ_IF_MAYBE(recalled, recallFor(methodId, context)) {
-    return recalled->then([this, interfaceId, methodId, context]() mutable {
-      return afterRecalls(interfaceId, methodId, context);
-    });
-  }
-  return wire::Session::Server::dispatchCall(interfaceId, methodId, context).promise;
+  return recalled.then([this, interfaceId, methodId, context]() mutable -> kj::Promise<void> {
+    // While it waited, a lease may have been granted on a directory it touches (or one
+    // it did not see yet, like a rename's target made meanwhile): look again first.
+    KJ_IF_MAYBE(again, recallFor(methodId, context)) {
+      return afterRecall(kj::mv(*again), interfaceId, methodId, context);
+    }
+    return wire::Session::Server::dispatchCall(interfaceId, methodId, context).promise;
+  });
 }
 
 kj::Vector<uint64_t> SessionImpl::leaseDirsOf(uint16_t methodId,
