@@ -274,10 +274,13 @@ struct BlockCopy {
 interface CacheClient {
   # A mount's kernel caches, as the master sees them (see Master.mount).
   invalidate @0 (attrs :List(UInt64), data :List(UInt64), entries :List(EntryName),
-                 forgotten :Bool) -> ();
+                 forgotten :Bool, fieldsSet :List(FieldsSet)) -> ();
   # Drop the cached attributes of `attrs`, the cached attributes and file pages of
   # `data` (their contents changed), and the cached names (positive or negative)
   # `entries`. Returns once the kernel dropped them.
+  # fieldsSet: of those inodes, the attributes another mount set explicitly (chmod, chown,
+  # utimes; also to the value they had): a change this mount keeps unsent for one of
+  # them is older and is dropped (client PendingAttrs).
   # forgotten: the master stopped recording what this mount caches (it recorded more
   # than its limit) and starts afresh: the mount drops every cache it keeps on the
   # master's word (directory listings, attributes); its kernel's copies last at most
@@ -288,6 +291,16 @@ interface CacheClient {
   # Session.mknod wantLease): the mount stops sending asynchronous operations in them
   # and returns once those it sent were answered. Unanswered within the master's recall
   # timeout, the lease is revoked: its later asynchronous operations fail (ESTALE).
+}
+
+struct FieldsSet {
+  # Which attributes of inode `ino` a call set (see CacheClient.invalidate).
+  ino @0 :UInt64;
+  mode @1 :Bool;
+  uid @2 :Bool;
+  gid @3 :Bool;
+  atime @4 :Bool;
+  mtime @5 :Bool;
 }
 
 struct EntryName {

@@ -102,14 +102,16 @@ bool Filesystem::createAsync(fuse_req_t req, uint64_t p, kj::ArrayPtr<const kj::
   parentAttr.mtimeNs = parentAttr.ctimeNs = now;
   rememberAttr(parentAttr);
   noCapability.remember(ino, timer.now());
-  auto& f = retainOpen(ino);
+  auto& f = retainOpen(ino, forWriting(fi->flags));
   f.createdHere = true;  // new, and nobody else can have it open: attribute write-back
   rememberAttr(attr);
   struct fuse_file_info info = *fi;
   info.fh = nextFileHandle++;
   setCacheFlags(info);
   struct fuse_entry_param e = makeEntry(attr);
-  if (fuse_reply_create(req, &e, &info) != 0) background.add(releaseOpen(ino));
+  if (fuse_reply_create(req, &e, &info) != 0) {
+    background.add(releaseOpen(ino, forWriting(info.flags)));
+  }
   return true;
 }
 

@@ -30,7 +30,11 @@ kj::Promise<void> Filesystem::invalidateFromMaster(
     wire::CacheClient::InvalidateParams::Reader what) {
   if (what.getForgotten()) forgetMastersWord();
   // Attribute changes this mount keeps for a file another mount just changed: that
-  // change is the later one for the fields it touched (answered once reconciled).
+  // change is the later one for the fields it touched (answered once reconciled). The
+  // fields it set are known; others are found by comparing values (reconcileAttrs).
+  for (auto set : what.getFieldsSet()) {
+    KJ_IF_MAYBE(f, findOpen(set.getIno())) f->data->dropAttrsSetElsewhere(set);
+  }
   kj::Vector<kj::Promise<void>> reconciled;
   auto reconcile = [&](uint64_t ino) {
     KJ_IF_MAYBE(f, findOpen(ino)) {

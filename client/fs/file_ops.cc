@@ -51,7 +51,7 @@ void Filesystem::create(fuse_req_t req, fuse_ino_t parent, const char* nameC, mo
                  if (r.hasParentAttr()) rememberAttr(r.getParentAttr());
                  // A file created here (O_EXCL: not an existing one) has no capabilities.
                  if (exclusive) noCapability.remember(attr.getIno(), timer.now());
-                 auto& f = retainOpen(attr.getIno());
+                 auto& f = retainOpen(attr.getIno(), forWriting(info.flags));
                  f.data->invalidateExtents();
                  // Nobody else can have it open yet: its attribute changes may wait for
                  // its commit (attrWriteBack).
@@ -62,7 +62,7 @@ void Filesystem::create(fuse_req_t req, fuse_ino_t parent, const char* nameC, mo
                  struct fuse_entry_param e = makeEntry(attr);
                  if (fuse_reply_create(req, &e, &info) != 0) {
                    // The kernel gave up on the request: undo the open.
-                   background.add(releaseOpen(attr.getIno()));
+                   background.add(releaseOpen(attr.getIno(), forWriting(info.flags)));
                  }
                }));
 }
@@ -74,12 +74,14 @@ void Filesystem::open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi)
   // returns fresh attributes.
   run(req, openAtMaster(i).then([this, req, i, info](
                                      capnp::Response<wire::Session::OpenResults> r) mutable {
-    auto& f = retainOpen(i);
+    auto& f = retainOpen(i, forWriting(info.flags));
     f.data->invalidateExtents();  // close-to-open: see what others committed
     rememberAttr(r.getAttr());    // fstat after open needs no round trip
     info.fh = nextFileHandle++;
     setCacheFlags(info);
-    if (fuse_reply_open(req, &info) != 0) background.add(releaseOpen(i));
+    if (fuse_reply_open(req, &info) != 0) {
+      background.add(releaseOpen(i, forWriting(info.flags)));
+    }
   }));
 }
 
@@ -298,7 +300,7 @@ void Filesystem::release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* 
   fuse_reply_err(req, 0);
   heldLocks.handleClosed(fi->fh);
   background.add(dropLocksAtRelease(i, *fi, lastOpen));
-  background.add(releaseOpen(i));
+  background.add(releaseOpen(i, forWriting(fi->flags)));
 }
 
 }  // namespace dfs

@@ -244,9 +244,10 @@ kj::Maybe<const AttrCopy&> Filesystem::freshAttr(uint64_t ino) {
 kj::Maybe<Filesystem::OpenFile&> Filesystem::attrWriteBack(uint64_t ino) {
   if (strongMount()) return nullptr;
   KJ_IF_MAYBE(f, findOpen(ino)) {
-    // Only while open here: a closed file's release may be on its way, and nothing would
-    // send what came after it.
-    if (f->opens == 0) return nullptr;
+    // Only while open for writing here: other mounts see the changes when the writer
+    // closes (close-to-open), and a closed file's release may be on its way, so nothing
+    // would send changes made after it.
+    if (f->writers == 0) return nullptr;
     if (!f->createdHere && !f->data->dirty()) return nullptr;
     KJ_IF_MAYBE(a, freshAttr(ino)) {
       if (a->noXattrs && S_ISREG(a->mode)) return *f;
@@ -273,7 +274,7 @@ kj::Maybe<Filesystem::OpenFile&> Filesystem::findOpen(uint64_t ino) {
   return *it->second;
 }
 
-Filesystem::OpenFile& Filesystem::retainOpen(uint64_t ino) {
+Filesystem::OpenFile& Filesystem::retainOpen(uint64_t ino, bool writable) {
   auto it = openFiles.find(ino);
   if (it == openFiles.end()) {
     auto f = kj::heap<OpenFile>();
@@ -282,17 +283,22 @@ Filesystem::OpenFile& Filesystem::retainOpen(uint64_t ino) {
     it = openFiles.emplace(ino, kj::mv(f)).first;
   }
   it->second->opens++;
+  if (writable) it->second->writers++;
   it->second->atimeDue = true;
   return *it->second;
 }
 
-kj::Promise<void> Filesystem::releaseOpen(uint64_t ino) {
+kj::Promise<void> Filesystem::releaseOpen(uint64_t ino, bool writable) {
   auto it = openFiles.find(ino);
   if (it == openFiles.end()) return kj::READY_NOW;
   auto& f = *it->second;
   KJ_ASSERT(f.opens > 0);
   f.opens--;
-  if (f.opens == 0) f.createdHere = false;  // closed: attribute changes go at once again
+  if (writable) {
+    KJ_ASSERT(f.writers > 0);
+    // No longer written here: attribute changes go at once again.
+    if (--f.writers == 0) f.createdHere = false;
+  }
   // Commit what is left, tell the master (which may now delete an unlinked file), then
   // forget the file if nobody opened it again meanwhile.
   bool wasDirty = f.data->unflushed();

@@ -4,6 +4,7 @@
 #pragma once
 
 #define FUSE_USE_VERSION 34
+#include <fcntl.h>
 #include <fuse_lowlevel.h>
 
 #include <kj/async.h>
@@ -128,6 +129,7 @@ private:
   struct OpenFile {
     uint64_t ino;
     uint32_t opens = 0;
+    uint32_t writers = 0;  // of the opens, those for writing
     bool atimeDue = true;  // a read since the last open still has to move atime (relatime)
     kj::Own<FileData> data;
     // The master's attributes as last returned to this mount (getattr, setattr), answered
@@ -137,7 +139,8 @@ private:
     kj::Maybe<AttrCopy> attr;
     kj::TimePoint attrUntil = kj::origin<kj::TimePoint>();
     uint64_t attrCommits = 0;  // data->commits() when attr was taken
-    bool createdHere = false;  // made by this mount's create (O_EXCL) and open ever since
+    // Made by this mount's create (O_EXCL) and open for writing ever since.
+    bool createdHere = false;
   };
   struct DirHandle {
     struct Entry {
@@ -323,8 +326,10 @@ private:
   void setCacheFlags(struct fuse_file_info& info) const;
 
   kj::Maybe<OpenFile&> findOpen(uint64_t ino);
-  OpenFile& retainOpen(uint64_t ino);
-  kj::Promise<void> releaseOpen(uint64_t ino);
+  // Counts one open of `ino` (`writable`: for writing, see forWriting) / its release.
+  static bool forWriting(int openFlags) { return (openFlags & O_ACCMODE) != O_RDONLY; }
+  OpenFile& retainOpen(uint64_t ino, bool writable);
+  kj::Promise<void> releaseOpen(uint64_t ino, bool writable);
   // Forgets `ino` if nobody has it open here and nothing of it is left to send; true when
   // it is gone.
   bool forgetIfClosed(uint64_t ino);

@@ -50,6 +50,8 @@ public:
   // Another mount changed the file; the master's attributes are now `current` (see
   // PendingAttrs::reconcile). Changes already on their way are not affected.
   void reconcileAttrs(const AttrCopy& current) { attrs.reconcile(current); }
+  // Another mount set these fields later (PendingAttrs::dropSetElsewhere).
+  void dropAttrsSetElsewhere(wire::FieldsSet::Reader set) { attrs.dropSetElsewhere(set); }
   bool attrsWaiting() const { return !attrs.empty(); }
   // The changes not yet applied by the master: those on their way (shown until the
   // master answers; kept for the next flush if the call fails) and those waiting.

@@ -24,6 +24,21 @@ void PendingAttrs::reconcile(const AttrCopy& current) {
   base = current;
 }
 
+void PendingAttrs::dropSetElsewhere(wire::FieldsSet::Reader set) {
+  bool hadFields = !(mode == nullptr && uid == nullptr && gid == nullptr &&
+                     atimeNs == nullptr && mtimeNs == nullptr);
+  if (set.getMode()) mode = nullptr;
+  if (set.getUid()) uid = nullptr;
+  if (set.getGid()) gid = nullptr;
+  if (set.getAtime()) atimeNs = nullptr;
+  if (set.getMtime()) mtimeNs = nullptr;
+  // Nothing of this mount's changes is left: neither is their change time.
+  if (hadFields && mode == nullptr && uid == nullptr && gid == nullptr &&
+      atimeNs == nullptr && mtimeNs == nullptr) {
+    ctimeNs = 0;
+  }
+}
+
 void PendingAttrs::applyTo(AttrCopy& attr) const {
   if (empty()) return;
   KJ_IF_MAYBE(m, mode) attr.mode = (attr.mode & ~07777u) | (*m & 07777u);

@@ -39,6 +39,10 @@ struct PendingAttrs {
   // The master's attributes are now `current`: drops the changes of fields that differ
   // from `base` (another mount changed them later) and makes `current` the base.
   void reconcile(const AttrCopy& current);
+  // Another mount set the fields in `set` after these changes were made (the master's
+  // invalidation says so, also where it set a field to the value it had): its values
+  // win, so this mount's changes of them are dropped.
+  void dropSetElsewhere(wire::FieldsSet::Reader set);
   // The changes as a setAttr request of `ino` (size untouched).
   void toWire(uint64_t ino, wire::SetAttrRequest::Builder req) const;
 };

@@ -161,6 +161,39 @@ if (s.st_mode & 0o7777, s.st_uid) != (0o640, 1234):
     sys.exit(f"after close: mode {oct(s.st_mode & 0o7777)} owner {s.st_uid}")
 PY
 
+# --- ... also where it sets the value the file had before this mount's change (the
+# master says which fields it set; comparing values cannot see it) ---
+python3 - "$A" "$B" <<'PY' || fail "a later chmod back to the old mode from another mount"
+import os, sys
+A, B = sys.argv[1], sys.argv[2]
+fd = os.open(f"{A}/aba", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+os.write(fd, b"a")
+os.fsync(fd)                  # the master has 0640
+os.write(fd, b"b")
+os.fchmod(fd, 0o600)          # kept by A for its commit
+os.chmod(f"{B}/aba", 0o640)   # later, at the master: the mode A's change was made over
+os.close(fd)
+for m in (A, B):
+    mode = os.stat(f"{m}/aba").st_mode & 0o7777
+    if mode != 0o640: sys.exit(f"after close, through {m}: mode {oct(mode)}")
+PY
+
+# --- once the file is no longer open for writing here, a change goes at once, even if a
+# read-only descriptor stays open (it used to wait for that one's close) ---
+python3 - "$A" "$B" <<'PY' || fail "chmod of a created file open only for reading"
+import os, sys
+A, B = sys.argv[1], sys.argv[2]
+fd = os.open(f"{A}/ro", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+os.write(fd, b"x" * 10)
+ro = os.open(f"{A}/ro", os.O_RDONLY)
+os.close(fd)
+os.close(os.open(f"{A}/ro", os.O_RDONLY))  # fresh attributes in the mount
+os.chmod(f"{A}/ro", 0o600)
+mode = os.stat(f"{B}/ro").st_mode & 0o7777
+if mode != 0o600: sys.exit(f"the other mount while a reader is open: mode {oct(mode)}")
+os.close(ro)
+PY
+
 # --- a strong mount sends every change at once ---
 python3 - "$S" "$B" <<'PY' || fail "strong mount"
 import os, sys

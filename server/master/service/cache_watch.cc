@@ -2,6 +2,7 @@
 #include "server/master/service/cache_watch.h"
 
 #include <kj/debug.h>
+#include <algorithm>
 
 namespace dfs {
 
@@ -16,7 +17,9 @@ kj::Promise<void> CacheWatch::Watcher::reset() {
   inodes.clear();
   dirs.clear();
   watch.count.resets++;
-  return watch.send(*this, {}, {}, {}, true);
+  Message forgotten;
+  forgotten.forgotten = true;
+  return watch.send(*this, kj::mv(forgotten));
 }
 
 kj::Own<CacheWatch::Watcher> CacheWatch::add(uint64_t sessionId,
@@ -31,18 +34,23 @@ kj::Promise<void> CacheWatch::changed(uint64_t origin, const CacheChange& change
   kj::Vector<kj::Promise<void>> waits;
   for (auto& [id, w] : all) {
     if (id == origin) continue;
-    kj::Vector<uint64_t> attrs, data;
-    kj::Vector<const std::pair<uint64_t, Bytes>*> entries;
+    Message m;
     for (uint64_t ino : change.attrs) {
-      if (w->inodes.erase(ino) > 0) attrs.add(ino);
+      if (w->inodes.erase(ino) > 0) m.attrs.add(ino);
     }
     for (uint64_t ino : change.data) {
-      if (w->inodes.erase(ino) > 0) data.add(ino);
+      if (w->inodes.erase(ino) > 0) m.data.add(ino);
     }
     for (auto& e : change.entries) {
-      if (w->dirs.count(e.first) > 0) entries.add(&e);
+      if (w->dirs.count(e.first) > 0) m.entries.add(&e);
     }
-    if (attrs.size() + data.size() + entries.size() == 0) continue;
+    if (m.items() == 0) continue;
+    for (auto& f : change.fieldsSet) {
+      auto told = [&](const kj::Vector<uint64_t>& inos) {
+        return std::find(inos.begin(), inos.end(), f.ino) != inos.end();
+      };
+      if (told(m.attrs) || told(m.data)) m.fieldsSet.add(&f);
+    }
     if (w->unanswered >= kMaxUnanswered) {
       // A mount this far behind is told once that everything is forgotten (it then
       // drops its caches; a quorum one is waited for like any invalidation) and is not
@@ -50,29 +58,36 @@ kj::Promise<void> CacheWatch::changed(uint64_t origin, const CacheChange& change
       waits.add(w->reset());
       continue;
     }
-    waits.add(send(*w, kj::mv(attrs), kj::mv(data), kj::mv(entries)));
+    waits.add(send(*w, kj::mv(m)));
   }
   if (waits.size() == 0) return kj::READY_NOW;
   return kj::joinPromises(waits.releaseAsArray());
 }
 
-kj::Promise<void> CacheWatch::send(Watcher& w, kj::Vector<uint64_t> attrs,
-                                   kj::Vector<uint64_t> data,
-                                   kj::Vector<const std::pair<uint64_t, Bytes>*> entries,
-                                   bool forgotten) {
+kj::Promise<void> CacheWatch::send(Watcher& w, Message m) {
   auto req = w.client.invalidateRequest();
-  req.setForgotten(forgotten);
-  auto a = req.initAttrs(attrs.size());
-  for (size_t i = 0; i < attrs.size(); ++i) a.set(i, attrs[i]);
-  auto d = req.initData(data.size());
-  for (size_t i = 0; i < data.size(); ++i) d.set(i, data[i]);
-  auto list = req.initEntries(entries.size());
-  for (size_t i = 0; i < entries.size(); ++i) {
-    list[i].setParent(entries[i]->first);
-    list[i].setName(entries[i]->second);
+  req.setForgotten(m.forgotten);
+  auto a = req.initAttrs(m.attrs.size());
+  for (size_t i = 0; i < m.attrs.size(); ++i) a.set(i, m.attrs[i]);
+  auto d = req.initData(m.data.size());
+  for (size_t i = 0; i < m.data.size(); ++i) d.set(i, m.data[i]);
+  auto list = req.initEntries(m.entries.size());
+  for (size_t i = 0; i < m.entries.size(); ++i) {
+    list[i].setParent(m.entries[i]->first);
+    list[i].setName(m.entries[i]->second);
+  }
+  auto fields = req.initFieldsSet(m.fieldsSet.size());
+  for (size_t i = 0; i < m.fieldsSet.size(); ++i) {
+    const FieldsSet& f = *m.fieldsSet[i];
+    fields[i].setIno(f.ino);
+    fields[i].setMode(f.mode);
+    fields[i].setUid(f.uid);
+    fields[i].setGid(f.gid);
+    fields[i].setAtime(f.atime);
+    fields[i].setMtime(f.mtime);
   }
   count.calls++;
-  count.items += attrs.size() + data.size() + entries.size();
+  count.items += m.items();
   bool wait = w.awaited && !w.lagging;
   w.unanswered++;
   uint64_t sessionId = w.sessionId;

@@ -30,14 +30,28 @@
 
 namespace dfs {
 
+// Which attributes of an inode a call set explicitly (chmod, chown, utimes).
+struct FieldsSet {
+  uint64_t ino = 0;
+  bool mode = false, uid = false, gid = false, atime = false, mtime = false;
+  bool any() const { return mode || uid || gid || atime || mtime; }
+};
+
 // What one operation changed.
 struct CacheChange {
   kj::Vector<uint64_t> attrs;  // attributes changed (mode, owner, times, nlink)
   kj::Vector<uint64_t> data;   // contents (and so size/mtime) changed
   kj::Vector<std::pair<uint64_t, Bytes>> entries;  // names added, removed or replaced
+  // Of the inodes in attrs or data, the attributes set explicitly: the mounts told drop
+  // their own older unsent changes of them even where the value did not change.
+  kj::Vector<FieldsSet> fieldsSet;
 
   CacheChange& attr(uint64_t ino) { attrs.add(ino); return *this; }
   CacheChange& contents(uint64_t ino) { data.add(ino); return *this; }
+  CacheChange& fields(const FieldsSet& set) {
+    if (set.any()) fieldsSet.add(set);
+    return *this;
+  }
   CacheChange& entry(uint64_t parent, BytesPtr name);
   bool empty() const { return attrs.size() == 0 && data.size() == 0 && entries.size() == 0; }
 };
@@ -112,9 +126,15 @@ public:
   kj::Maybe<wire::CacheClient::Client> callbackOf(uint64_t sessionId);
 
 private:
-  kj::Promise<void> send(Watcher& w, kj::Vector<uint64_t> attrs, kj::Vector<uint64_t> data,
-                         kj::Vector<const std::pair<uint64_t, Bytes>*> entries,
-                         bool forgotten = false);
+  // What one watcher is sent of a change.
+  struct Message {
+    kj::Vector<uint64_t> attrs, data;
+    kj::Vector<const std::pair<uint64_t, Bytes>*> entries;
+    kj::Vector<const FieldsSet*> fieldsSet;
+    bool forgotten = false;
+    size_t items() const { return attrs.size() + data.size() + entries.size(); }
+  };
+  kj::Promise<void> send(Watcher& w, Message message);
   void taskFailed(kj::Exception&& e) override;
   kj::Timer& timer;
   kj::Duration timeout;

@@ -161,6 +161,18 @@ static SetAttrArgs setAttrArgsOf(wire::SetAttrRequest::Reader r) {
   return args;
 }
 
+// The attributes a SetAttrArgs sets explicitly (other mounts drop their older changes).
+static FieldsSet fieldsSetBy(uint64_t ino, const SetAttrArgs& args) {
+  FieldsSet f;
+  f.ino = ino;
+  f.mode = args.mode != nullptr;
+  f.uid = args.uid != nullptr;
+  f.gid = args.gid != nullptr;
+  f.atime = args.setAtime;
+  f.mtime = args.setMtime;
+  return f;
+}
+
 kj::Promise<void> SessionImpl::setAttr(SetAttrContext context) {
   auto rpcScope = callScope(RpcMethod::SET_ATTR);
   SetAttrArgs args = setAttrArgsOf(context.getParams().getReq());
@@ -172,7 +184,7 @@ kj::Promise<void> SessionImpl::setAttr(SetAttrContext context) {
   CacheChange change;
   if (args.size != nullptr) change.contents(node.ino);
   else change.attr(node.ino);
-  return changed(change);
+  return changed(change.fields(fieldsSetBy(node.ino, args)));
 }
 
 // The umask field of mknod/mkdir: 0xffffffff (its default) means none.
@@ -462,7 +474,10 @@ kj::Promise<void> SessionImpl::commit(CommitContext context) {
       }
     }
   }
-  return changed(CacheChange().contents(node.ino));
+  CacheChange change;
+  change.contents(node.ino);
+  KJ_IF_MAYBE(a, attrs) change.fields(fieldsSetBy(node.ino, *a));
+  return changed(change);
 }
 
 kj::Promise<void> SessionImpl::created(uint64_t parent, BytesPtr name, int err,

@@ -74,5 +74,39 @@ TEST(PendingAttrs, SentAsOneSetAttr) {
   EXPECT_EQ(req.getCtimeNs(), 456);
 }
 
+// Another mount's change seen through the master: a field whose value moved since this
+// mount's change was made is dropped (comparing values), and so is one the master says was
+// set, even to the value it had (the later chmod back to the old mode).
+TEST(PendingAttrs, AnotherMountsLaterChangeWins) {
+  AttrCopy base;
+  base.mode = S_IFREG | 0640;
+  base.uid = 1;
+  base.gid = 2;
+  base.mtimeNs = 6;
+  PendingAttrs p;
+  p.mode = 0600u;
+  p.uid = 7u;
+  p.mtimeNs = int64_t(100);
+  p.ctimeNs = 40;
+  p.base = base;
+  AttrCopy now = base;
+  now.uid = 3;  // another mount's chown
+  p.reconcile(now);
+  EXPECT_EQ(p.uid, nullptr);
+  EXPECT_EQ(KJ_ASSERT_NONNULL(p.mode), 0600u);  // same value: not seen by comparing
+
+  capnp::MallocMessageBuilder message;
+  auto set = message.initRoot<wire::FieldsSet>();
+  set.setMode(true);  // another mount's chmod back to 0640
+  p.dropSetElsewhere(set.asReader());
+  EXPECT_EQ(p.mode, nullptr);
+  EXPECT_EQ(KJ_ASSERT_NONNULL(p.mtimeNs), 100);
+  EXPECT_EQ(p.ctimeNs, 40);  // the utimes is still this mount's change
+  set.setMode(false);
+  set.setMtime(true);
+  p.dropSetElsewhere(set.asReader());
+  EXPECT_TRUE(p.empty());  // nothing of this mount's left, not even its change time
+}
+
 }  // namespace
 }  // namespace dfs

@@ -17,6 +17,7 @@ public:
     std::set<std::pair<uint64_t, std::string>> entries;
     int calls = 0;
     int forgotten = 0;  // calls saying the master forgot what the mount caches
+    std::set<std::pair<uint64_t, std::string>> fieldsSet;  // (ino, "mode"/"uid"/...)
   };
   explicit RecordingClient(Log& log) : log(log) {}
   kj::Promise<void> invalidate(InvalidateContext context) override {
@@ -25,6 +26,13 @@ public:
     if (p.getForgotten()) log.forgotten++;
     for (auto i : p.getAttrs()) log.attrs.insert(i);
     for (auto i : p.getData()) log.data.insert(i);
+    for (auto f : p.getFieldsSet()) {
+      if (f.getMode()) log.fieldsSet.insert({f.getIno(), "mode"});
+      if (f.getUid()) log.fieldsSet.insert({f.getIno(), "uid"});
+      if (f.getGid()) log.fieldsSet.insert({f.getIno(), "gid"});
+      if (f.getAtime()) log.fieldsSet.insert({f.getIno(), "atime"});
+      if (f.getMtime()) log.fieldsSet.insert({f.getIno(), "mtime"});
+    }
     for (auto e : p.getEntries()) {
       log.entries.insert({e.getParent(), std::string(e.getName().asChars().begin(),
                                                      e.getName().size())});
@@ -106,6 +114,38 @@ TEST_F(CacheWatchTest, OnlyOtherMountsThatCachedItAreTold) {
   EXPECT_EQ(b.calls, calls + 1);
   EXPECT_TRUE(b.attrs.count(f));
   EXPECT_EQ(c.calls, 0);
+}
+
+// The mounts told of a setattr learn which fields it set, also where a value did not
+// change (their own older changes of them are dropped); a change that sets none says so.
+TEST_F(CacheWatchTest, TheFieldsASetAttrSetAreSent) {
+  RecordingClient::Log a, b;
+  auto sa = mountRecording(a);
+  auto sb = mountRecording(b);
+  uint64_t f = create(sa, "f", S_IFREG | 0640);
+  uint64_t g = create(sa, "g");
+  EXPECT_EQ(lookup(sb, "f"), 0);
+  EXPECT_EQ(lookup(sb, "g"), 0);
+  chmod(sa, f, S_IFREG | 0640);  // the mode it had
+  EXPECT_TRUE(b.attrs.count(f));
+  EXPECT_EQ(b.fieldsSet, (std::set<std::pair<uint64_t, std::string>>{{f, "mode"}}));
+
+  auto req = sa.setAttrRequest();
+  req.initReq().setIno(g);
+  req.getReq().setSetGid(true);
+  req.getReq().setGid(5);
+  req.getReq().setMtimeNow(true);
+  EXPECT_EQ(req.send().wait(waitScope).getErr(), 0);
+  EXPECT_EQ(b.fieldsSet, (std::set<std::pair<uint64_t, std::string>>{
+                             {f, "mode"}, {g, "gid"}, {g, "mtime"}}));
+
+  EXPECT_EQ(lookup(sb, "f"), 0);
+  auto rm = sa.unlinkRequest();
+  rm.setParent(rootIno);
+  rm.setName(data("f"));
+  EXPECT_EQ(rm.send().wait(waitScope).getErr(), 0);
+  EXPECT_EQ(b.fieldsSet.size(), 3u);  // an unlink sets no attribute
+  EXPECT_TRUE(a.fieldsSet.empty());
 }
 
 // A mount that made the master record more than its limit is forgotten and told so (it
