@@ -35,6 +35,10 @@ interface ChunkServer {
   sync @5 () -> ();
   # Returns once every block finished before the call is durable; fails if one of them
   # could not be made so (that copy is dropped, as a corrupt one would be).
+
+  putBlock @6 (block :Common.BlockId, data :Data, deferSync :Bool) -> ();
+  # writeBlock, one write() and finish() in one call, for a block of 1 .. 1 MiB (the
+  # write() piece limit): a small file's copy costs one message each way instead of three.
 }
 
 interface BlockWriter {

@@ -2,38 +2,22 @@
 // a short grace for the copies beyond what the mount's level needs.
 #include "block_upload.h"
 
-#include <capnp/orphan.h>
 #include <kj/debug.h>
 #include <cstring>
 #include "common/base/limits.h"
+#include "common/rpc/block_send.h"
 
 namespace dfs {
 namespace {
 
 constexpr int kMaxPlacements = 3;
 
-// Streams `data` to one chunk server as block `id`; with `deferSync` the server may make it
+// Writes `data` to one chunk server as block `id`; with `deferSync` the server may make it
 // durable later (UnsyncedBlocks, ChunkServer.sync).
 kj::Promise<void> writeReplica(DataContext& ctx, kj::StringPtr address, BlockId id,
                                kj::ArrayPtr<const kj::byte> data, bool deferSync) {
   return ctx.chunks.call(address, [id, data, deferSync](wire::ChunkServer::Client& server) {
-    auto open = server.writeBlockRequest();
-    id.toWire(open.initBlock());
-    open.setSize(data.size());
-    open.setDeferSync(deferSync);
-    auto writer = open.send().getWriter();
-    kj::Promise<void> chain = kj::READY_NOW;
-    for (size_t off = 0; off < data.size(); off += kMaxWritePiece) {
-      auto piece = data.slice(off, kj::min(data.size(), off + kMaxWritePiece));
-      chain = chain.then([writer, piece]() mutable {
-        auto req = writer.writeRequest();
-        auto orphanage = capnp::Orphanage::getForMessageContaining(
-            wire::BlockWriter::WriteParams::Builder(req));
-        req.adoptData(orphanage.referenceExternalData(capnp::Data::Reader(piece)));
-        return req.send();
-      });
-    }
-    return chain.then([writer]() mutable { return writer.finishRequest().send().ignoreResult(); });
+    return sendBlock(server, id, data, deferSync);
   });
 }
 

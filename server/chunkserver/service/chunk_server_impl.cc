@@ -2,10 +2,12 @@
 #include "server/chunkserver/service/chunk_server_impl.h"
 
 #include "common/base/limits.h"
+#include "common/rpc/block_send.h"
 #include "common/rpc/rpc.h"
 #include "server/chunkserver/service/block_writer_impl.h"
 
 #include <kj/debug.h>
+#include <cstring>
 
 namespace dfs {
 namespace {
@@ -14,20 +16,6 @@ BlockId requireId(wire::BlockId::Reader r) {
   auto id = BlockId::fromWire(r);
   KJ_REQUIRE(!id.isZero(), "zero block id");
   return id;
-}
-
-// Streams `data` to `writer` piece by piece, then finishes.
-kj::Promise<void> sendPieces(wire::BlockWriter::Client writer, kj::Array<kj::byte> data,
-                             size_t offset) {
-  if (offset >= data.size()) {
-    return writer.finishRequest().send().ignoreResult();
-  }
-  size_t len = kj::min(size_t(kMaxWritePiece), data.size() - offset);
-  auto req = writer.writeRequest();
-  req.setData(data.slice(offset, offset + len));
-  return req.send().then([writer, data = kj::mv(data), offset, len]() mutable {
-    return sendPieces(kj::mv(writer), kj::mv(data), offset + len);
-  });
 }
 
 }  // namespace
@@ -53,6 +41,21 @@ kj::Promise<void> ChunkServerImpl::writeBlock(WriteBlockContext context) {
                                                            params.getDeferSync(),
                                                            finishSeconds, load));
   return kj::READY_NOW;
+}
+
+kj::Promise<void> ChunkServerImpl::putBlock(PutBlockContext context) {
+  auto request = LoadTracker::track(load);
+  auto latency = kj::heap<LatencyTimer>(finishSeconds);
+  auto params = context.getParams();
+  auto id = requireId(params.getBlock());
+  auto data = params.getData();
+  KJ_REQUIRE(data.size() >= 1 && data.size() <= kMaxWritePiece, "bad block size for putBlock",
+             data.size());
+  BlockFileBuffer buffer(data.size());
+  memcpy(buffer.data().begin(), data.begin(), data.size());
+  KJ_IF_MAYBE(l, load) l->addWriteBytes(data.size());
+  return syncer.store(id, kj::mv(buffer), !params.getDeferSync())
+      .attach(kj::mv(request), kj::mv(latency));
 }
 
 kj::Promise<void> ChunkServerImpl::sync(SyncContext context) {
@@ -110,13 +113,10 @@ kj::Promise<void> ChunkServerImpl::copyBlockTo(CopyBlockToContext context) {
   uint64_t size = data.size();
   KJ_IF_MAYBE(l, load) l->addReadBytes(size);
   auto copying = connectRpc(io, timer, target, 0, peerDeadline)
-      .then([id, size, data = kj::mv(data)](kj::Own<RpcConnection> conn) mutable {
+      .then([id, data = kj::mv(data)](kj::Own<RpcConnection> conn) mutable {
         auto peer = conn->bootstrap<wire::ChunkServer>();
-        auto req = peer.writeBlockRequest();
-        id.toWire(req.initBlock());
-        req.setSize(size);
-        auto writer = req.send().getWriter();
-        return sendPieces(kj::mv(writer), kj::mv(data), 0).attach(kj::mv(conn));
+        auto sent = sendBlock(peer, id, data, false);
+        return sent.attach(kj::mv(data), kj::mv(conn));
       });
   return withDeadline(timer, peerDeadline, kj::mv(copying), "copyBlockTo")
       .attach(kj::mv(target), kj::mv(request));

@@ -12,7 +12,8 @@
 
 namespace dfs {
 
-// Serves block writes (streamed through a BlockWriter, stored through `syncer`), syncs,
+// Serves block writes (in one putBlock call or streamed through a BlockWriter, stored
+// through `syncer`), syncs,
 // verified range reads, stats, deletes and peer copies. Every argument is validated with
 // KJ_REQUIRE: a bad request fails that call only. `store`, `syncer`, `io`, `timer`,
 // `metrics` (optional: latency histograms) and
@@ -33,6 +34,7 @@ protected:
   kj::Promise<void> deleteBlocks(DeleteBlocksContext context) override;
   kj::Promise<void> copyBlockTo(CopyBlockToContext context) override;
   kj::Promise<void> sync(SyncContext context) override;
+  kj::Promise<void> putBlock(PutBlockContext context) override;
 
 private:
   BlockStore& store;

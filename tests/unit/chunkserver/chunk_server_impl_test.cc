@@ -1,5 +1,6 @@
 // In-process RPC tests of ChunkServerImpl over loopback sockets: streaming writes, reads,
 // stats, deletes, peer copies, and input validation.
+#include "common/rpc/block_send.h"
 #include "server/chunkserver/service/chunk_server_impl.h"
 
 #include "common/base/limits.h"
@@ -118,6 +119,32 @@ TEST_F(ChunkServerRpcTest, SmallBlocksAndManyPieces) {
     upload(id, size, data, 4096).wait(io.waitScope);
     EXPECT_TRUE(same(read(id, 0, size), data));
   }
+}
+
+// sendBlock (common/rpc/block_send.h), what mounts and peer copies use: one putBlock call up
+// to kMaxWritePiece, streamed pieces above; putBlock validates like writeBlock.
+TEST_F(ChunkServerRpcTest, WholeBlocksInOneCallOrStreamed) {
+  for (uint64_t size : {uint64_t(1), uint64_t(100), kMaxWritePiece, kMaxWritePiece + 1}) {
+    auto id = BlockId::random();
+    auto data = randomBytes(size, uint32_t(size) + 7);
+    sendBlock(client, id, data, size % 2 == 0).wait(io.waitScope);
+    EXPECT_TRUE(same(read(id, 0, size), data)) << size;
+    sendBlock(client, id, data, false).wait(io.waitScope);  // again: a no-op
+  }
+  EXPECT_EQ(a.store.blockCount(), 4u);
+
+  auto put = [&](BlockId id, kj::ArrayPtr<const kj::byte> data) {
+    auto req = client.putBlockRequest();
+    id.toWire(req.initBlock());
+    req.setData(data);
+    return req.send().ignoreResult();
+  };
+  auto big = randomBytes(kMaxWritePiece + 1, 3);
+  EXPECT_NE(failure(put(BlockId::random(), big)).find("bad block size"), std::string::npos);
+  EXPECT_NE(failure(put(BlockId::random(), nullptr)).find("bad block size"), std::string::npos);
+  auto data = randomBytes(10, 4);
+  EXPECT_NE(failure(put(BlockId{}, data)).find("zero block id"), std::string::npos);
+  EXPECT_EQ(a.store.blockCount(), 4u);
 }
 
 TEST_F(ChunkServerRpcTest, InputValidation) {
