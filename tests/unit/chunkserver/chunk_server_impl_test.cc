@@ -147,6 +147,39 @@ TEST_F(ChunkServerRpcTest, WholeBlocksInOneCallOrStreamed) {
   EXPECT_EQ(a.store.blockCount(), 4u);
 }
 
+// A chunk server from before putBlock: it streams, and sendBlock falls back to that.
+class StreamOnlyServer final : public wire::ChunkServer::Server {
+public:
+  explicit StreamOnlyServer(kj::Vector<kj::byte>& got) : got(got) {}
+
+protected:
+  kj::Promise<void> writeBlock(WriteBlockContext context) override {
+    context.getResults().setWriter(kj::heap<Writer>(got));
+    return kj::READY_NOW;
+  }
+
+private:
+  class Writer final : public wire::BlockWriter::Server {
+  public:
+    explicit Writer(kj::Vector<kj::byte>& got) : got(got) {}
+    kj::Promise<void> write(WriteContext context) override {
+      got.addAll(context.getParams().getData());
+      return kj::READY_NOW;
+    }
+    kj::Promise<void> finish(FinishContext) override { return kj::READY_NOW; }
+    kj::Vector<kj::byte>& got;
+  };
+  kj::Vector<kj::byte>& got;
+};
+
+TEST_F(ChunkServerRpcTest, SmallBlocksAreStreamedToServersWithoutPutBlock) {
+  kj::Vector<kj::byte> got;
+  wire::ChunkServer::Client old = kj::heap<StreamOnlyServer>(got);
+  auto data = randomBytes(1000, 9);
+  sendBlock(old, BlockId::random(), data, true).wait(io.waitScope);
+  EXPECT_TRUE(same(got.asPtr(), data));
+}
+
 TEST_F(ChunkServerRpcTest, InputValidation) {
   auto data = randomBytes(1000, 2);
   EXPECT_NE(failure(upload(BlockId::random(), 0, nullptr, 1)).find("bad block size"), std::string::npos);
