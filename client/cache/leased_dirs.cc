@@ -15,6 +15,11 @@ bool LeasedDirs::usable(uint64_t dir) const {
   return it != dirs.end() && it->second.leased && it->second.changing == 0;
 }
 
+bool LeasedDirs::holds(uint64_t dir) const {
+  auto it = dirs.find(dir);
+  return it != dirs.end() && it->second.leased;
+}
+
 LeasedDirs::InFlight LeasedDirs::started(uint64_t dir) {
   ++dirs[dir].inFlight;
   ++flying;

@@ -45,6 +45,8 @@ public:
   void granted(uint64_t dir);
   // An operation in `dir` may go asynchronously now.
   bool usable(uint64_t dir) const;
+  // This mount holds the lease on `dir` (operations in flight or not).
+  bool holds(uint64_t dir) const;
   InFlight started(uint64_t dir);
   Changing changing(uint64_t dir);
   // The lease on `dir` ends here; resolves when the operations in flight in it were

@@ -40,6 +40,14 @@ kj::Promise<void> Filesystem::recallLeases(capnp::List<uint64_t>::Reader dirs) {
     dirCache.hold(dir, false);
     drained.add(leasedDirs.recalled(dir));
   }
+  // Files made in them with attribute changes kept for their commit: the other mount is
+  // about to see them, so the changes go first.
+  for (auto& entry : openFiles) {
+    uint64_t leaseDir = entry.second->leaseDir;
+    for (uint64_t dir : dirs) {
+      if (leaseDir == dir) drained.add(endAttrWriteBack(entry.first));
+    }
+  }
   return kj::joinPromises(drained.releaseAsArray());
 }
 
@@ -103,7 +111,8 @@ bool Filesystem::createAsync(fuse_req_t req, uint64_t p, kj::ArrayPtr<const kj::
   rememberAttr(parentAttr);
   noCapability.remember(ino, timer.now());
   auto& f = retainOpen(ino, forWriting(fi->flags));
-  f.createdHere = true;  // new, and nobody else can have it open: attribute write-back
+  f.createdHere = true;  // new, and nobody else can know it: attribute write-back
+  f.leaseDir = p;
   rememberAttr(attr);
   struct fuse_file_info info = *fi;
   info.fh = nextFileHandle++;

@@ -247,18 +247,24 @@ void Filesystem::rename(fuse_req_t req, fuse_ino_t parent, const char* nameC,
   auto newName = bytesOf(newNameC);
   uint64_t p = toMaster(parent);
   uint64_t np = toMaster(newParent);
-  run(req, master
-               .call([p, np, name = kj::mv(name), newName = kj::mv(newName),
-                      flags](wire::Session::Client& s) {
-                 auto r = s.renameRequest();
-                 r.setParent(p);
-                 r.setName(name);
-                 r.setNewParent(np);
-                 r.setNewName(newName);
-                 r.setFlags(flags);
-                 r.setRequestId(0);
-                 return r.send();
-               })
+  // A file made here under the lease of `p` may show elsewhere now: its kept attribute
+  // changes go first.
+  kj::Promise<void> before = kj::READY_NOW;
+  KJ_IF_MAYBE(moved, dirCache.inodeOf(p, name)) before = endAttrWriteBack(*moved);
+  auto call = [this, p, np, name = kj::mv(name), newName = kj::mv(newName), flags]() mutable {
+    return master.call([p, np, name = kj::mv(name), newName = kj::mv(newName),
+                        flags](wire::Session::Client& s) {
+      auto r = s.renameRequest();
+      r.setParent(p);
+      r.setName(name);
+      r.setNewParent(np);
+      r.setNewName(newName);
+      r.setFlags(flags);
+      r.setRequestId(0);
+      return r.send();
+    });
+  };
+  run(req, before.then(kj::mv(call))
                .then([this, req, p, np, flags, n = bytesOf(nameC), nn = bytesOf(newNameC)](
                          capnp::Response<wire::Session::RenameResults> r) {
                  if (r.getErr() == 0) {
@@ -277,14 +283,17 @@ void Filesystem::link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newParent, cons
   auto name = bytesOf(nameC);
   uint64_t i = toMaster(ino);
   uint64_t np = toMaster(newParent);
-  run(req, master
-               .call([i, np, name = kj::mv(name)](wire::Session::Client& s) {
-                 auto r = s.linkRequest();
-                 r.setIno(i);
-                 r.setNewParent(np);
-                 r.setNewName(name);
-                 r.setRequestId(0);
-                 return r.send();
+  // The file shows under another name now: its kept attribute changes go first.
+  run(req, endAttrWriteBack(i)
+               .then([this, i, np, name = kj::mv(name)]() mutable {
+                 return master.call([i, np, name = kj::mv(name)](wire::Session::Client& s) {
+                   auto r = s.linkRequest();
+                   r.setIno(i);
+                   r.setNewParent(np);
+                   r.setNewName(name);
+                   r.setRequestId(0);
+                   return r.send();
+                 });
                })
                .then(addedReply(req, np, bytesOf(nameC)))
                .attach(leasedDirs.changing(np)));

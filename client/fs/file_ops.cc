@@ -55,7 +55,10 @@ void Filesystem::create(fuse_req_t req, fuse_ino_t parent, const char* nameC, mo
                  f.data->invalidateExtents();
                  // Nobody else can have it open yet: its attribute changes may wait for
                  // its commit (attrWriteBack).
-                 if (exclusive && f.opens == 1) f.createdHere = true;
+                 if (exclusive && f.opens == 1) {
+                   f.createdHere = true;
+                   if (leasedDirs.holds(p)) f.leaseDir = p;
+                 }
                  rememberAttr(attr);
                  info.fh = nextFileHandle++;
                  setCacheFlags(info);

@@ -244,11 +244,12 @@ kj::Maybe<const AttrCopy&> Filesystem::freshAttr(uint64_t ino) {
 kj::Maybe<Filesystem::OpenFile&> Filesystem::attrWriteBack(uint64_t ino) {
   if (strongMount()) return nullptr;
   KJ_IF_MAYBE(f, findOpen(ino)) {
-    // Only while open for writing here: other mounts see the changes when the writer
-    // closes (close-to-open), and a closed file's release may be on its way, so nothing
-    // would send changes made after it.
-    if (f->writers == 0) return nullptr;
-    if (!f->createdHere && !f->data->dirty()) return nullptr;
+    // Only while open for writing here (a closed file's release may be on its way, and
+    // nothing would send changes made after it), and only for a file made here under a
+    // directory lease this mount still holds: no other mount can know the file until the
+    // lease is recalled, and the recall sends the changes first (recallLeases).
+    if (f->writers == 0 || !f->createdHere || f->leaseDir == 0) return nullptr;
+    if (!leasedDirs.holds(f->leaseDir)) return nullptr;
     KJ_IF_MAYBE(a, freshAttr(ino)) {
       if (a->noXattrs && S_ISREG(a->mode)) return *f;
     }
@@ -297,7 +298,10 @@ kj::Promise<void> Filesystem::releaseOpen(uint64_t ino, bool writable) {
   if (writable) {
     KJ_ASSERT(f.writers > 0);
     // No longer written here: attribute changes go at once again.
-    if (--f.writers == 0) f.createdHere = false;
+    if (--f.writers == 0) {
+      f.createdHere = false;
+      f.leaseDir = 0;
+    }
   }
   // Commit what is left, tell the master (which may now delete an unlinked file), then
   // forget the file if nobody opened it again meanwhile.
@@ -337,6 +341,20 @@ bool Filesystem::forgetIfClosed(uint64_t ino) {
 
 kj::Promise<void> Filesystem::flushIfOpen(uint64_t ino) {
   KJ_IF_MAYBE(f, findOpen(ino)) return f->data->flush();
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> Filesystem::endAttrWriteBack(uint64_t ino) {
+  KJ_IF_MAYBE(f, findOpen(ino)) {
+    if (f->leaseDir == 0) return kj::READY_NOW;
+    f->leaseDir = 0;
+    // A failed upload is left for the writer's own flush to report (flush() would take it).
+    if (!f->data->attrsWaiting() || f->data->failed()) return kj::READY_NOW;
+    // With the data: an explicit mtime sent alone would be overwritten by its commit.
+    return f->data->flush().catch_([ino](kj::Exception&& e) {
+      KJ_LOG(WARNING, "could not send kept attribute changes", ino, e.getDescription());
+    });
+  }
   return kj::READY_NOW;
 }
 

@@ -141,6 +141,10 @@ private:
     uint64_t attrCommits = 0;  // data->commits() when attr was taken
     // Made by this mount's create (O_EXCL) and open for writing ever since.
     bool createdHere = false;
+    // Made in this directory while this mount held its lease (0: not), so no other mount
+    // can know the file before the lease is recalled: attribute changes may wait for the
+    // commit (attrWriteBack) until then.
+    uint64_t leaseDir = 0;
   };
   struct DirHandle {
     struct Entry {
@@ -334,6 +338,10 @@ private:
   // it is gone.
   bool forgetIfClosed(uint64_t ino);
   kj::Promise<void> flushIfOpen(uint64_t ino);
+  // Attribute changes of `ino` stop waiting for its commit: those kept are sent now (with
+  // the data written before them) if it is open here. Before another mount can see the
+  // file: the lease of its directory recalled, or the file linked or renamed. Never fails.
+  kj::Promise<void> endAttrWriteBack(uint64_t ino);
   // flushIfOpen for flush/fsync: if anything was committed, the kernel's cached
   // attributes of the file are dropped before the call returns (mtime moved).
   kj::Promise<void> commitOwn(uint64_t ino);

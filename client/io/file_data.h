@@ -53,6 +53,8 @@ public:
   // Another mount set these fields later (PendingAttrs::dropSetElsewhere).
   void dropAttrsSetElsewhere(wire::FieldsSet::Reader set) { attrs.dropSetElsewhere(set); }
   bool attrsWaiting() const { return !attrs.empty(); }
+  // A background upload failed and the next flush() reports it.
+  bool failed() const { return uploadError != nullptr; }
   // The changes not yet applied by the master: those on their way (shown until the
   // master answers; kept for the next flush if the call fails) and those waiting.
   PendingAttrs pendingAttrs() const {

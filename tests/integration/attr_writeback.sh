@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Integration: chmod, chown, utimes and mode-only ACLs a quorum mount makes to a file it
 # is writing wait for the file's commit and go with it (write-back, as NFSv4 under a write
-# delegation). The writer sees them at once; another mount sees them after the writer's
-# close or fsync (close-to-open), exactly as made; a strong mount sends them at once; and
+# delegation) while the mount made the file under a lease on its directory. The writer sees
+# them at once; another mount sees them as soon as it looks (its lookup recalls the lease,
+# which sends them first), exactly as made; a strong mount sends them at once; and
 # an untar-like loop costs one commit per file, no separate attribute calls, and fewer
 # release calls than closes (ReleaseQueue batches them).
 # shellcheck source=../support/cluster.sh
@@ -192,6 +193,57 @@ os.chmod(f"{A}/ro", 0o600)
 mode = os.stat(f"{B}/ro").st_mode & 0o7777
 if mode != 0o600: sys.exit(f"the other mount while a reader is open: mode {oct(mode)}")
 os.close(ro)
+PY
+
+# --- kept changes wait only while no other mount can know the file: one that looks into
+# the directory recalls this mount's lease on it, and the changes go before it sees the
+# file (with the data written before them), long before the writer's close ---
+mkdir "$A/kept"
+c0=$(rpcs commit) s0=$(rpcs setAttr)
+kept_writer='
+import os, sys
+A, B = sys.argv[1], sys.argv[2]
+fd = os.open(f"{A}/kept/f", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+os.write(fd, b"k" * 3000)
+os.fchmod(fd, 0o640)
+os.fchown(fd, 1234, 5678)
+os.utime(fd, ns=(5_000_000_000, 6_000_000_000))
+print("kept", flush=True)
+sys.stdin.readline()  # the test counts the calls sent meanwhile
+s = os.stat(f"{B}/kept/f")  # recalls the lease on kept/
+got = (oct(s.st_mode & 0o7777), s.st_uid, s.st_gid, s.st_mtime_ns, s.st_size)
+if got != (oct(0o640), 1234, 5678, 6_000_000_000, 3000):
+    print(f"the other mount before close: {got}", flush=True); sys.exit(1)
+os.fchmod(fd, 0o604)  # the lease is gone: this goes at once
+mode = os.stat(f"{B}/kept/f").st_mode & 0o7777
+if mode != 0o604: print(f"a change after the recall, before close: {oct(mode)}", flush=True); sys.exit(1)
+os.close(fd)
+print("ok", flush=True)
+'
+coproc KEPT { python3 -c "$kept_writer" "$A" "$B"; }
+read -r line <&"${KEPT[0]}" || true
+assert_eq kept "$line" "the writer made its changes"
+assert_eq "$c0 $s0" "$(rpcs commit) $(rpcs setAttr)" "calls sent for changes kept under the lease"
+echo go >&"${KEPT[1]}"
+read -r line <&"${KEPT[0]}" || true
+kept_pid=$KEPT_PID
+wait "$kept_pid" || fail "changes kept for a commit, seen by another mount: $line"
+assert_eq ok "$line" "changes kept for a commit, seen by another mount"
+(( $(rpcs commit) == c0 + 1 )) || fail "the recall sent the kept changes in $(( $(rpcs commit) - c0 )) commits (want 1)"
+
+# --- ... and before the file shows under a name outside the leased directory ---
+mkdir "$A/kept2"
+python3 - "$A" "$B" <<'PY' || fail "a file with kept changes renamed or linked elsewhere"
+import os, sys
+A, B = sys.argv[1], sys.argv[2]
+for how in ("rename", "link"):
+    fd = os.open(f"{A}/kept2/{how}", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.write(fd, b"x" * 100)
+    os.fchmod(fd, 0o641)
+    (os.rename if how == "rename" else os.link)(f"{A}/kept2/{how}", f"{A}/{how}-moved")
+    mode = os.stat(f"{B}/{how}-moved").st_mode & 0o7777
+    if mode != 0o641: sys.exit(f"{how}: the other mount sees mode {oct(mode)} under the new name")
+    os.close(fd)
 PY
 
 # --- a strong mount sends every change at once ---
