@@ -37,14 +37,6 @@ DirCache::Answer DirCache::find(uint64_t dir, kj::ArrayPtr<const kj::byte> name,
   return Answer::FOUND;
 }
 
-kj::Maybe<uint64_t> DirCache::inodeOf(uint64_t dir, kj::ArrayPtr<const kj::byte> name) {
-  auto d = dirs.find(dir);
-  if (d == dirs.end() || expired(d->second)) return nullptr;
-  auto it = d->second.names.find(key(name));
-  if (it == d->second.names.end()) return nullptr;
-  return it->second.attr.ino;
-}
-
 bool DirCache::listed(uint64_t dir) {
   auto d = dirs.find(dir);
   if (d == dirs.end()) return false;

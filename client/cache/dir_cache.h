@@ -48,9 +48,6 @@ public:
   // What the cache knows of `name` in `dir` (FOUND fills `out`).
   Answer find(uint64_t dir, kj::ArrayPtr<const kj::byte> name, AttrCopy& out);
 
-  // The inode `name` in `dir` names, if the cache lists it (its attributes may be stale).
-  kj::Maybe<uint64_t> inodeOf(uint64_t dir, kj::ArrayPtr<const kj::byte> name);
-
   // The complete listing of `dir` is kept (and not expired).
   bool listed(uint64_t dir);
   // While `held`, the listing of `dir` does not age (the mount holds the directory's

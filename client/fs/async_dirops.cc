@@ -42,12 +42,7 @@ kj::Promise<void> Filesystem::recallLeases(capnp::List<uint64_t>::Reader dirs) {
   }
   // Files made in them with attribute changes kept for their commit: the other mount is
   // about to see them, so the changes go first.
-  for (auto& entry : openFiles) {
-    uint64_t leaseDir = entry.second->leaseDir;
-    for (uint64_t dir : dirs) {
-      if (leaseDir == dir) drained.add(endAttrWriteBack(entry.first));
-    }
-  }
+  for (uint64_t dir : dirs) drained.add(endAttrWriteBack(dir));
   return kj::joinPromises(drained.releaseAsArray());
 }
 

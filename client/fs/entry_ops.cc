@@ -247,10 +247,12 @@ void Filesystem::rename(fuse_req_t req, fuse_ino_t parent, const char* nameC,
   auto newName = bytesOf(newNameC);
   uint64_t p = toMaster(parent);
   uint64_t np = toMaster(newParent);
-  // A file made here under the lease of `p` may show elsewhere now: its kept attribute
-  // changes go first.
-  kj::Promise<void> before = kj::READY_NOW;
-  KJ_IF_MAYBE(moved, dirCache.inodeOf(p, name)) before = endAttrWriteBack(*moved);
+  // A file made here under the lease of `p` (of `np` too, for an exchange) may show
+  // elsewhere now: the kept attribute changes of those files go first.
+  kj::Promise<void> before = endAttrWriteBack(p);
+  if (flags & RENAME_EXCHANGE) {
+    before = before.then([this, np]() { return endAttrWriteBack(np); });
+  }
   auto call = [this, p, np, name = kj::mv(name), newName = kj::mv(newName), flags]() mutable {
     return master.call([p, np, name = kj::mv(name), newName = kj::mv(newName),
                         flags](wire::Session::Client& s) {
@@ -284,7 +286,9 @@ void Filesystem::link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newParent, cons
   uint64_t i = toMaster(ino);
   uint64_t np = toMaster(newParent);
   // The file shows under another name now: its kept attribute changes go first.
-  run(req, endAttrWriteBack(i)
+  uint64_t leaseDir = 0;
+  KJ_IF_MAYBE(f, findOpen(i)) leaseDir = f->leaseDir;
+  run(req, endAttrWriteBack(leaseDir)
                .then([this, i, np, name = kj::mv(name)]() mutable {
                  return master.call([i, np, name = kj::mv(name)](wire::Session::Client& s) {
                    auto r = s.linkRequest();

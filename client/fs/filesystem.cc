@@ -344,18 +344,20 @@ kj::Promise<void> Filesystem::flushIfOpen(uint64_t ino) {
   return kj::READY_NOW;
 }
 
-kj::Promise<void> Filesystem::endAttrWriteBack(uint64_t ino) {
-  KJ_IF_MAYBE(f, findOpen(ino)) {
-    if (f->leaseDir == 0) return kj::READY_NOW;
-    f->leaseDir = 0;
-    // A failed upload is left for the writer's own flush to report (flush() would take it).
-    if (!f->data->attrsWaiting() || f->data->failed()) return kj::READY_NOW;
-    // With the data: an explicit mtime sent alone would be overwritten by its commit.
-    return f->data->flush().catch_([ino](kj::Exception&& e) {
+kj::Promise<void> Filesystem::endAttrWriteBack(uint64_t dir) {
+  kj::Vector<kj::Promise<void>> sent;
+  for (auto& entry : openFiles) {
+    OpenFile& f = *entry.second;
+    if (f.leaseDir != dir || dir == 0) continue;
+    f.leaseDir = 0;
+    // Those on their way too: the caller goes on once the master has them.
+    if (f.data->pendingAttrs().empty()) continue;
+    uint64_t ino = f.ino;
+    sent.add(f.data->sendKeptAttrs().catch_([ino](kj::Exception&& e) {
       KJ_LOG(WARNING, "could not send kept attribute changes", ino, e.getDescription());
-    });
+    }));
   }
-  return kj::READY_NOW;
+  return kj::joinPromises(sent.releaseAsArray());
 }
 
 }  // namespace dfs

@@ -338,10 +338,11 @@ private:
   // it is gone.
   bool forgetIfClosed(uint64_t ino);
   kj::Promise<void> flushIfOpen(uint64_t ino);
-  // Attribute changes of `ino` stop waiting for its commit: those kept are sent now (with
-  // the data written before them) if it is open here. Before another mount can see the
-  // file: the lease of its directory recalled, or the file linked or renamed. Never fails.
-  kj::Promise<void> endAttrWriteBack(uint64_t ino);
+  // Attribute changes of the files made here under the lease of `dir` stop waiting for
+  // their commits: those kept are sent now (FileData::sendKeptAttrs). Before another
+  // mount can see such a file: the lease recalled, or a file of `dir` linked or renamed.
+  // Never fails.
+  kj::Promise<void> endAttrWriteBack(uint64_t dir);
   // flushIfOpen for flush/fsync: if anything was committed, the kernel's cached
   // attributes of the file are dropped before the call returns (mtime moved).
   kj::Promise<void> commitOwn(uint64_t ino);

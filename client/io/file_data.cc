@@ -141,6 +141,16 @@ void FileData::attrsFailed(bool refused) {
   sentAttrs = PendingAttrs();
 }
 
+kj::Promise<void> FileData::sendKeptAttrs() {
+  if (attrs.mtimeNs == nullptr) return serial.run([this]() { return sendAttrsLocked(); });
+  return flush().catch_([this](kj::Exception&& e) -> kj::Promise<void> {
+    // Data the failure dropped (a failed upload, a refused commit) is reported by the
+    // writer's own next flush (fsync, close); data kept for a retry is retried there.
+    if (!dirty() && uploadError == nullptr) uploadError = kj::cp(e);
+    return kj::mv(e);
+  });
+}
+
 kj::Promise<void> FileData::sendAttrsLocked() {
   if (attrs.empty()) return kj::READY_NOW;
   auto sent = takeAttrsForSend();

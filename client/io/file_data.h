@@ -39,6 +39,11 @@ public:
 
   // Uploads everything buffered and commits it; resolves when the master has it.
   kj::Promise<void> flush();
+  // Sends the attribute changes kept for the commit now, and waits for those on their
+  // way: alone when no explicit mtime is among them, else with the data written before
+  // them (flush(): sent alone, that data's commit would move the mtime again). If that
+  // flush fails and drops data, the error stays for the next flush() to report.
+  kj::Promise<void> sendKeptAttrs();
 
   // Forgets the cached extent map (on open, after truncate): the next read asks the master.
   void invalidateExtents() { window = nullptr; }
@@ -51,7 +56,10 @@ public:
   // PendingAttrs::reconcile). Changes already on their way are not affected.
   void reconcileAttrs(const AttrCopy& current) { attrs.reconcile(current); }
   // Another mount set these fields later (PendingAttrs::dropSetElsewhere).
-  void dropAttrsSetElsewhere(wire::FieldsSet::Reader set) { attrs.dropSetElsewhere(set); }
+  void dropAttrsSetElsewhere(wire::FieldsSet::Reader set) {
+    attrs.dropSetElsewhere(set);
+    sentAttrs.dropSetElsewhere(set);  // not sent again should their call fail
+  }
   bool attrsWaiting() const { return !attrs.empty(); }
   // A background upload failed and the next flush() reports it.
   bool failed() const { return uploadError != nullptr; }

@@ -30,8 +30,11 @@ for p in sys.argv[1:]:
 PY
 }
 
-# --- the writer sees its changes at once; the other mount after close, identical ---
-python3 - "$A" "$B" <<'PY' || fail "writer's view of its own changes"
+# --- the writer sees its changes at once; the other mount as soon as it looks, identical;
+# they cost no call of their own (they go with the commit) ---
+mkdir "$A/c1"
+s0=$(rpcs setAttr)
+python3 - "$A/c1" "$B/c1" <<'PY' || fail "writer's view of its own changes"
 import os, sys
 A, B = sys.argv[1], sys.argv[2]
 fd = os.open(f"{A}/f", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -48,14 +51,16 @@ if (s2.st_mode, s2.st_uid, s2.st_mtime_ns) != (s.st_mode, s.st_uid, s.st_mtime_n
     sys.exit("stat by path differs from fstat in the writing mount")
 os.close(fd)
 PY
-assert_eq "640 1234 5678 5000 111000000007 222000000009" "$(stats "$B/f" | cut -d' ' -f1-6)" \
+assert_eq "$s0" "$(rpcs setAttr)" "setAttr calls for changes made while writing"
+assert_eq "640 1234 5678 5000 111000000007 222000000009" "$(stats "$B/c1/f" | cut -d' ' -f1-6)" \
   "the other mount after close"
-assert_eq "$(stats "$B/f")" "$(stats "$A/f")" "both mounts (ctime included) after close"
-assert_eq "$(head -c 5000 /dev/zero | tr '\0' x | md5sum)" "$(md5sum <"$B/f")" "data"
+assert_eq "$(stats "$B/c1/f")" "$(stats "$A/c1/f")" "both mounts (ctime included) after close"
+assert_eq "$(head -c 5000 /dev/zero | tr '\0' x | md5sum)" "$(md5sum <"$B/c1/f")" "data"
 
 # --- a write after utimes: the write's time is the mtime again (as on ext4) ---
 t0=$(date +%s%N)
-python3 - "$A" <<'PY'
+mkdir "$A/c2"
+python3 - "$A/c2" <<'PY'
 import os, sys
 fd = os.open(f"{sys.argv[1]}/g", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
 os.write(fd, b"a" * 100)
@@ -63,13 +68,14 @@ os.utime(fd, ns=(1_000_000_000, 1_000_000_000))
 os.write(fd, b"b" * 100)
 os.close(fd)
 PY
-read -r _ _ _ size _ mtime _ <<<"$(stats "$B/g")"
+read -r _ _ _ size _ mtime _ <<<"$(stats "$B/c2/g")"
 assert_eq 200 "$size" "size after write, utimes, write"
 (( mtime >= t0 )) || fail "mtime $mtime: a utimes before the last write won over it"
-assert_eq "$(stats "$B/g")" "$(stats "$A/g")" "both mounts after write, utimes, write"
+assert_eq "$(stats "$B/c2/g")" "$(stats "$A/c2/g")" "both mounts after write, utimes, write"
 
 # --- an ACL that only restates a mode is a chmod; a real ACL goes to the master at once ---
-python3 - "$A" "$B" <<'PY' || fail "ACLs on a file being written"
+mkdir "$A/c3"
+python3 - "$A/c3" "$B/c3" <<'PY' || fail "ACLs on a file being written"
 import errno, os, struct, sys
 A, B = sys.argv[1], sys.argv[2]
 def acl(*entries):
@@ -95,12 +101,13 @@ got = os.getxattr(f"{B}/i", "system.posix_acl_access")
 if got != real: sys.exit(f"the other mount does not see the ACL before close: {got!r}")
 os.close(fd)
 PY
-assert_eq 604 "$(stat -c %a "$B/h")" "mode-only ACL in the other mount"
-getfattr -n system.posix_acl_access "$B/h" >/dev/null 2>&1 && fail "a mode-only ACL was stored"
-assert_eq 674 "$(stat -c %a "$B/i")" "mode of a file with a real ACL (group bits = mask)"
+assert_eq 604 "$(stat -c %a "$B/c3/h")" "mode-only ACL in the other mount"
+getfattr -n system.posix_acl_access "$B/c3/h" >/dev/null 2>&1 && fail "a mode-only ACL was stored"
+assert_eq 674 "$(stat -c %a "$B/c3/i")" "mode of a file with a real ACL (group bits = mask)"
 
 # --- fsync sends the changes (before close); a truncate keeps both in order ---
-python3 - "$A" "$B" <<'PY' || fail "fsync and truncate with changes pending"
+mkdir "$A/c4"
+python3 - "$A/c4" "$B/c4" <<'PY' || fail "fsync and truncate with changes pending"
 import os, sys
 A, B = sys.argv[1], sys.argv[2]
 fd = os.open(f"{A}/j", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -117,7 +124,8 @@ if (s.st_mode & 0o7777, s.st_size) != (0o612, 10): sys.exit(f"after chmod, trunc
 PY
 
 # --- chown of a set-user-ID file being written drops the bit, as on ext4 ---
-python3 - "$A" "$B" <<'PY' || fail "chown of a set-user-ID file being written"
+mkdir "$A/c5"
+python3 - "$A/c5" "$B/c5" <<'PY' || fail "chown of a set-user-ID file being written"
 import os, sys
 A, B = sys.argv[1], sys.argv[2]
 fd = os.open(f"{A}/suid", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -147,53 +155,53 @@ for i in range(20):
         sys.exit(f"file {i} in the other mount: {oct(s.st_mode)} {s.st_mtime_ns}")
 PY
 
-# --- another mount's later change wins over one this mount kept for the file it writes ---
-python3 - "$A" "$B" <<'PY' || fail "a later chmod from another mount"
+# --- another mount's chmod comes after the changes this mount kept: its lookup recalled
+# the lease and they went first, so its change is the later one and wins ---
+mkdir "$A/race"
+python3 - "$A/race" "$B/race" <<'PY' || fail "a later chmod from another mount"
 import os, sys
 A, B = sys.argv[1], sys.argv[2]
-fd = os.open(f"{A}/race", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+fd = os.open(f"{A}/f", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
 os.write(fd, b"r")
-os.fchmod(fd, 0o644)        # kept by A for its commit
+os.fchmod(fd, 0o600)        # kept by A for its commit
 os.fchown(fd, 1234, 1234)   # kept too; B leaves the owner alone
-os.chmod(f"{B}/race", 0o640)  # later, at the master (A is told before it returns)
-os.close(fd)
-s = os.stat(f"{B}/race")
-if (s.st_mode & 0o7777, s.st_uid) != (0o640, 1234):
-    sys.exit(f"after close: mode {oct(s.st_mode & 0o7777)} owner {s.st_uid}")
-PY
-
-# --- ... also where it sets the value the file had before this mount's change (the
-# master says which fields it set; comparing values cannot see it) ---
-python3 - "$A" "$B" <<'PY' || fail "a later chmod back to the old mode from another mount"
-import os, sys
-A, B = sys.argv[1], sys.argv[2]
-fd = os.open(f"{A}/aba", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
-os.write(fd, b"a")
-os.fsync(fd)                  # the master has 0640
-os.write(fd, b"b")
-os.fchmod(fd, 0o600)          # kept by A for its commit
-os.chmod(f"{B}/aba", 0o640)   # later, at the master: the mode A's change was made over
+os.chmod(f"{B}/f", 0o640)   # later; back to the mode A's change was made over
 os.close(fd)
 for m in (A, B):
-    mode = os.stat(f"{m}/aba").st_mode & 0o7777
-    if mode != 0o640: sys.exit(f"after close, through {m}: mode {oct(mode)}")
+    s = os.stat(f"{m}/f")
+    if (s.st_mode & 0o7777, s.st_uid) != (0o640, 1234):
+        sys.exit(f"after close, through {m}: mode {oct(s.st_mode & 0o7777)} owner {s.st_uid}")
 PY
 
 # --- once the file is no longer open for writing here, a change goes at once, even if a
 # read-only descriptor stays open (it used to wait for that one's close) ---
-python3 - "$A" "$B" <<'PY' || fail "chmod of a created file open only for reading"
-import os, sys
-A, B = sys.argv[1], sys.argv[2]
-fd = os.open(f"{A}/ro", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+mkdir "$A/ro"
+reader='
+import os, sys, time
+fd = os.open(f"{sys.argv[1]}/f", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
 os.write(fd, b"x" * 10)
-ro = os.open(f"{A}/ro", os.O_RDONLY)
+ro = os.open(f"{sys.argv[1]}/f", os.O_RDONLY)
 os.close(fd)
-os.close(os.open(f"{A}/ro", os.O_RDONLY))  # fresh attributes in the mount
-os.chmod(f"{A}/ro", 0o600)
-mode = os.stat(f"{B}/ro").st_mode & 0o7777
-if mode != 0o600: sys.exit(f"the other mount while a reader is open: mode {oct(mode)}")
+time.sleep(0.5)  # the kernel releases the writer after close() returned
+print("reading", flush=True)
+sys.stdin.readline()
+os.chmod(f"{sys.argv[1]}/f", 0o600)
+print("changed", flush=True)
+sys.stdin.readline()
 os.close(ro)
-PY
+'
+coproc READER { python3 -c "$reader" "$A/ro"; }
+read -r line <&"${READER[0]}" || true
+assert_eq reading "$line" "a reader left open"
+s0=$(rpcs setAttr)
+echo go >&"${READER[1]}"
+read -r line <&"${READER[0]}" || true
+assert_eq changed "$line" "chmod while a reader is open"
+assert_eq $((s0 + 1)) "$(rpcs setAttr)" "setAttr calls for a chmod of a file no longer written"
+assert_eq 600 "$(stat -c %a "$B/ro/f")" "mode in the other mount"
+reader_pid=$READER_PID
+echo end >&"${READER[1]}"
+wait "$reader_pid" || fail "the reader failed"
 
 # --- kept changes wait only while no other mount can know the file: one that looks into
 # the directory recalls this mount's lease on it, and the changes go before it sees the

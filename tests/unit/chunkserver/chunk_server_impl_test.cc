@@ -172,6 +172,29 @@ private:
   kj::Vector<kj::byte>& got;
 };
 
+// A server that only takes whole blocks: sendBlock must use putBlock for a small one.
+class PutOnlyServer final : public wire::ChunkServer::Server {
+public:
+  explicit PutOnlyServer(kj::Vector<kj::byte>& got) : got(got) {}
+
+protected:
+  kj::Promise<void> putBlock(PutBlockContext context) override {
+    got.addAll(context.getParams().getData());
+    return kj::READY_NOW;
+  }
+
+private:
+  kj::Vector<kj::byte>& got;
+};
+
+TEST_F(ChunkServerRpcTest, SmallBlocksGoInOnePutBlockCall) {
+  kj::Vector<kj::byte> got;
+  wire::ChunkServer::Client server = kj::heap<PutOnlyServer>(got);
+  auto data = randomBytes(kMaxWritePiece, 8);
+  sendBlock(server, BlockId::random(), data, false).wait(io.waitScope);
+  EXPECT_TRUE(same(got.asPtr(), data));
+}
+
 TEST_F(ChunkServerRpcTest, SmallBlocksAreStreamedToServersWithoutPutBlock) {
   kj::Vector<kj::byte> got;
   wire::ChunkServer::Client old = kj::heap<StreamOnlyServer>(got);
