@@ -12,6 +12,7 @@ namespace dfs {
 void Filesystem::opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi) {
   auto h = kj::heap<DirHandle>();
   h->ino = toMaster(ino);
+  KJ_IF_MAYBE(a, freshAttr(h->ino)) h->attr = *a;
   h->entries.add(DirHandle::Entry{kj::str("."), ino, S_IFDIR});
   h->entries.add(DirHandle::Entry{kj::str(".."), FUSE_ROOT_ID, S_IFDIR});
   uint64_t id = nextDirHandle++;
@@ -78,6 +79,18 @@ void Filesystem::readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     }
     fuse_reply_buf(req, buf.begin(), used);
   }));
+}
+
+kj::Maybe<AttrCopy> Filesystem::removedDirAttr(uint64_t ino) {
+  for (auto& entry : dirHandles) {
+    if (entry.second->ino != ino) continue;
+    KJ_IF_MAYBE(a, entry.second->attr) {
+      AttrCopy gone = *a;
+      gone.nlink = 0;
+      return gone;
+    }
+  }
+  return nullptr;
 }
 
 void Filesystem::releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi) {

@@ -33,7 +33,14 @@ void Filesystem::getattr(fuse_req_t req, fuse_ino_t ino) {
                  r.setIno(i);
                  return r.send();
                })
-               .then([this, req](capnp::Response<wire::Session::GetAttrResults> r) {
+               .then([this, req, i](capnp::Response<wire::Session::GetAttrResults> r) {
+                 if (r.getErr() == ENOENT) {
+                   // A directory removed while open here (fstat of its descriptor).
+                   KJ_IF_MAYBE(gone, removedDirAttr(i)) {
+                     struct stat st = toStat(*gone);
+                     return (void)fuse_reply_attr(req, &st, 0);
+                   }
+                 }
                  if (r.getErr() != 0) return (void)fuse_reply_err(req, r.getErr());
                  rememberAttr(r.getAttr());
                  replyAttr(req, r.getAttr());

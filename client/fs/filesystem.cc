@@ -219,6 +219,11 @@ bool Filesystem::sameStat(const struct stat& a, const struct stat& b) {
 }
 
 void Filesystem::rememberAttr(const AttrCopy& copy) {
+  if (S_ISDIR(copy.mode)) {
+    for (auto& entry : dirHandles) {
+      if (entry.second->ino == copy.ino) entry.second->attr = copy;
+    }
+  }
   if (attrTimeout <= 0) return;
   noteXattrs(copy);
   auto until = timer.now() + secondsToDuration(attrTimeout);

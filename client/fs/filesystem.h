@@ -156,7 +156,12 @@ private:
     kj::Vector<Entry> entries;  // "." and ".." first, then the master's entries by name
     kj::Array<kj::byte> lastName = kj::heapArray<kj::byte>(0);
     bool eof = false;
+    // The directory's attributes as last seen while open: fstat of the descriptor after
+    // the directory was removed shows them with nlink 0, as a local file system does.
+    kj::Maybe<AttrCopy> attr;
   };
+  // The attributes an open handle of removed directory `ino` shows (nlink 0), if any.
+  kj::Maybe<AttrCopy> removedDirAttr(uint64_t ino);
 
   void taskFailed(kj::Exception&& exception) override;
 

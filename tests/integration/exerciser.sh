@@ -14,10 +14,9 @@ SEED=${FSX_SEED:-4242}
 [[ "$SEED" == random ]] && SEED=$(( $(date +%s%N) % 1000000007 ))
 OPS=${FSX_OPS:-2500}
 OPS2=${FSX_OPS2:-1500}
-# What dfs does not implement (the exerciser skips it; see the issue 4 report): fstat of a
-# descriptor of a removed directory gives ENOENT instead of nlink 0. (fallocate(2), once
-# skipped here, is implemented and exercised.)
-DFS_GAPS=(--no-removed-dir-fstat)
+# What dfs does not implement, for the exerciser to skip: nothing now (fallocate(2) and
+# fstat of a descriptor of a removed directory, once skipped here, are implemented).
+DFS_GAPS=()
 
 dfs_init
 
@@ -70,6 +69,14 @@ assert st.st_gid == 4321 and st.st_mode & stat.S_ISGID, "g/sub: gid %d mode %o" 
 assert os.stat("g/f").st_gid == 4321, "g/f gid %d" % os.stat("g/f").st_gid
 assert not os.stat("g/f").st_mode & stat.S_ISGID
 assert os.lstat("g/l").st_gid == 4321
+# fstat of a descriptor of a removed directory: a directory with nlink 0 (was ENOENT).
+os.mkdir("gone")
+dfd = os.open("gone", os.O_RDONLY | os.O_DIRECTORY)
+os.fstat(dfd)
+os.rmdir("gone")
+st = os.fstat(dfd)
+assert stat.S_ISDIR(st.st_mode) and st.st_nlink == 0, "removed dir: mode %o nlink %d" % (st.st_mode, st.st_nlink)
+os.close(dfd)
 print("regression checks OK")
 PY
 
