@@ -39,10 +39,10 @@ kj::Promise<void> Filesystem::recallLeases(capnp::List<uint64_t>::Reader dirs) {
     asyncCounters.recalled++;
     dirCache.hold(dir, false);
     drained.add(leasedDirs.recalled(dir));
+    // Files made in it with attribute changes kept for their commit: the other mount is
+    // about to see them, so the changes go first.
+    drained.add(endAttrWriteBack(dir));
   }
-  // Files made in them with attribute changes kept for their commit: the other mount is
-  // about to see them, so the changes go first.
-  for (uint64_t dir : dirs) drained.add(endAttrWriteBack(dir));
   return kj::joinPromises(drained.releaseAsArray());
 }
 

@@ -350,10 +350,11 @@ kj::Promise<void> Filesystem::flushIfOpen(uint64_t ino) {
 }
 
 kj::Promise<void> Filesystem::endAttrWriteBack(uint64_t dir) {
+  if (dir == 0) return kj::READY_NOW;
   kj::Vector<kj::Promise<void>> sent;
   for (auto& entry : openFiles) {
     OpenFile& f = *entry.second;
-    if (f.leaseDir != dir || dir == 0) continue;
+    if (f.leaseDir != dir) continue;
     f.leaseDir = 0;
     // Those on their way too: the caller goes on once the master has them.
     if (f.data->pendingAttrs().empty()) continue;

@@ -61,8 +61,6 @@ public:
     sentAttrs.dropSetElsewhere(set);  // not sent again should their call fail
   }
   bool attrsWaiting() const { return !attrs.empty(); }
-  // A background upload failed and the next flush() reports it.
-  bool failed() const { return uploadError != nullptr; }
   // The changes not yet applied by the master: those on their way (shown until the
   // master answers; kept for the next flush if the call fails) and those waiting.
   PendingAttrs pendingAttrs() const {

@@ -25,18 +25,14 @@ void PendingAttrs::reconcile(const AttrCopy& current) {
 }
 
 void PendingAttrs::dropSetElsewhere(wire::FieldsSet::Reader set) {
-  bool hadFields = !(mode == nullptr && uid == nullptr && gid == nullptr &&
-                     atimeNs == nullptr && mtimeNs == nullptr);
+  bool hadFields = anyField();
   if (set.getMode()) mode = nullptr;
   if (set.getUid()) uid = nullptr;
   if (set.getGid()) gid = nullptr;
   if (set.getAtime()) atimeNs = nullptr;
   if (set.getMtime()) mtimeNs = nullptr;
   // Nothing of this mount's changes is left: neither is their change time.
-  if (hadFields && mode == nullptr && uid == nullptr && gid == nullptr &&
-      atimeNs == nullptr && mtimeNs == nullptr) {
-    ctimeNs = 0;
-  }
+  if (hadFields && !anyField()) ctimeNs = 0;
 }
 
 void PendingAttrs::applyTo(AttrCopy& attr) const {

@@ -26,9 +26,11 @@ struct PendingAttrs {
 
   // Nothing to send: no field and no change time (a setxattr of an ACL that restates
   // the mode changes only ctime, which must still move).
-  bool empty() const {
-    return mode == nullptr && uid == nullptr && gid == nullptr && atimeNs == nullptr &&
-           mtimeNs == nullptr && ctimeNs == 0;
+  bool empty() const { return !anyField() && ctimeNs == 0; }
+  // A field is changed (not only the change time).
+  bool anyField() const {
+    return mode != nullptr || uid != nullptr || gid != nullptr || atimeNs != nullptr ||
+           mtimeNs != nullptr;
   }
   // Later changes win over earlier ones field by field.
   void merge(const PendingAttrs& later);
