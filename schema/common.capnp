@@ -46,6 +46,10 @@ struct Extent {
   blockOffset @3 :UInt64;
   blockSize @4 :UInt64;          # full size of the block (for caching whole segments)
   replicas @5 :List(NodeAddress); # live chunk servers holding the block, best first
+  inlineData @6 :Data;
+  # Set for an inline piece: these are the `length` bytes themselves, held by the master
+  # (a small file's data, docs/ARCHITECTURE.md "Inline data"); `block` is then the zero id,
+  # blockOffset 0, blockSize = length and `replicas` empty.
 }
 
 enum Consistency {

@@ -19,7 +19,7 @@ interface Master {
             replacesBoot :UInt64, replacesSession :UInt64, reclaims :UInt32)
       -> (err :Int32, session :Session, volume :Common.VolumeInfo,
           consistency :Common.Consistency, invalidates :Bool,
-          boot :UInt64, sessionId :UInt64, lockGraceMs :UInt64);
+          boot :UInt64, sessionId :UInt64, lockGraceMs :UInt64, inlineMax :UInt32);
   # Opens a session on a volume (ENOENT if it does not exist). The session lives as long
   # as the client holds the capability. The mount runs at `consistency` if it chose one,
   # else at the volume's default; the result says which (dfsctl status shows it).
@@ -39,6 +39,9 @@ interface Master {
   # `reclaims`: how many locks the client will reclaim on the new session. Once every
   # lock holder of the master's previous run is back (named by replacesBoot/Session) and
   # has sent that many reclaims, the grace period ends early.
+  # `inlineMax`: a piece of a file's data ending at or before this many bytes may be
+  # committed inline (CommitExtent.inlineData) instead of as a block; 0: never
+  # (the master's --inline-max, at most kMaxInlineBytes).
 
   admin @1 () -> (admin :Admin);
 
@@ -160,7 +163,8 @@ interface Session {
               writeTimeNs :Int64, attrs :SetAttrRequest)
       -> (err :Int32, attr :Common.Attr);
   # Atomically points the given file ranges at newly written blocks (later entries win
-  # over earlier ones), grows the size to at least minSize, sets mtime/ctime.
+  # over earlier ones), grows the size to at least minSize, sets mtime/ctime. An extent
+  # with inlineData stores those bytes in the master instead (a small file's data).
   # writeTimeNs: when the client's last write() of these extents happened (ns since the
   # epoch, client clock; 0 = unknown). The master sets mtime to it (ctime to it unless
   # ctime is later), bounded by its own clock (never in the future); 0 or a negative
@@ -341,6 +345,11 @@ struct CommitExtent {
   blockOffset @3 :UInt64;
   blockSize @4 :UInt64;
   nodes @5 :List(UInt64);   # chunk servers that acknowledged the block
+  inlineData @6 :Data;
+  # Set: the piece is inline, these `length` bytes are its data (no block: `block` is the
+  # zero id, blockOffset 0, blockSize = length, `nodes` empty). It must end at or before
+  # kMaxInlineBytes (64 KiB) in the file; mounts use it only below the mount result's
+  # `inlineMax`.
 }
 
 interface NodeSession {

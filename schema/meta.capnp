@@ -43,4 +43,5 @@ struct ExtentRecord {
   blockOffset @1 :UInt64;
   length @2 :UInt64;
   blockSize @3 :UInt64;
+  inlineData @4 :Data;      # set: an inline piece, these are its bytes (block is zero)
 }

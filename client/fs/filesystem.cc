@@ -42,7 +42,7 @@ Filesystem::Filesystem(kj::AsyncIoProvider& io, kj::Timer& timer, const MountOpt
       lateCopies(master, timer),
       ctx{master,     chunks,     cache,      fetcher,
           timer,      unsynced,   placements, lateCopies,
-          readaheadMax(options)},
+          readaheadMax(options), options.inlineData},
       tasks(*this),
       background(*this) {
   noatime = options.noatime;

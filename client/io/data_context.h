@@ -23,6 +23,7 @@ struct DataContext {
   PlacementPool& placements;  // where new blocks go
   LateCopies& late;           // replica writes an upload stopped waiting for
   uint64_t readaheadMax = 0;  // largest readahead window per open file; 0 = off
+  bool inlineData = true;     // small files' data may go inline (MasterLink::inlineMax)
 };
 
 // Reads are served from the cache in segments of this many bytes of a block.

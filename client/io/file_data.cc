@@ -51,8 +51,18 @@ kj::Promise<void> FileData::write(uint64_t offset, kj::Array<kj::byte> data, int
   return serial.run(kj::mv(op));
 }
 
+bool FileData::bufferFitsInline() const {
+  uint64_t limit = ctx.inlineData ? ctx.master.inlineMax() : 0;
+  if (buffer.size() > limit) return false;
+  for (auto& piece : bufferPieces) {
+    if (piece.fileOffset + piece.length > limit) return false;
+  }
+  return true;
+}
+
 void FileData::seal() {
   if (buffer.size() == 0) return;
+  bool inlined = bufferFitsInline();
   auto p = kj::heap<Pending>();
   p->pieces = kj::mv(bufferPieces);
   bufferPieces = kj::Vector<Piece>();
@@ -61,6 +71,13 @@ void FileData::seal() {
   bufferTimeNs = 0;
   p->data = kj::refcounted<BlockBytes>(buffer.releaseAsArray());
   buffer = kj::Vector<kj::byte>();
+  if (inlined) {
+    p->inlined = true;
+    p->result = UploadedBlock{BlockId(), p->data->get().size(), {}};
+    p->done = kj::Promise<void>(kj::READY_NOW).fork();
+    pending.add(kj::mv(p));
+    return;
+  }
   Pending* raw = p;
   p->done = uploadBlock(ctx, kj::addRef(*raw->data))
                 .then([raw](UploadedBlock b) { raw->result = kj::mv(b); },
@@ -209,6 +226,13 @@ kj::Promise<void> FileData::commitLocked() {
               auto e = list[k++];
               e.setFileOffset(piece.fileOffset);
               e.setLength(piece.length);
+              if (p->inlined) {
+                // No block: the bytes themselves (blockOffset 0, blockSize = length).
+                e.setBlockSize(piece.length);
+                e.setInlineData(p->data->get().slice(piece.blockOffset,
+                                                     piece.blockOffset + piece.length));
+                continue;
+              }
               up.block.toWire(e.initBlock());
               e.setBlockOffset(piece.blockOffset);
               e.setBlockSize(up.size);
@@ -277,8 +301,12 @@ kj::Promise<void> FileData::ensureWindow(uint64_t offset, uint64_t size) {
         for (auto e : list) {
           auto reps = kj::heapArrayBuilder<kj::String>(e.getReplicas().size());
           for (auto rep : e.getReplicas()) reps.add(kj::str(rep.getAddress()));
+          auto bytes = kj::heapArray<kj::byte>(e.getInlineData());
+          KJ_REQUIRE(bytes.size() == 0 || bytes.size() == e.getLength(),
+                     "inline extent of the wrong size", bytes.size(), e.getLength());
           extents.add(CachedExtent{e.getFileOffset(), e.getLength(), BlockId::fromWire(e.getBlock()),
-                                   e.getBlockOffset(), e.getBlockSize(), reps.finish()});
+                                   e.getBlockOffset(), e.getBlockSize(), reps.finish(),
+                                   kj::mv(bytes)});
         }
         window = Window{offset, offset + length, r.getAttr().getSize(), extents.finish()};
         return kj::READY_NOW;
@@ -296,6 +324,13 @@ kj::Promise<kj::Array<kj::byte>> FileData::readClean(uint64_t offset, uint64_t s
     auto result = kj::heapArray<kj::byte>(end - offset);
     memset(result.begin(), 0, result.size());
     kj::byte* out = result.begin();
+    for (auto& e : w.extents) {
+      // Inline pieces: the master sent their bytes with the extent map.
+      if (e.inlineData.size() == 0) continue;
+      uint64_t s = kj::max(offset, e.fileOffset);
+      uint64_t t = kj::min(end, e.fileOffset + e.length);
+      if (s < t) memcpy(out + (s - offset), e.inlineData.begin() + (s - e.fileOffset), t - s);
+    }
     kj::Vector<kj::Promise<void>> fetches;
     forEachSegment(w, offset, end, [&](const CachedExtent& e, const SegmentSpan& span) {
       uint64_t segStart = span.segment * kSegmentSize;
@@ -336,6 +371,7 @@ void FileData::forEachSegment(
     const Window& w, uint64_t begin, uint64_t end,
     kj::FunctionParam<bool(const CachedExtent&, const SegmentSpan&)> visit) {
   for (auto& e : w.extents) {
+    if (e.inlineData.size() > 0) continue;
     uint64_t s = kj::max(begin, e.fileOffset);
     uint64_t t = kj::min(end, e.fileOffset + e.length);
     if (s >= t) continue;

@@ -5,7 +5,9 @@
 // (pieces in write order; later ones win) on flush/fsync/close, every kCommitEveryBlocks
 // blocks, or when the pieces would not fit in one commit, with the time of the last
 // write they hold (mtime is when data was written, not when it reached the master), and
-// with the attribute changes made meanwhile (PendingAttrs). Reads resolve the
+// with the attribute changes made meanwhile (PendingAttrs). A small block whose pieces
+// all lie below the master's inline limit (a small file) is not uploaded: its bytes go
+// to the master inline, in the commit (one round trip, no chunk server). Reads resolve the
 // extent map (cached per open, close-to-open) and fetch block segments through the cache;
 // sequential reads also prefetch the segments ahead of them (Readahead) in the background.
 #pragma once
@@ -96,6 +98,7 @@ private:
     kj::Vector<Piece> pieces;
     int64_t writeTimeNs;              // the last write into this block
     kj::Own<BlockBytes> data;         // declared before `done`: outlives the upload
+    bool inlined = false;             // not uploaded: the commit carries the bytes
     kj::Maybe<UploadedBlock> result;
     kj::Maybe<kj::ForkedPromise<void>> done;
   };
@@ -104,6 +107,7 @@ private:
     BlockId block;
     uint64_t blockOffset, blockSize;
     kj::Array<kj::String> replicas;
+    kj::Array<kj::byte> inlineData;  // an inline piece's bytes (`length` of them); else empty
   };
   struct Window {
     uint64_t begin, end;  // file range the extents were fetched for
@@ -116,6 +120,8 @@ private:
   // Sends the pending attribute changes alone (no data to commit).
   kj::Promise<void> sendAttrsLocked();
   void seal();
+  // True if the buffer may go to the master inline instead of as a block.
+  bool bufferFitsInline() const;
   kj::Promise<void> ensureWindow(uint64_t offset, uint64_t size);
   kj::Promise<kj::Array<kj::byte>> readClean(uint64_t offset, uint64_t size);
   // Starts background fetches of the segments of [begin, end) (within the extent window).
@@ -127,8 +133,8 @@ private:
     uint64_t from, to;    // covered byte range within the block
     uint64_t fileOffset;  // file offset of `from`
   };
-  // Calls visit(extent, span) for every segment of `w`'s extents that overlaps file range
-  // [begin, end), in file order, until visit returns false.
+  // Calls visit(extent, span) for every segment of `w`'s block extents (not the inline
+  // ones) that overlaps file range [begin, end), in file order, until visit returns false.
   static void forEachSegment(const Window& w, uint64_t begin, uint64_t end,
                              kj::FunctionParam<bool(const CachedExtent&, const SegmentSpan&)> visit);
   static kj::Array<kj::String> copyReplicas(const CachedExtent& e);

@@ -116,6 +116,14 @@ kj::Maybe<kj::String> applyOption(kj::StringPtr opt, MountOptions& out) {
     } else {
       return kj::str("bad async_dirops (0|1): ", value);
     }
+  } else if (key == "inline_data") {
+    if (value == "1" || value == "on" || value.size() == 0) {
+      out.inlineData = true;
+    } else if (value == "0" || value == "off") {
+      out.inlineData = false;
+    } else {
+      return kj::str("bad inline_data (0|1): ", value);
+    }
   } else if (key == "noatime" || key == "relatime") {
     out.noatime = key == "noatime";
     out.fuseOptions.add(kj::str(opt));
@@ -151,6 +159,9 @@ kj::StringPtr mountUsage() {
          "      (the master's lease), creates and unlinks are answered without waiting for\n"
          "      the master, which applies them in order (default 1; fsync of the file or\n"
          "      directory waits for them)\n"
+         "  inline_data=0|1       write a small file's data (up to the master's\n"
+         "      --inline-max, 64 KiB by default) to the master with its commit instead of\n"
+         "      as a block to chunk servers (default 1)\n"
          "  metrics_listen=HOST:PORT  serve /metrics and /healthz over HTTP (port 0 = any)\n"
          "  metrics_port_file=PATH  write the bound metrics port to PATH\n"
          "  consistency=strong|quorum|eventual  (default: the volume's)\n"

@@ -31,6 +31,7 @@ struct MountOptions {
   uint64_t dirCacheEntries = 200000;            // directory listing cache (quorum); 0: off
   bool noatime = false;                         // reads never move atime (else relatime)
   bool asyncDirops = true;                      // creates/unlinks in leased dirs don't wait
+  bool inlineData = true;                       // small files' data goes to the master
   kj::String metricsListen;                     // serve /metrics here (HOST:PORT); empty: off
   kj::String metricsPortFile;                   // write the bound metrics port here
   kj::Vector<kj::String> fuseOptions;           // passed through to libfuse / the kernel

@@ -2,6 +2,7 @@
 #include "master_link.h"
 
 #include <kj/debug.h>
+#include "common/base/limits.h"
 #include <cstring>
 
 namespace dfs {
@@ -88,6 +89,7 @@ kj::Promise<void> MasterLink::connect(kj::Duration connectTimeout) {
                 root = r.getVolume().getRootIno();
                 level = r.getConsistency();
                 masterInvalidates = r.getInvalidates();
+                inlineLimit = kj::min(r.getInlineMax(), kMaxInlineBytes);
                 session = kj::mv(newSession);
                 disconnectWatch = conn->onDisconnect()
                                       .then([this, gen]() { return kj::evalLater([this, gen]() {

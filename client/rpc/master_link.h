@@ -157,6 +157,9 @@ public:
   // True if the master accepted the callback for the current session: it invalidates
   // what this mount caches when other mounts change it (quorum mounts).
   bool invalidates() const { return masterInvalidates; }
+  // A file's data ending at or before this may be committed inline (Master.mount
+  // inlineMax, at most kMaxInlineBytes); 0: never (also for a master without it).
+  uint64_t inlineMax() const { return inlineLimit; }
   // Called when the session is lost: its connection dropped (noticed at once) or a call
   // failed. The master forgets what this mount caches; the next call mounts again.
   void onSessionLost(kj::Function<void()> fn) { sessionLost = kj::mv(fn); }
@@ -188,6 +191,7 @@ private:
   kj::Maybe<wire::Consistency> level;
   kj::Maybe<wire::CacheClient::Client> cacheClient;
   bool masterInvalidates = false;
+  uint64_t inlineLimit = 0;
   kj::Maybe<kj::Function<void()>> sessionLost;
   kj::Maybe<kj::Promise<void>> disconnectWatch;  // resets the link when the connection drops
   uint64_t generation = 0;

@@ -18,5 +18,9 @@ constexpr uint32_t kMaxReleaseBatch = 4096;         // inodes in one release() b
 constexpr uint32_t kMaxAddCopies = 4096;            // block copies in one addCopies()
 constexpr uint32_t kMaxReservedInodes = 65536;      // inode numbers in one reserveInodes()
 constexpr uint32_t kMaxReplicas = 8;
+// A small file's data may be held by the master itself (inline pieces of its extent map,
+// no block): only in file bytes [0, kMaxInlineBytes), so a file's inline bytes never
+// exceed this. The master's --inline-max says what mounts should use (0: none).
+constexpr uint64_t kMaxInlineBytes = 64u << 10;
 
 }  // namespace dfs

@@ -72,6 +72,11 @@ public:
                           "(its asynchronous creates and unlinks) to hand it back before "
                           "the lease is revoked (default 2000); the holder's operations "
                           "arriving later fail.")
+        .addOptionWithArg({"inline-max"}, KJ_BIND_METHOD(*this, setInlineMax), "<bytes>",
+                          "Mounts keep a file's data that ends at or before this many bytes "
+                          "in the master's store instead of in blocks on chunk servers "
+                          "(small files: one round trip at close, no chunk server work); "
+                          "0 = never, at most 65536 (the default).")
         .addOptionWithArg({"cache-watch-limit"}, KJ_BIND_METHOD(*this, setWatchLimit), "<n>",
                           "Inodes and directories recorded per quorum or eventual mount for "
                           "invalidation "
@@ -188,6 +193,12 @@ private:
     uint64_t v;
     auto valid = parseUint(arg, 1, 600'000, v);
     config.leaseRecallTimeout = v * kj::MILLISECONDS;
+    return valid;
+  }
+  kj::MainBuilder::Validity setInlineMax(kj::StringPtr arg) {
+    uint64_t v;
+    auto valid = parseUint(arg, 0, kMaxInlineBytes, v);
+    config.inlineMax = static_cast<uint32_t>(v);
     return valid;
   }
   kj::MainBuilder::Validity setWatchLimit(kj::StringPtr arg) {

@@ -15,7 +15,8 @@ DFS_METRICS=1
 start_cluster 3
 A=$DFS_ROOT/a
 B=$DFS_ROOT/b
-mount_volume "$A" consistency=quorum
+# A writes even its small file as a block (not inline in the master: inline_data.sh).
+mount_volume "$A" consistency=quorum,inline_data=0
 mount_volume "$B" consistency=quorum
 
 tmp_files() { cs_files tmp; }        # block files waiting for their fsync, all servers

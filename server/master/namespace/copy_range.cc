@@ -1,6 +1,7 @@
 // Namespace copyRange: copy_file_range(2) as a reflink — the destination range points at
 // the source's blocks (one more reference per piece); no data moves.
 #include "server/master/namespace/namespace.h"
+#include "common/base/limits.h"
 #include <cerrno>
 
 namespace dfs {
@@ -34,10 +35,12 @@ int Namespace::copyRange(uint64_t inoIn, uint64_t offIn, uint64_t inoOut, uint64
   for (auto& p : pieces) {
     uint64_t from = kj::max(p.fileOffset, offIn);
     uint64_t to = kj::min(p.end(), offIn + n);
-    ExtentPiece moved = p;
-    moved.blockOffset = p.blockOffset + (from - p.fileOffset);
-    moved.length = to - from;
+    ExtentPiece moved = p.sub(from, to);
     moved.fileOffset = offOut + (from - offIn);
+    // Inline bytes stay below kMaxInlineBytes in every file: past it the data has to be
+    // written as a block, which only a mount can do (the kernel then copies by reading
+    // and writing).
+    if (moved.isInline() && moved.end() > kMaxInlineBytes) return EOPNOTSUPP;
     overlay.write(moved);
   }
   t.flushExtents(*dst, overlay);

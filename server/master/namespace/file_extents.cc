@@ -1,4 +1,5 @@
-// Namespace file data: reading a file's extent map and committing newly written blocks.
+// Namespace file data: reading a file's extent map and committing newly written blocks
+// (or a small file's bytes, inline).
 #include "server/master/namespace/namespace.h"
 #include "common/base/limits.h"
 #include <cerrno>
@@ -21,6 +22,16 @@ int Namespace::getExtents(uint64_t ino, uint64_t offset, uint64_t length, Inode&
 static void validatePiece(const CommitPiece& p) {
   auto& e = p.piece;
   KJ_REQUIRE(e.length > 0, "commit extent of length 0");
+  if (e.isInline()) {
+    KJ_REQUIRE(e.inlineData->size() == e.length, "inline extent's data is not its length",
+               e.inlineData->size(), e.length);
+    KJ_REQUIRE(e.fileOffset < kMaxInlineBytes && e.length <= kMaxInlineBytes - e.fileOffset,
+               "inline extent past kMaxInlineBytes", e.fileOffset, e.length);
+    KJ_REQUIRE(e.block.isZero() && e.blockOffset == 0 && e.blockSize == e.length &&
+                   p.nodes.size() == 0,
+               "inline extent with a block");
+    return;
+  }
   KJ_REQUIRE(e.blockSize > 0 && e.blockSize <= kMaxBlockSize, "commit blockSize out of range",
              e.blockSize);
   KJ_REQUIRE(e.blockOffset <= e.blockSize && e.length <= e.blockSize - e.blockOffset,
@@ -52,6 +63,7 @@ int Namespace::commit(uint64_t ino, kj::ArrayPtr<const CommitPiece> pieces, uint
     ExtentOverlay overlay(store, ino, begin, end);
     for (auto& p : pieces) {
       overlay.write(p.piece);
+      if (p.piece.isInline()) continue;
       NewBlockInfo info{p.piece.blockSize, {}};
       for (auto id : p.nodes) info.nodes.add(id);
       t.addNewBlock(p.piece.block, kj::mv(info));

@@ -129,7 +129,7 @@ public:
   // Points the pieces' ranges at their blocks (later pieces win), size = max(size,
   // minSize, end of pieces), mtime = ctime = the time of the writes: `writeTimeNs` (the
   // client's clock) if in (0, now], else now; ctime stays if it is later. Validates the
-  // pieces (KJ_REQUIRE).
+  // pieces (KJ_REQUIRE; inline pieces must end at or before kMaxInlineBytes).
   // `attrs` (if given): a setAttr of the same inode applied right after the pieces, in the
   // same transaction (chmod/chown/utimes a mount kept while writing); its size is ignored.
   int commit(uint64_t ino, kj::ArrayPtr<const CommitPiece> pieces, uint64_t minSize,
@@ -147,7 +147,9 @@ public:
   // [offOut, offOut+n) at the blocks under inoIn's [offIn, offIn+n), n = min(length,
   // sizeIn - offIn, kMaxCopyRange) (0 at or past the source's end); holes stay holes.
   // Grows the destination, sets its mtime/ctime; `out` is the destination's attributes.
-  // EINVAL for overlapping ranges of one file, EFBIG past kMaxFileSize.
+  // EINVAL for overlapping ranges of one file, EFBIG past kMaxFileSize. Inline bytes are
+  // copied; EOPNOTSUPP if they would land past kMaxInlineBytes (the kernel then copies
+  // through the mount).
   int copyRange(uint64_t inoIn, uint64_t offIn, uint64_t inoOut, uint64_t offOut,
                 uint64_t length, uint64_t& copied, Inode& out);
 

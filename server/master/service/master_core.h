@@ -1,6 +1,7 @@
 // MasterCore: the master's components wired together (owned by main or a test).
 #pragma once
 
+#include "common/base/limits.h"
 #include "server/master/gc/gc.h"
 #include "server/master/locks/lock_grace.h"
 #include "server/master/locks/lock_holders.h"
@@ -41,6 +42,9 @@ struct MasterConfig {
   // (LockGrace): longer than a mount needs to notice and reconnect (MasterLink's
   // kReconnectInterval plus its connect deadline for those attempts, 1 s + 2 s).
   kj::Duration lockGrace = 5 * kj::SECONDS;
+  // Pieces of file data ending at or before this may be committed inline (kept in the
+  // store, no block); told to mounts at mount time. At most kMaxInlineBytes; 0 = never.
+  uint32_t inlineMax = kMaxInlineBytes;
 };
 
 class MasterCore final : private kj::TaskSet::ErrorHandler {

@@ -43,6 +43,7 @@ kj::Promise<void> MasterImpl::mount(MountContext context) {
       core.checkLockGrace();
     }
     results.setBoot(core.boot);
+    results.setInlineMax(core.config.inlineMax);
     results.setSessionId(session->id());
     results.setLockGraceMs(static_cast<uint64_t>(core.lockGrace.remaining() / kj::MILLISECONDS));
     results.setSession(kj::mv(session));

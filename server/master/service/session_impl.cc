@@ -385,6 +385,10 @@ kj::Promise<void> SessionImpl::getExtents(GetExtentsContext context) {
     piece.block.toWire(e.initBlock());
     e.setBlockOffset(piece.blockOffset);
     e.setBlockSize(piece.blockSize);
+    if (piece.isInline()) {
+      e.setInlineData(*piece.inlineData);
+      continue;
+    }
     kj::Vector<uint64_t> ids;
     KJ_IF_MAYBE(rec, loadBlock(core.store, piece.block)) { ids = kj::mv(rec->nodes); }
     auto ordered = core.nodes.orderReplicas(ids);
@@ -449,10 +453,10 @@ kj::Promise<void> SessionImpl::commit(CommitContext context) {
     KJ_REQUIRE(nodeList.size() <= kMaxReplicas, "too many nodes for one block");
     auto nodes = kj::heapArray<uint64_t>(nodeList.size());
     for (uint i = 0; i < nodeList.size(); ++i) nodes[i] = nodeList[i];
-    pieces.add(CommitPiece{
-        ExtentPiece{e.getFileOffset(), e.getLength(), BlockId::fromWire(e.getBlock()),
-                    e.getBlockOffset(), e.getBlockSize()},
-        kj::mv(nodes)});
+    ExtentPiece piece{e.getFileOffset(), e.getLength(), BlockId::fromWire(e.getBlock()),
+                      e.getBlockOffset(), e.getBlockSize()};
+    if (e.hasInlineData()) piece.inlineData = makeInlineBytes(e.getInlineData());
+    pieces.add(CommitPiece{kj::mv(piece), kj::mv(nodes)});
   }
   auto committed = pieces.finish();
   Inode node;
@@ -469,7 +473,7 @@ kj::Promise<void> SessionImpl::commit(CommitContext context) {
     // or servers down) are completed by the master now rather than at its next scan.
     uint32_t want = currentReplicas();
     for (auto& piece : committed) {
-      if (piece.nodes.size() < want) {
+      if (!piece.piece.isInline() && piece.nodes.size() < want) {
         core.replication.checkSoon(piece.piece.block, static_cast<uint32_t>(piece.nodes.size()));
       }
     }

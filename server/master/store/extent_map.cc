@@ -14,11 +14,46 @@ uint64_t saturatingAdd(uint64_t a, uint64_t b) {
 
 }  // namespace
 
+InlineBytes makeInlineBytes(kj::ArrayPtr<const kj::byte> bytes) {
+  return std::make_shared<const kj::Array<kj::byte>>(kj::heapArray(bytes));
+}
+
+ExtentPiece inlinePiece(uint64_t fileOffset, kj::ArrayPtr<const kj::byte> bytes) {
+  return ExtentPiece{fileOffset, bytes.size(), BlockId(), 0, bytes.size(),
+                     makeInlineBytes(bytes)};
+}
+
+ExtentPiece ExtentPiece::sub(uint64_t from, uint64_t to) const {
+  KJ_REQUIRE(fileOffset <= from && from < to && to <= end(), "sub-piece outside the piece",
+             fileOffset, length, from, to);
+  if (isInline()) {
+    return inlinePiece(from, inlineData->slice(from - fileOffset, to - fileOffset));
+  }
+  ExtentPiece out = *this;
+  out.fileOffset = from;
+  out.blockOffset = blockOffset + (from - fileOffset);
+  out.length = to - from;
+  return out;
+}
+
+bool ExtentPiece::operator==(const ExtentPiece& o) const {
+  if (fileOffset != o.fileOffset || length != o.length || block != o.block ||
+      blockOffset != o.blockOffset || blockSize != o.blockSize ||
+      isInline() != o.isInline()) {
+    return false;
+  }
+  return !isInline() || inlineData == o.inlineData || *inlineData == *o.inlineData;
+}
+
 ExtentPiece decodeExtent(BytesPtr key, BytesPtr value) {
   Record<meta::ExtentRecord> record(value);
   auto r = record.get();
   ExtentPiece piece{keys::extentOffset(key), r.getLength(), BlockId::fromWire(r.getBlock()),
                     r.getBlockOffset(), r.getBlockSize()};
+  if (r.hasInlineData()) {
+    KJ_REQUIRE(r.getInlineData().size() == piece.length, "corrupt inline extent record");
+    piece.inlineData = makeInlineBytes(r.getInlineData());
+  }
   KJ_REQUIRE(piece.length <= UINT64_MAX - piece.fileOffset, "corrupt extent record");
   return piece;
 }
@@ -30,6 +65,7 @@ Bytes encodeExtentValue(const ExtentPiece& piece) {
   r.setBlockOffset(piece.blockOffset);
   r.setLength(piece.length);
   r.setBlockSize(piece.blockSize);
+  if (piece.isInline()) r.setInlineData(*piece.inlineData);
   return encodeRecord<meta::ExtentRecord>(msg);
 }
 
@@ -78,24 +114,20 @@ void ExtentOverlay::cut(uint64_t from, uint64_t to) {
     it = current.erase(it);
   }
   for (auto& p : hit) {
-    if (p.fileOffset < from) {
-      ExtentPiece left = p;
-      left.length = from - p.fileOffset;
-      current.emplace(left.fileOffset, left);
-    }
-    if (p.end() > to) {
-      ExtentPiece right = p;
-      right.fileOffset = to;
-      right.blockOffset = p.blockOffset + (to - p.fileOffset);
-      right.length = p.end() - to;
-      current.emplace(right.fileOffset, right);
-    }
+    if (p.fileOffset < from) current.emplace(p.fileOffset, p.sub(p.fileOffset, from));
+    if (p.end() > to) current.emplace(to, p.sub(to, p.end()));
   }
 }
 
 void ExtentOverlay::write(const ExtentPiece& piece) {
   if (piece.length == 0) return;
-  KJ_REQUIRE(!piece.block.isZero(), "extent must point at a block");
+  if (piece.isInline()) {
+    KJ_REQUIRE(piece.block.isZero() && piece.inlineData->size() == piece.length &&
+                   piece.blockOffset == 0 && piece.blockSize == piece.length,
+               "malformed inline extent", piece.length);
+  } else {
+    KJ_REQUIRE(!piece.block.isZero(), "extent must point at a block");
+  }
   KJ_REQUIRE(piece.length <= UINT64_MAX - piece.fileOffset, "extent offset overflow");
   KJ_REQUIRE(piece.blockOffset <= piece.blockSize &&
                  piece.length <= piece.blockSize - piece.blockOffset,
@@ -139,18 +171,19 @@ std::map<BlockId, int64_t> ExtentOverlay::flush(WriteBatch& batch) {
   std::map<BlockId, int64_t> deltas;
   for (auto& entry : base) {
     auto it = current.find(entry.first);
+    bool isBlock = !entry.second.isInline();
     if (it == current.end()) {
       batch.del(keys::extent(ino, entry.first));
-      deltas[entry.second.block] -= 1;
+      if (isBlock) deltas[entry.second.block] -= 1;
     } else if (it->second != entry.second) {
-      deltas[entry.second.block] -= 1;  // replaced below by the put of the new piece
+      if (isBlock) deltas[entry.second.block] -= 1;  // replaced below by the new piece
     }
   }
   for (auto& entry : current) {
     auto it = base.find(entry.first);
     if (it == base.end() || it->second != entry.second) {
       batch.put(keys::extent(ino, entry.first), encodeExtentValue(entry.second));
-      deltas[entry.second.block] += 1;
+      if (!entry.second.isInline()) deltas[entry.second.block] += 1;
     }
   }
   for (auto it = deltas.begin(); it != deltas.end();) {

@@ -5,11 +5,18 @@
 #include "server/master/store/meta_store.h"
 #include <cstdint>
 #include <map>
+#include <memory>
 
 namespace dfs {
 
+// The bytes of an inline piece, shared by the copies of the piece and never changed.
+using InlineBytes = std::shared_ptr<const kj::Array<kj::byte>>;
+InlineBytes makeInlineBytes(kj::ArrayPtr<const kj::byte> bytes);
+
 // One piece of a file's extent map: file bytes [fileOffset, fileOffset+length) are block
 // `block`'s bytes [blockOffset, blockOffset+length). blockSize is the whole block's size.
+// An inline piece has no block: `inlineData` holds exactly its `length` bytes (a small
+// file's data kept by the master), block is zero, blockOffset 0 and blockSize = length.
 // Stored under keys::extent(ino, fileOffset) as a meta.ExtentRecord. Pieces of one file
 // never overlap; gaps are holes (read as zeros).
 struct ExtentPiece {
@@ -18,14 +25,19 @@ struct ExtentPiece {
   BlockId block;
   uint64_t blockOffset;
   uint64_t blockSize;
+  InlineBytes inlineData = nullptr;
 
   uint64_t end() const { return fileOffset + length; }
-  bool operator==(const ExtentPiece& o) const {
-    return fileOffset == o.fileOffset && length == o.length && block == o.block &&
-           blockOffset == o.blockOffset && blockSize == o.blockSize;
-  }
+  bool isInline() const { return inlineData != nullptr; }
+  // The part of this piece covering file bytes [from, to) (inside it, from < to): the
+  // same block at the matching offset, or the matching slice of the inline bytes.
+  ExtentPiece sub(uint64_t from, uint64_t to) const;
+  bool operator==(const ExtentPiece& o) const;
   bool operator!=(const ExtentPiece& o) const { return !(*this == o); }
 };
+
+// An inline piece of `bytes` at `fileOffset`.
+ExtentPiece inlinePiece(uint64_t fileOffset, kj::ArrayPtr<const kj::byte> bytes);
 
 // Decodes the piece stored at an extent key/value pair.
 ExtentPiece decodeExtent(BytesPtr key, BytesPtr value);
@@ -45,9 +57,10 @@ public:
   // Pieces straddling the window are loaded whole, so edits at the window edge are exact.
   ExtentOverlay(MetaStore& store, uint64_t ino, uint64_t begin, uint64_t end);
 
-  // Maps piece.fileOffset..end() to the piece's block range. Later writes win: existing
-  // pieces overlapping it are trimmed or split. length 0 is a no-op. KJ_REQUIREs
-  // blockOffset + length <= blockSize and no offset overflow.
+  // Maps piece.fileOffset..end() to the piece's block range (or inline bytes). Later
+  // writes win: existing pieces overlapping it are trimmed or split (an inline piece's
+  // bytes are sliced). length 0 is a no-op. KJ_REQUIREs blockOffset + length <=
+  // blockSize, no offset overflow, and a non-zero block or inline bytes of `length`.
   void write(const ExtentPiece& piece);
 
   // Drops everything at or past `size`; a piece straddling `size` is trimmed. Growing
@@ -73,7 +86,7 @@ public:
 
   // Emits deletes/puts for the changed extent keys into `batch` and returns per-block
   // reference deltas: +1 per piece added that points at the block, -1 per piece removed
-  // (a split piece: -1 old, +2 new = +1). Untouched pieces emit nothing; blocks whose
+  // (a split piece: -1 old, +2 new = +1); inline pieces have no block and count nowhere. Untouched pieces emit nothing; blocks whose
   // delta nets to 0 are omitted. The overlay then treats the flushed state as its base,
   // so flushing twice emits nothing the second time.
   std::map<BlockId, int64_t> flush(WriteBatch& batch);

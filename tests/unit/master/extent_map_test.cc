@@ -225,6 +225,62 @@ TYPED_TEST(ExtentMapTest, RejectsInvalidEdits) {
   EXPECT_ANY_THROW(top.write(P(UINT64_MAX - 5, 10, A)));  // offset overflow
 }
 
+
+// Inline pieces as "[from,to)'bytes' ".
+std::string showInline(const kj::Vector<ExtentPiece>& pieces) {
+  std::string out;
+  for (auto& p : pieces) {
+    out += "[" + std::to_string(p.fileOffset) + "," + std::to_string(p.end()) + ")";
+    if (p.isInline()) {
+      out += "'" + std::string(p.inlineData->asChars().begin(), p.inlineData->size()) + "' ";
+    } else {
+      out += std::to_string(p.block.lo) + "@" + std::to_string(p.blockOffset) + " ";
+    }
+  }
+  return out;
+}
+
+ExtentPiece I(uint64_t off, kj::StringPtr text) { return inlinePiece(off, text.asBytes()); }
+
+TYPED_TEST(ExtentMapTest, InlinePiecesAreSlicedAndHaveNoBlockReferences) {
+  // A small file written inline, then partly overwritten by a block and by inline bytes:
+  // the inline piece keeps exactly the bytes still mapped, and no block is referenced for
+  // any inline piece (their bytes are in the record, read back from the store).
+  EXPECT_EQ(this->put(I(0, "abcdefghij")), Deltas{});
+  EXPECT_EQ(showInline(readExtents(*this->store, this->kIno, 0, UINT64_MAX)), "[0,10)'abcdefghij' ");
+  EXPECT_EQ(this->put(P(3, 4, A)), (Deltas{{A, 1}}));  // splits the inline piece
+  EXPECT_EQ(showInline(readExtents(*this->store, this->kIno, 0, UINT64_MAX)),
+            "[0,3)'abc' [3,7)10@0 [7,10)'hij' ");
+  EXPECT_EQ(this->put(I(2, "XYZ")), Deltas{});  // A: -1 for [3,7), +1 for [5,7)
+  EXPECT_EQ(showInline(readExtents(*this->store, this->kIno, 0, UINT64_MAX)),
+            "[0,2)'ab' [2,5)'XYZ' [5,7)10@2 [7,10)'hij' ");
+
+  ExtentOverlay overlay(*this->store, this->kIno, 0, UINT64_MAX);
+  overlay.truncate(8);
+  EXPECT_EQ(showInline(overlay.pieces()), "[0,2)'ab' [2,5)'XYZ' [5,7)10@2 [7,8)'h' ");
+  EXPECT_EQ(this->commit(overlay), Deltas{});
+  EXPECT_EQ(opsOf(this->lastBatch), (std::vector<std::string>{"put:7"}));
+  ExtentOverlay gone(*this->store, this->kIno, 0, UINT64_MAX);
+  gone.removeAll();
+  EXPECT_EQ(this->commit(gone), (Deltas{{A, -1}}));
+  EXPECT_EQ(this->all(), "");
+}
+
+TYPED_TEST(ExtentMapTest, RejectsMalformedInlinePieces) {
+  ExtentOverlay overlay(*this->store, this->kIno, 0, 100);
+  auto piece = I(0, "abc");
+  piece.length = 4;  // more than its bytes
+  EXPECT_ANY_THROW(overlay.write(piece));
+  piece = I(0, "abc");
+  piece.block = A;   // inline with a block
+  EXPECT_ANY_THROW(overlay.write(piece));
+  piece = I(0, "abc");
+  piece.blockOffset = 1;
+  EXPECT_ANY_THROW(overlay.write(piece));
+  overlay.write(I(0, "abc"));
+  EXPECT_EQ(showInline(overlay.pieces()), "[0,3)'abc' ");
+}
+
 }  // namespace
 }  // namespace test
 }  // namespace dfs
