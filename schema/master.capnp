@@ -349,7 +349,7 @@ struct CommitExtent {
   # Set: the piece is inline, these `length` bytes are its data (no block: `block` is the
   # zero id, blockOffset 0, blockSize = length, `nodes` empty). It must end at or before
   # kMaxInlineBytes (64 KiB) in the file; mounts use it only below the mount result's
-  # `inlineMax`.
+  # `inlineMax`. At most kMaxInlineBytesPerCommit (1 MiB) of inline bytes per commit.
 }
 
 interface NodeSession {

@@ -343,6 +343,11 @@ private:
   // it is gone.
   bool forgetIfClosed(uint64_t ino);
   kj::Promise<void> flushIfOpen(uint64_t ino);
+  // copy_file_range of [offIn, offIn+n) (n at most kMaxInlineBytes) by reading the source
+  // and writing the destination here, committed before it replies the count copied: for
+  // inline bytes the master may not place that far into the destination.
+  kj::Promise<void> copyThroughMount(fuse_req_t req, uint64_t in, uint64_t offIn, uint64_t out,
+                                     uint64_t offOut, uint64_t n);
   // Attribute changes of the files made here under the lease of `dir` stop waiting for
   // their commits: those kept are sent now (FileData::sendKeptAttrs). Before another
   // mount can see such a file: the lease recalled, or a file of `dir` linked or renamed.

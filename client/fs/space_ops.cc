@@ -2,6 +2,7 @@
 // Each first commits what this mount buffered for the file(s), then asks the master.
 // SEEK_HOLE reports only holes of at least st_blksize (client/io/hole_scan.h).
 #include "filesystem.h"
+#include "common/base/limits.h"
 
 #include <kj/debug.h>
 #include <cerrno>
@@ -122,15 +123,57 @@ void Filesystem::copyFileRange(fuse_req_t req, fuse_ino_t inoIn, off_t offIn,
                    return r.send();
                  });
                })
-               .then([this, req, out](capnp::Response<wire::Session::CopyRangeResults> r) {
-                 if (r.getErr() != 0) return (void)fuse_reply_err(req, r.getErr());
+               .then([this, req, in, offIn, out, offOut, len](
+                         capnp::Response<wire::Session::CopyRangeResults> r) -> kj::Promise<void> {
+                 uint64_t from = static_cast<uint64_t>(offIn);
+                 if (r.getErr() == EOPNOTSUPP && from < kMaxInlineBytes) {
+                   // The range starts with a small file's inline bytes, which may not
+                   // land that far into the destination: copy them (at most 64 KiB) here.
+                   // The caller comes back for the rest, which shares blocks again.
+                   uint64_t n = kj::min(uint64_t(len), kMaxInlineBytes - from);
+                   return copyThroughMount(req, in, from, out, static_cast<uint64_t>(offOut), n);
+                 }
+                 if (r.getErr() != 0) {
+                   fuse_reply_err(req, r.getErr());
+                   return kj::READY_NOW;
+                 }
                  // The kernel drops its cached pages of the destination range itself
                  // (fuse_copy_file_range truncates them after the reply).
                  KJ_IF_MAYBE(f, findOpen(out)) f->data->invalidateExtents();
                  changedHere(out);
                  rememberAttr(r.getAttr());
                  fuse_reply_write(req, r.getCopied());
+                 return kj::READY_NOW;
                }));
+}
+
+kj::Promise<void> Filesystem::copyThroughMount(fuse_req_t req, uint64_t in, uint64_t offIn,
+                                               uint64_t out, uint64_t offOut, uint64_t n) {
+  FileData* src = nullptr;
+  FileData* dst = nullptr;
+  KJ_IF_MAYBE(f, findOpen(in)) src = f->data.get();
+  KJ_IF_MAYBE(f, findOpen(out)) dst = f->data.get();
+  if (src == nullptr || dst == nullptr) {
+    fuse_reply_err(req, EBADF);
+    return kj::READY_NOW;
+  }
+  return src->read(offIn, n).then([this, req, dst, out, offOut](
+                                      kj::Array<kj::byte> bytes) -> kj::Promise<void> {
+    size_t got = bytes.size();
+    if (got == 0) {
+      fuse_reply_write(req, 0);
+      return kj::READY_NOW;
+    }
+    dirCache.attrsChanged(out);
+    // Committed before the reply, like the copies the master makes.
+    return dst->write(offOut, kj::mv(bytes), wallClock.nowNs())
+        .then([dst]() { return dst->flush(); })
+        .then([this, req, dst, out, got]() {
+          changedHere(out);
+          KJ_IF_MAYBE(a, dst->takeCommittedAttr()) rememberAttr(*a);
+          fuse_reply_write(req, got);
+        });
+  });
 }
 
 }  // namespace dfs

@@ -54,6 +54,13 @@ kj::Promise<void> FileData::write(uint64_t offset, kj::Array<kj::byte> data, int
 bool FileData::bufferFitsInline() const {
   uint64_t limit = ctx.inlineData ? ctx.master.inlineMax() : 0;
   if (buffer.size() > limit) return false;
+  // Within what one commit may carry, with the inline buffers still waiting (commits
+  // that keep failing leave them pending).
+  uint64_t waiting = buffer.size();
+  for (auto& p : pending) {
+    if (p->inlined) waiting += p->data->get().size();
+  }
+  if (waiting > kMaxInlineBytesPerCommit) return false;
   for (auto& piece : bufferPieces) {
     if (piece.fileOffset + piece.length > limit) return false;
   }

@@ -22,5 +22,6 @@ constexpr uint32_t kMaxReplicas = 8;
 // no block): only in file bytes [0, kMaxInlineBytes), so a file's inline bytes never
 // exceed this. The master's --inline-max says what mounts should use (0: none).
 constexpr uint64_t kMaxInlineBytes = 64u << 10;
+constexpr uint64_t kMaxInlineBytesPerCommit = 1u << 20;  // inline bytes in one commit()
 
 }  // namespace dfs

@@ -77,7 +77,28 @@ expect[1 << 20:] = data
 assert len(got) == len(expect), (len(got), len(expect))
 assert got == expect, "copied bytes differ"
 PY
-log "inline: copy_file_range within and past the inline limit"
+# A big file whose head was rewritten (inline) copied far into another: the mount copies
+# the first 64 KiB itself, the rest still shares the source's blocks (no new copies).
+head -c $((8 * 1024 * 1024)) /dev/urandom >"$L/big"
+cp "$L/big" "$A/big" || fail "write of 8 MiB"
+printf 'HEAD!' | dd of="$L/big" conv=notrunc status=none
+printf 'HEAD!' | dd of="$A/big" conv=notrunc status=none
+before_big=$(copies)
+python3 - "$A/big" "$A/bigcopy" <<'PY2' || fail "copy_file_range of a big file with an inline head"
+import os, sys
+fi = os.open(sys.argv[1], os.O_RDONLY); fo = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT, 0o644)
+n, total = 0, 8 << 20
+while n < total:
+    got = os.copy_file_range(fi, fo, total - n, n, (1 << 20) + n)
+    assert got > 0, "copy_file_range returned 0 before the end"
+    n += got
+os.close(fi); os.close(fo)
+PY2
+cmp <(head -c $((1024 * 1024)) /dev/zero; cat "$L/big") "$B/bigcopy" || fail "bytes of the copied big file"
+after_big=$(copies)
+(( after_big <= before_big + 2 )) ||
+  fail "copying a big file with an inline head wrote its data again: $before_big -> $after_big block copies"
+log "inline: copy_file_range within and past the inline limit; a big file with an inline head still shares its blocks ($before_big -> $after_big block copies)"
 
 # 4. Every chunk server down: small files are still read (fresh opens, caches dropped)
 #    and written; a file too big for inline fails cleanly.

@@ -29,20 +29,25 @@ int Namespace::copyRange(uint64_t inoIn, uint64_t offIn, uint64_t inoOut, uint64
 
   // Source pieces clipped to the range and moved to the destination's offsets; gaps
   // between them are holes, which punch() leaves in the destination.
-  auto pieces = readExtents(store, inoIn, offIn, n);
-  ExtentOverlay overlay(store, inoOut, offOut, offOut + n);
-  overlay.punch(offOut, offOut + n);
-  for (auto& p : pieces) {
+  kj::Vector<ExtentPiece> moved;
+  for (auto& p : readExtents(store, inoIn, offIn, n)) {
     uint64_t from = kj::max(p.fileOffset, offIn);
     uint64_t to = kj::min(p.end(), offIn + n);
-    ExtentPiece moved = p.sub(from, to);
-    moved.fileOffset = offOut + (from - offIn);
-    // Inline bytes stay below kMaxInlineBytes in every file: past it the data has to be
-    // written as a block, which only a mount can do (the kernel then copies by reading
-    // and writing).
-    if (moved.isInline() && moved.end() > kMaxInlineBytes) return EOPNOTSUPP;
-    overlay.write(moved);
+    ExtentPiece piece = p.sub(from, to);
+    piece.fileOffset = offOut + (from - offIn);
+    // Inline bytes stay below kMaxInlineBytes in every file: past it they must become a
+    // block, which only a mount can write. A short copy up to them, or EOPNOTSUPP when
+    // the range starts with them (the mount copies those bytes itself).
+    if (piece.isInline() && piece.end() > kMaxInlineBytes) {
+      if (from == offIn) return EOPNOTSUPP;
+      n = from - offIn;
+      break;
+    }
+    moved.add(kj::mv(piece));
   }
+  ExtentOverlay overlay(store, inoOut, offOut, offOut + n);
+  overlay.punch(offOut, offOut + n);
+  for (auto& piece : moved) overlay.write(piece);
   t.flushExtents(*dst, overlay);
   dst->size = kj::max(dst->size, offOut + n);
   dst->mtimeNs = dst->ctimeNs = t.now();

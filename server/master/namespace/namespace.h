@@ -148,8 +148,9 @@ public:
   // sizeIn - offIn, kMaxCopyRange) (0 at or past the source's end); holes stay holes.
   // Grows the destination, sets its mtime/ctime; `out` is the destination's attributes.
   // EINVAL for overlapping ranges of one file, EFBIG past kMaxFileSize. Inline bytes are
-  // copied; EOPNOTSUPP if they would land past kMaxInlineBytes (the kernel then copies
-  // through the mount).
+  // copied if they stay below kMaxInlineBytes in the destination; the copy stops short
+  // before those that would not, EOPNOTSUPP if the range starts with them (the mount
+  // copies them by reading and writing).
   int copyRange(uint64_t inoIn, uint64_t offIn, uint64_t inoOut, uint64_t offOut,
                 uint64_t length, uint64_t& copied, Inode& out);
 

@@ -447,6 +447,10 @@ kj::Promise<void> SessionImpl::commit(CommitContext context) {
   auto p = context.getParams();
   auto list = p.getExtents();
   KJ_REQUIRE(list.size() <= kMaxCommitExtents, "too many extents in one commit", list.size());
+  uint64_t inlineBytes = 0;
+  for (auto e : list) inlineBytes += e.getInlineData().size();
+  KJ_REQUIRE(inlineBytes <= kMaxInlineBytesPerCommit, "too many inline bytes in one commit",
+             inlineBytes);
   auto pieces = kj::heapArrayBuilder<CommitPiece>(list.size());
   for (auto e : list) {
     auto nodeList = e.getNodes();

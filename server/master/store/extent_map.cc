@@ -1,6 +1,7 @@
 // Extent map reads and the ExtentOverlay edit/diff logic.
 #include "server/master/store/extent_map.h"
 
+#include "common/base/limits.h"
 #include "server/master/store/keys.h"
 #include "server/master/store/records.h"
 #include <kj/debug.h>
@@ -51,7 +52,11 @@ ExtentPiece decodeExtent(BytesPtr key, BytesPtr value) {
   ExtentPiece piece{keys::extentOffset(key), r.getLength(), BlockId::fromWire(r.getBlock()),
                     r.getBlockOffset(), r.getBlockSize()};
   if (r.hasInlineData()) {
-    KJ_REQUIRE(r.getInlineData().size() == piece.length, "corrupt inline extent record");
+    KJ_REQUIRE(r.getInlineData().size() == piece.length && piece.block.isZero() &&
+                   piece.blockOffset == 0 && piece.blockSize == piece.length &&
+                   piece.fileOffset < kMaxInlineBytes &&
+                   piece.length <= kMaxInlineBytes - piece.fileOffset,
+               "corrupt inline extent record", piece.fileOffset, piece.length);
     piece.inlineData = makeInlineBytes(r.getInlineData());
   }
   KJ_REQUIRE(piece.length <= UINT64_MAX - piece.fileOffset, "corrupt extent record");

@@ -1,6 +1,7 @@
 // ExtentOverlay / readExtents arithmetic tests over both stores: overlaps, holes, truncate,
 // refcount deltas and batch contents.
 #include "server/master/store/extent_map.h"
+#include "common/base/limits.h"
 #include "server/master/store/keys.h"
 #include "tests/unit/master/store_fixture.h"
 
@@ -279,6 +280,18 @@ TYPED_TEST(ExtentMapTest, RejectsMalformedInlinePieces) {
   EXPECT_ANY_THROW(overlay.write(piece));
   overlay.write(I(0, "abc"));
   EXPECT_EQ(showInline(overlay.pieces()), "[0,3)'abc' ");
+
+  // A stored record claiming inline bytes and a block (or past 64 KiB) is corrupt.
+  for (auto bad : {ExtentPiece{0, 3, A, 0, 3, makeInlineBytes(kj::StringPtr("abc").asBytes())},
+                   I(kMaxInlineBytes - 1, "abc")}) {
+    WriteBatch batch;
+    batch.put(keys::extent(this->kIno + 1, bad.fileOffset), encodeExtentValue(bad));
+    this->store->write(batch);
+    EXPECT_ANY_THROW(readExtents(*this->store, this->kIno + 1, 0, UINT64_MAX));
+    WriteBatch undo;
+    undo.del(keys::extent(this->kIno + 1, bad.fileOffset));
+    this->store->write(undo);
+  }
 }
 
 }  // namespace

@@ -308,6 +308,138 @@ TEST_F(ServiceRpcTest, FallocateAndCopyRange) {
   EXPECT_EQ(same.send().wait(waitScope).getErr(), EINVAL);
 }
 
+// A small file's bytes committed inline: no block, no chunk server needed (none is
+// registered), read back from getExtents; a copy keeps them below 64 KiB and is refused
+// past it; malformed inline extents are rejected and change nothing.
+TEST_F(ServiceRpcTest, InlineDataIsCommittedReadAndCopied) {
+  auto session = mountDefault();
+  {
+    auto mounted = master.mountRequest();
+    mounted.setVolume("default");
+    EXPECT_EQ(mounted.send().wait(waitScope).getInlineMax(), kMaxInlineBytes);
+  }
+  uint64_t ino = createFile(session, "small").getAttr().getIno();
+  uint64_t dst = createFile(session, "copy").getAttr().getIno();
+  auto commitInline = [&](uint64_t file, uint64_t offset, kj::StringPtr text) {
+    auto req = session.commitRequest();
+    req.setIno(file);
+    auto e = req.initExtents(1)[0];
+    e.setFileOffset(offset);
+    e.setLength(text.size());
+    e.setBlockSize(text.size());
+    e.setInlineData(text.asBytes());
+    return req.send().wait(waitScope);
+  };
+  auto extentsOf = [&](uint64_t file) {
+    auto get = session.getExtentsRequest();
+    get.setIno(file);
+    get.setLength(UINT64_MAX);
+    return get.send().wait(waitScope);
+  };
+  auto committed = commitInline(ino, 0, "hello, inline world");
+  ASSERT_EQ(committed.getErr(), 0);
+  EXPECT_EQ(committed.getAttr().getSize(), 19u);
+  EXPECT_EQ(committed.getAttr().getAllocatedBytes(), 19u);
+  ASSERT_EQ(commitInline(ino, 7, "INLINE").getErr(), 0);  // splits the first piece
+  auto extents = extentsOf(ino);
+  ASSERT_EQ(extents.getErr(), 0);
+  kj::Vector<kj::String> got;
+  for (auto e : extents.getExtents()) {
+    EXPECT_EQ(e.getReplicas().size(), 0u);
+    EXPECT_EQ(e.getBlock().getLo(), 0u);
+    got.add(kj::str(e.getFileOffset(), ":", e.getInlineData().asChars()));
+  }
+  EXPECT_EQ(kj::strArray(got, " "), "0:hello,  7:INLINE 13: world");
+
+  // Copies: inline bytes below 64 KiB in the destination, EOPNOTSUPP past it.
+  auto copy = session.copyRangeRequest();
+  copy.setInoIn(ino);
+  copy.setInoOut(dst);
+  copy.setOffsetIn(3);
+  copy.setOffsetOut(100);
+  copy.setLength(10);
+  ASSERT_EQ(copy.send().wait(waitScope).getErr(), 0);
+  got.clear();
+  for (auto e : extentsOf(dst).getExtents()) {
+    got.add(kj::str(e.getFileOffset(), ":", e.getInlineData().asChars()));
+  }
+  EXPECT_EQ(kj::strArray(got, " "), "100:lo,  104:INLINE");
+  auto far = session.copyRangeRequest();
+  far.setInoIn(ino);
+  far.setInoOut(dst);
+  far.setOffsetOut(kMaxInlineBytes - 5);
+  far.setLength(10);
+  EXPECT_EQ(far.send().wait(waitScope).getErr(), EOPNOTSUPP);
+  EXPECT_EQ(extentsOf(dst).getAttr().getSize(), 110u);  // the refused copy changed nothing
+  // A range starting with a hole: copied short, up to the inline bytes.
+  uint64_t holed = createFile(session, "holed").getAttr().getIno();
+  ASSERT_EQ(commitInline(holed, 10, "0123456789").getErr(), 0);
+  auto shortCopy = session.copyRangeRequest();
+  shortCopy.setInoIn(holed);
+  shortCopy.setInoOut(dst);
+  shortCopy.setOffsetOut(kMaxInlineBytes - 5);
+  shortCopy.setLength(20);
+  auto shorter = shortCopy.send().wait(waitScope);
+  ASSERT_EQ(shorter.getErr(), 0);
+  EXPECT_EQ(shorter.getCopied(), 10u);
+  EXPECT_EQ(shorter.getAttr().getSize(), kMaxInlineBytes + 5);
+
+  // Malformed: past 64 KiB, bytes not the length, with a block, with nodes.
+  std::string big(100, 'b');
+  EXPECT_ANY_THROW(commitInline(ino, kMaxInlineBytes - 50, big.c_str()));
+  {
+    auto req = session.commitRequest();
+    req.setIno(ino);
+    auto e = req.initExtents(1)[0];
+    e.setLength(5);
+    e.setBlockSize(5);
+    e.setInlineData(kj::StringPtr("abc").asBytes());
+    EXPECT_ANY_THROW(req.send().wait(waitScope));
+  }
+  {
+    auto req = session.commitRequest();
+    req.setIno(ino);
+    auto e = req.initExtents(1)[0];
+    e.setLength(3);
+    e.setBlockSize(3);
+    e.initBlock().setLo(9);
+    e.setInlineData(kj::StringPtr("abc").asBytes());
+    EXPECT_ANY_THROW(req.send().wait(waitScope));
+  }
+  {
+    auto req = session.commitRequest();
+    req.setIno(ino);
+    auto e = req.initExtents(1)[0];
+    e.setLength(3);
+    e.setBlockSize(3);
+    e.initNodes(1).set(0, 1);
+    e.setInlineData(kj::StringPtr("abc").asBytes());
+    EXPECT_ANY_THROW(req.send().wait(waitScope));
+  }
+  {
+    // More inline bytes than one commit may carry (overlapping pieces).
+    auto req = session.commitRequest();
+    req.setIno(ino);
+    std::string piece(kMaxInlineBytes, 'p');
+    auto list = req.initExtents(kMaxInlineBytesPerCommit / kMaxInlineBytes + 1);
+    for (auto e : list) {
+      e.setLength(piece.size());
+      e.setBlockSize(piece.size());
+      e.setInlineData(kj::StringPtr(piece.c_str()).asBytes());
+    }
+    EXPECT_ANY_THROW(req.send().wait(waitScope));
+  }
+  EXPECT_EQ(extentsOf(ino).getAttr().getSize(), 19u);
+
+  // Unlinking leaves nothing for the block GC.
+  auto rm = session.unlinkRequest();
+  rm.setParent(rootIno);
+  rm.setName(data("small"));
+  ASSERT_EQ(rm.send().wait(waitScope).getErr(), 0);
+  clock.advance(core.config.gcGraceNs);
+  EXPECT_EQ(core.gc.runPass(), 0u);
+}
+
 TEST_F(ServiceRpcTest, MalformedInputIsRejectedAndServerKeepsServing) {
   auto session = mountDefault();
   {
