@@ -52,6 +52,18 @@ uint64_t defaultCacheBytes() {
 
 namespace {
 
+// A 0|1 option (also off|on; the bare name means on).
+kj::Maybe<kj::String> parseSwitch(kj::StringPtr key, kj::StringPtr value, bool& out) {
+  if (value == "1" || value == "on" || value.size() == 0) {
+    out = true;
+  } else if (value == "0" || value == "off") {
+    out = false;
+  } else {
+    return kj::str("bad ", key, " (0|1): ", value);
+  }
+  return nullptr;
+}
+
 kj::Maybe<kj::String> applyOption(kj::StringPtr opt, MountOptions& out) {
   kj::StringPtr key = opt;
   kj::String keyOwned;
@@ -109,21 +121,9 @@ kj::Maybe<kj::String> applyOption(kj::StringPtr opt, MountOptions& out) {
       return kj::str("bad consistency (strong|quorum|eventual): ", value);
     }
   } else if (key == "async_dirops") {
-    if (value == "1" || value == "on" || value.size() == 0) {
-      out.asyncDirops = true;
-    } else if (value == "0" || value == "off") {
-      out.asyncDirops = false;
-    } else {
-      return kj::str("bad async_dirops (0|1): ", value);
-    }
+    return parseSwitch(key, value, out.asyncDirops);
   } else if (key == "inline_data") {
-    if (value == "1" || value == "on" || value.size() == 0) {
-      out.inlineData = true;
-    } else if (value == "0" || value == "off") {
-      out.inlineData = false;
-    } else {
-      return kj::str("bad inline_data (0|1): ", value);
-    }
+    return parseSwitch(key, value, out.inlineData);
   } else if (key == "noatime" || key == "relatime") {
     out.noatime = key == "noatime";
     out.fuseOptions.add(kj::str(opt));

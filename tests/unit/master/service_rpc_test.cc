@@ -387,35 +387,21 @@ TEST_F(ServiceRpcTest, InlineDataIsCommittedReadAndCopied) {
   // Malformed: past 64 KiB, bytes not the length, with a block, with nodes.
   std::string big(100, 'b');
   EXPECT_ANY_THROW(commitInline(ino, kMaxInlineBytes - 50, big.c_str()));
-  {
-    auto req = session.commitRequest();
-    req.setIno(ino);
-    auto e = req.initExtents(1)[0];
-    e.setLength(5);
-    e.setBlockSize(5);
-    e.setInlineData(kj::StringPtr("abc").asBytes());
-    EXPECT_ANY_THROW(req.send().wait(waitScope));
-  }
-  {
+  // One inline extent of "abc" with `spoil` applied to it must be refused.
+  auto refused = [&](kj::Function<void(wire::CommitExtent::Builder)> spoil) {
     auto req = session.commitRequest();
     req.setIno(ino);
     auto e = req.initExtents(1)[0];
     e.setLength(3);
     e.setBlockSize(3);
-    e.initBlock().setLo(9);
     e.setInlineData(kj::StringPtr("abc").asBytes());
+    spoil(e);
     EXPECT_ANY_THROW(req.send().wait(waitScope));
-  }
-  {
-    auto req = session.commitRequest();
-    req.setIno(ino);
-    auto e = req.initExtents(1)[0];
-    e.setLength(3);
-    e.setBlockSize(3);
-    e.initNodes(1).set(0, 1);
-    e.setInlineData(kj::StringPtr("abc").asBytes());
-    EXPECT_ANY_THROW(req.send().wait(waitScope));
-  }
+  };
+  refused([](wire::CommitExtent::Builder e) { e.setLength(5); });
+  refused([](wire::CommitExtent::Builder e) { e.initBlock().setLo(9); });
+  refused([](wire::CommitExtent::Builder e) { e.initNodes(1).set(0, 1); });
+  refused([](wire::CommitExtent::Builder e) { e.setBlockOffset(1); });
   {
     // More inline bytes than one commit may carry (overlapping pieces).
     auto req = session.commitRequest();
