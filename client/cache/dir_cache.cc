@@ -55,9 +55,17 @@ bool DirCache::wantListing(uint64_t dir) {
   return ++n >= 3;
 }
 
-uint64_t DirCache::generation(uint64_t dir) {
+uint64_t DirCache::generation(uint64_t) { return ++counter; }
+
+uint64_t DirCache::lastChange(uint64_t dir) const {
   auto it = gens.find(dir);
   return it == gens.end() ? floor : it->second;
+}
+
+bool DirCache::changedSince(uint64_t ino, uint64_t gen) const {
+  if (gen < inoFloor) return true;
+  auto it = inoChanges.find(ino);
+  return it != inoChanges.end() && it->second > gen;
 }
 
 void DirCache::clear() {
@@ -65,8 +73,9 @@ void DirCache::clear() {
   parents.clear();
   gens.clear();
   misses.clear();
+  inoChanges.clear();
   total = 0;
-  floor = ++counter;
+  floor = inoFloor = ++counter;
 }
 
 void DirCache::bump(uint64_t dir) {
@@ -78,14 +87,17 @@ void DirCache::bump(uint64_t dir) {
 }
 
 void DirCache::install(uint64_t dir, uint64_t gen, Listing entries) {
-  if (maxEntries == 0 || generation(dir) != gen || entries.size() > kMaxListing) return;
+  if (maxEntries == 0 || lastChange(dir) > gen || entries.size() > kMaxListing) return;
   drop(dir);
   Dir& d = dirs[dir];
   d.lastUse = ++clock;
   stamp(d);
   for (auto& e : entries) {
     link(e.second.ino, dir, e.first);
-    d.names.emplace(kj::mv(e.first), Slot{e.second, false});
+    // An inode changed here while the listing was on its way: its attributes in it may
+    // be older than the change.
+    bool stale = changedSince(e.second.ino, gen);
+    d.names.emplace(kj::mv(e.first), Slot{e.second, stale});
   }
   total += d.names.size();
   misses.erase(dir);
@@ -121,22 +133,23 @@ bool DirCache::expired(const Dir& d) const {
 
 void DirCache::learned(uint64_t dir, uint64_t gen, kj::ArrayPtr<const kj::byte> name,
                        kj::Maybe<const AttrCopy&> attr) {
-  if (generation(dir) != gen) return;
+  if (lastChange(dir) > gen) return;
   auto d = dirs.find(dir);
   if (d == dirs.end()) return;
   auto k = key(name);
   auto it = d->second.names.find(k);
   KJ_IF_MAYBE(a, attr) {
+    bool stale = changedSince(a->ino, gen);  // (see install)
     if (it == d->second.names.end()) {
       link(a->ino, dir, k);
-      d->second.names.emplace(k, Slot{*a, false});
+      d->second.names.emplace(k, Slot{*a, stale});
       total++;
     } else {
       if (it->second.attr.ino != a->ino) {
         unlink(it->second.attr.ino, dir, k);
         link(a->ino, dir, k);
       }
-      it->second = Slot{*a, false};
+      it->second = Slot{*a, stale};
     }
   } else if (it != d->second.names.end()) {
     unlink(it->second.attr.ino, dir, k);
@@ -194,6 +207,12 @@ uint64_t DirCache::removed(uint64_t dir, kj::ArrayPtr<const kj::byte> name) {
 }
 
 void DirCache::attrsChanged(uint64_t ino) {
+  // Remembered also for inodes no listing holds yet: one may be on its way.
+  if (inoChanges.size() > 1000000) {
+    inoChanges.clear();
+    inoFloor = ++counter;  // results fetched before now: every inode counts as changed
+  }
+  inoChanges[ino] = ++counter;
   auto range = parents.equal_range(ino);
   for (auto p = range.first; p != range.second; ++p) {
     bump(p->second.first);

@@ -8,7 +8,8 @@
 // A name's slot can be *stale* (the name may exist; attributes unknown): lookups of it
 // go to the master. Every change to a directory or to an inode listed in it bumps the
 // directory's generation, so a listing or lookup result fetched before the change is
-// not installed after it. Bounded by a total number of entries (least recently used
+// not installed after it; an inode whose attributes changed after a result was asked
+// for (listed in the directory or not) goes into the cache stale. Bounded by a total number of entries (least recently used
 // listings go first).
 #pragma once
 
@@ -56,7 +57,9 @@ public:
   // A lookup in `dir` found no listing: true when the listing should be fetched now (the
   // directory is being looked up in repeatedly and is not known to be too big).
   bool wantListing(uint64_t dir);
-  // The generation of `dir`: pass it back to install a result fetched from now on.
+  // A stamp to pass back to install()/learned() with a result of `dir` fetched from now
+  // on: a change to the directory after it drops the result, a change to an inode after
+  // it leaves that inode's slot stale.
   uint64_t generation(uint64_t dir);
 
   // Installs a complete listing fetched since generation `gen` (ignored if it changed).
@@ -120,7 +123,12 @@ private:
   std::unordered_multimap<uint64_t, std::pair<uint64_t, std::string>> parents;
   std::unordered_map<uint64_t, uint64_t> gens;  // directory -> last change (counter)
   uint64_t counter = 0;
-  uint64_t floor = 0;  // generation of directories absent from `gens`
+  uint64_t floor = 0;  // last change of directories absent from `gens`
+  std::unordered_map<uint64_t, uint64_t> inoChanges;  // inode -> last attribute change
+  uint64_t inoFloor = 0;  // every inode changed at or before this
+  uint64_t lastChange(uint64_t dir) const;
+  // The attributes of `ino` changed after stamp `gen` (see generation()).
+  bool changedSince(uint64_t ino, uint64_t gen) const;
   std::unordered_map<uint64_t, uint32_t> misses;
 };
 

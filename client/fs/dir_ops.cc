@@ -21,9 +21,9 @@ void Filesystem::opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* 
   if (fuse_reply_open(req, fi) != 0) dirHandles.erase(id);
 }
 
-void Filesystem::readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-                         struct fuse_file_info* fi) {
-  auto it = dirHandles.find(fi->fh);
+void Filesystem::withDirEntries(fuse_req_t req, uint64_t id, off_t off,
+                                kj::Function<void(DirHandle&)> reply) {
+  auto it = dirHandles.find(id);
   if (it == dirHandles.end()) return (void)fuse_reply_err(req, EBADF);
   DirHandle* h = it->second.get();
   if (off < 0) return (void)fuse_reply_err(req, EINVAL);
@@ -41,7 +41,7 @@ void Filesystem::readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                   r.setMaxEntries(1024);
                   return r.send();
                 })
-                .then([this, req, id = fi->fh](capnp::Response<wire::Session::ReaddirResults> r)
+                .then([this, id](capnp::Response<wire::Session::ReaddirResults> r)
                           -> kj::Promise<void> {
                   if (r.getErr() != 0) return KJ_EXCEPTION(FAILED, "readdir", r.getErr());
                   auto it = dirHandles.find(id);
@@ -61,10 +61,16 @@ void Filesystem::readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                   return kj::READY_NOW;
                 });
   }
-  run(req, ready.then([this, req, size, off, id = fi->fh]() {
+  run(req, ready.then([this, req, id, reply = kj::mv(reply)]() mutable {
     auto it = dirHandles.find(id);
     if (it == dirHandles.end()) return (void)fuse_reply_err(req, EBADF);
-    DirHandle& h = *it->second;
+    reply(*it->second);
+  }));
+}
+
+void Filesystem::readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                         struct fuse_file_info* fi) {
+  withDirEntries(req, fi->fh, off, [req, size, off](DirHandle& h) {
     auto buf = kj::heapArray<char>(size);
     size_t used = 0;
     for (size_t i = off; i < h.entries.size(); i++) {
@@ -78,7 +84,39 @@ void Filesystem::readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
       used += n;
     }
     fuse_reply_buf(req, buf.begin(), used);
-  }));
+  });
+}
+
+void Filesystem::readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                             struct fuse_file_info* fi) {
+  withDirEntries(req, fi->fh, off, [this, req, size, off](DirHandle& h) {
+    auto buf = kj::heapArray<char>(size);
+    size_t used = 0;
+    for (size_t i = off; i < h.entries.size(); i++) {
+      auto& e = h.entries[i];
+      struct fuse_entry_param entry;
+      AttrCopy attr;
+      bool dots = i < 2;  // "." and ".."
+      auto name = e.name.asBytes();
+      // Not for a file open here: its size and times move with local writes and commits
+      // (some not seen by the listing), which the kernel learns from its own calls.
+      if (!dots && dirCacheOn && dirCache.find(h.ino, name, attr) == DirCache::Answer::FOUND &&
+          attr.ino == toMaster(e.ino) && findOpen(attr.ino) == nullptr) {
+        entry = makeEntry(attr);  // what lookup would reply
+        counters.plusEntries++;
+      } else {
+        // No attributes (node id 0): the kernel makes no entry and looks the name up.
+        memset(&entry, 0, sizeof(entry));
+        entry.attr.st_ino = e.ino;
+        entry.attr.st_mode = e.mode;
+      }
+      size_t n = fuse_add_direntry_plus(req, buf.begin() + used, size - used, e.name.cStr(),
+                                        &entry, i + 1);
+      if (n > size - used) break;
+      used += n;
+    }
+    fuse_reply_buf(req, buf.begin(), used);
+  });
 }
 
 kj::Maybe<AttrCopy> Filesystem::removedDirAttr(uint64_t ino) {

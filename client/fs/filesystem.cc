@@ -46,6 +46,9 @@ Filesystem::Filesystem(kj::AsyncIoProvider& io, kj::Timer& timer, const MountOpt
       tasks(*this),
       background(*this) {
   noatime = options.noatime;
+  // Listings' copies of a file's attributes are stale after any commit of it here (the
+  // master tells other mounts, not this one).
+  ctx.changed = [this](uint64_t ino) { dirCache.attrsChanged(ino); };
   master.setCacheClient(makeCacheCallbacks());
   // A lost session: the master no longer knows what this mount cached, so listings
   // cannot be trusted (the kernel's caches expire within their times).

@@ -82,6 +82,11 @@ public:
   // Directory operations (fs/dir_ops.cc).
   void opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi);
   void readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info* fi);
+  // readdir with the attributes of the entries a lookup would answer from the mount's
+  // listing cache (DirCache, kept right by invalidations): `ls -l` and du then need no
+  // lookup per name. Other entries go without (the kernel looks them up as before).
+  void readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                   struct fuse_file_info* fi);
   void releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi);
 
   // Set at FUSE init when the kernel leaves the umask to the file system (DONT_MASK, for
@@ -160,6 +165,10 @@ private:
     // the directory was removed shows them with nlink 0, as a local file system does.
     kj::Maybe<AttrCopy> attr;
   };
+  // Pages in entries of handle `id` up to position `off` plus a page; then `reply` with
+  // the handle (EBADF if it was closed meanwhile).
+  void withDirEntries(fuse_req_t req, uint64_t id, off_t off,
+                      kj::Function<void(DirHandle&)> reply);
   // The attributes an open handle of removed directory `ino` shows (nlink 0), if any.
   kj::Maybe<AttrCopy> removedDirAttr(uint64_t ino);
 
@@ -417,6 +426,7 @@ private:
   struct Counters {
     uint64_t bytesRead = 0;     // returned to read() calls
     uint64_t bytesWritten = 0;  // accepted from write() calls
+    uint64_t plusEntries = 0;   // readdirplus entries sent with their attributes
   };
 
   // The umask field of a mknod/mkdir request from `req` (0xffffffff: none).

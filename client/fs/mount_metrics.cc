@@ -28,6 +28,9 @@ void Filesystem::exportMetrics(MetricsRegistry& registry) {
                      [fs]() { return fs->counters.bytesRead; });
   registry.counterFn("dfs_client_write_bytes_total", "Bytes accepted from write() calls.", {},
                      [fs]() { return fs->counters.bytesWritten; });
+  registry.counterFn("dfs_client_readdirplus_attrs_total",
+                     "Directory entries listed with their attributes (no lookup needed).", {},
+                     [fs]() { return fs->counters.plusEntries; });
   registry.counterFn("dfs_client_cache_hits_total", "Block cache segment hits.", {},
                      [fs]() { return fs->cache.hits(); });
   registry.counterFn("dfs_client_cache_misses_total", "Block cache segment misses.", {},

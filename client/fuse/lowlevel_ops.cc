@@ -73,6 +73,9 @@ void opOpendir(fuse_req_t r, fuse_ino_t i, struct fuse_file_info* fi) { fs(r).op
 void opReaddir(fuse_req_t r, fuse_ino_t i, size_t s, off_t o, struct fuse_file_info* fi) {
   fs(r).readdir(r, i, s, o, fi);
 }
+void opReaddirplus(fuse_req_t r, fuse_ino_t i, size_t s, off_t o, struct fuse_file_info* fi) {
+  fs(r).readdirplus(r, i, s, o, fi);
+}
 void opReleasedir(fuse_req_t r, fuse_ino_t i, struct fuse_file_info* fi) {
   fs(r).releasedir(r, i, fi);
 }
@@ -136,6 +139,7 @@ struct fuse_lowlevel_ops makeOps() {
   ops.fsync = opFsync;
   ops.opendir = opOpendir;
   ops.readdir = opReaddir;
+  ops.readdirplus = opReaddirplus;
   ops.releasedir = opReleasedir;
   ops.fsyncdir = opFsyncdir;
   ops.statfs = opStatfs;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <kj/timer.h>
+#include <functional>
 #include "client/cache/block_cache.h"
 #include "client/rpc/chunk_pool.h"
 #include "client/io/late_copies.h"
@@ -24,6 +25,10 @@ struct DataContext {
   LateCopies& late;           // replica writes an upload stopped waiting for
   uint64_t readaheadMax = 0;  // largest readahead window per open file; 0 = off
   bool inlineData = true;     // small files' data may go inline (MasterLink::inlineMax)
+  // Called after every commit or attribute change a file's data path made (also those not
+  // asked for by the file system: a read flushing first, a long write committing as it
+  // goes), with the inode: what the mount cached of its attributes is stale.
+  std::function<void(uint64_t ino)> changed;
 };
 
 // Reads are served from the cache in segments of this many bytes of a block.

@@ -154,6 +154,7 @@ void FileData::committed(wire::Attr::Reader attr) {
   sentAttrs = PendingAttrs();
   commitCount++;
   committedAttr = AttrCopy::of(attr);
+  if (ctx.changed) ctx.changed(ino);
 }
 
 void FileData::attrsFailed(bool refused) {

@@ -138,6 +138,29 @@ sent=$(master_metric dfs_master_invalidate_calls_total)
 log "invalidate calls sent: $sent"
 (( sent > 10 )) || fail "the master sent only $sent invalidate calls"
 
+# --- listings with attributes (readdirplus): `ls -l` of a directory whose listing a
+#     mount keeps needs no lookup per name, and still shows another mount's chmod at once ---
+D=$DFS_ROOT/mnt-d
+mount_volume "$D" "metrics_listen=127.0.0.1:0,metrics_port_file=$DFS_ROOT/d.metrics"
+dport=$(_read_port "$DFS_ROOT/d.metrics")
+plus() { metric_at "$dport" dfs_client_readdirplus_attrs_total; }
+mkdir "$A/plus"
+for i in $(seq 1 40); do echo "$i" >"$A/plus/f$i"; done
+ls -l "$D/plus" >/dev/null   # D looks the names up and keeps the listing
+drop_caches                  # D's kernel forgets the names and their attributes
+p0=$(plus)
+ls -l "$D/plus" >/dev/null
+listed=$(( $(plus) - p0 ))
+(( listed >= 40 )) || fail "ls -l of a listed directory: $listed of 40 entries came with attributes"
+chmod 600 "$A/plus/f7"
+assert_eq "-rw-------" "$(ls -l "$D/plus" | awk '$NF == "f7" {print $1}')" \
+  "mode of f7 listed by another mount right after its chmod"
+# Its own writes too: a file appended to here and closed shows its new size in the listing.
+echo more >>"$D/plus/f9"
+assert_eq 7 "$(ls -l "$D/plus" | awk '$NF == "f9" {print $5}')" "size of f9 listed after an append here"
+log "readdirplus: $listed entries listed with attributes; changes here and elsewhere seen at once"
+unmount_volume "$D"
+
 # --- a stopped mount delays changes by at most the timeout, once ---
 stat "$B/d/other" >/dev/null
 pid=$(_find_mount_pid "$B" | head -1)

@@ -155,6 +155,25 @@ TEST(DirCache, ClearForgetsListingsAndFetchesInFlight) {
   EXPECT_EQ(cache.find(2, n("b"), out), DirCache::Answer::UNKNOWN);
 }
 
+// A file changed here while a listing or lookup naming it was on its way (the directory
+// itself unchanged, the file not listed yet): the result goes in, the file's slot stale.
+TEST(DirCache, InodesChangedWhileAResultWasOnItsWayGoInStale) {
+  DirCache cache(1000);
+  AttrCopy out;
+  uint64_t gen = cache.generation(1);
+  cache.attrsChanged(11);  // e.g. a commit of "b", whose listing is being fetched
+  cache.install(1, gen, listing({{"a", 10}, {"b", 11}}));
+  EXPECT_EQ(cache.find(1, n("a"), out), DirCache::Answer::FOUND);
+  EXPECT_EQ(cache.find(1, n("b"), out), DirCache::Answer::UNKNOWN);
+  gen = cache.generation(1);
+  cache.attrsChanged(11);
+  cache.learned(1, gen, n("b"), attr(11, 5));  // a lookup answered before the change
+  EXPECT_EQ(cache.find(1, n("b"), out), DirCache::Answer::UNKNOWN);
+  cache.learned(1, cache.generation(1), n("b"), attr(11, 6));  // asked after it
+  ASSERT_EQ(cache.find(1, n("b"), out), DirCache::Answer::FOUND);
+  EXPECT_EQ(out.nlink, 6u);
+}
+
 TEST(DirCache, TooBigDirectoriesAreNotFetchedAgain) {
   DirCache cache(1000);
   cache.tooBig(7);
