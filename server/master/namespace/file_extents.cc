@@ -23,13 +23,9 @@ static void validatePiece(const CommitPiece& p) {
   auto& e = p.piece;
   KJ_REQUIRE(e.length > 0, "commit extent of length 0");
   if (e.isInline()) {
-    KJ_REQUIRE(e.inlineData->size() == e.length, "inline extent's data is not its length",
-               e.inlineData->size(), e.length);
-    KJ_REQUIRE(e.fileOffset < kMaxInlineBytes && e.length <= kMaxInlineBytes - e.fileOffset,
-               "inline extent past kMaxInlineBytes", e.fileOffset, e.length);
-    KJ_REQUIRE(e.block.isZero() && e.blockOffset == 0 && e.blockSize == e.length &&
-                   p.nodes.size() == 0,
-               "inline extent with a block");
+    KJ_REQUIRE(e.inlineWellFormed(), "malformed inline commit extent", e.fileOffset, e.length,
+               e.inlineData->size(), e.blockSize);
+    KJ_REQUIRE(p.nodes.size() == 0, "inline commit extent with chunk servers");
     return;
   }
   KJ_REQUIRE(e.blockSize > 0 && e.blockSize <= kMaxBlockSize, "commit blockSize out of range",

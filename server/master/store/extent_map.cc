@@ -37,6 +37,12 @@ ExtentPiece ExtentPiece::sub(uint64_t from, uint64_t to) const {
   return out;
 }
 
+bool ExtentPiece::inlineWellFormed() const {
+  return isInline() && inlineData->size() == length && block.isZero() && blockOffset == 0 &&
+         blockSize == length && fileOffset < kMaxInlineBytes &&
+         length <= kMaxInlineBytes - fileOffset;
+}
+
 bool ExtentPiece::operator==(const ExtentPiece& o) const {
   if (fileOffset != o.fileOffset || length != o.length || block != o.block ||
       blockOffset != o.blockOffset || blockSize != o.blockSize ||
@@ -52,12 +58,9 @@ ExtentPiece decodeExtent(BytesPtr key, BytesPtr value) {
   ExtentPiece piece{keys::extentOffset(key), r.getLength(), BlockId::fromWire(r.getBlock()),
                     r.getBlockOffset(), r.getBlockSize()};
   if (r.hasInlineData()) {
-    KJ_REQUIRE(r.getInlineData().size() == piece.length && piece.block.isZero() &&
-                   piece.blockOffset == 0 && piece.blockSize == piece.length &&
-                   piece.fileOffset < kMaxInlineBytes &&
-                   piece.length <= kMaxInlineBytes - piece.fileOffset,
-               "corrupt inline extent record", piece.fileOffset, piece.length);
     piece.inlineData = makeInlineBytes(r.getInlineData());
+    KJ_REQUIRE(piece.inlineWellFormed(), "corrupt inline extent record", piece.fileOffset,
+               piece.length);
   }
   KJ_REQUIRE(piece.length <= UINT64_MAX - piece.fileOffset, "corrupt extent record");
   return piece;
@@ -127,9 +130,8 @@ void ExtentOverlay::cut(uint64_t from, uint64_t to) {
 void ExtentOverlay::write(const ExtentPiece& piece) {
   if (piece.length == 0) return;
   if (piece.isInline()) {
-    KJ_REQUIRE(piece.block.isZero() && piece.inlineData->size() == piece.length &&
-                   piece.blockOffset == 0 && piece.blockSize == piece.length,
-               "malformed inline extent", piece.length);
+    KJ_REQUIRE(piece.inlineWellFormed(), "malformed inline extent", piece.fileOffset,
+               piece.length);
   } else {
     KJ_REQUIRE(!piece.block.isZero(), "extent must point at a block");
   }

@@ -29,6 +29,9 @@ struct ExtentPiece {
 
   uint64_t end() const { return fileOffset + length; }
   bool isInline() const { return inlineData != nullptr; }
+  // An inline piece as every inline piece must be: exactly `length` bytes, no block
+  // (zero id, blockOffset 0, blockSize = length), ending within kMaxInlineBytes.
+  bool inlineWellFormed() const;
   // The part of this piece covering file bytes [from, to) (inside it, from < to): the
   // same block at the matching offset, or the matching slice of the inline bytes.
   ExtentPiece sub(uint64_t from, uint64_t to) const;
