@@ -1,4 +1,4 @@
-// FuseLoop: non-blocking /dev/fuse reads driven by an FdObserver.
+// FuseLoop: non-blocking /dev/fuse reads driven by an FdObserver, with busy polling.
 #include "fuse_loop.h"
 
 #include <kj/debug.h>
@@ -10,8 +10,8 @@ namespace dfs {
 namespace {
 
 struct FuseReader {
-  FuseReader(kj::UnixEventPort& port, struct fuse_session* session)
-      : session(session), fd(fuse_session_fd(session)),
+  FuseReader(kj::UnixEventPort& port, struct fuse_session* session, kj::Duration busyPoll)
+      : session(session), fd(fuse_session_fd(session)), busyPoll(busyPoll),
         observer(port, fd, kj::UnixEventPort::FdObserver::OBSERVE_READ) {
     int flags = fcntl(fd, F_GETFL);
     KJ_SYSCALL(fcntl(fd, F_SETFL, flags | O_NONBLOCK));
@@ -26,20 +26,28 @@ struct FuseReader {
       if (res <= 0 || fuse_session_exited(session)) return kj::READY_NOW;
       fuse_session_process_buf(session, &buf);
       if (fuse_session_exited(session)) return kj::READY_NOW;
+      lastRequest = clock.now();
+    }
+    if (busyPoll > 0 * kj::NANOSECONDS && clock.now() - lastRequest < busyPoll) {
+      return kj::evalLater([this]() { return loop(); });
     }
     return observer.whenBecomesReadable().then([this]() { return loop(); });
   }
 
   struct fuse_session* session;
   int fd;
+  kj::Duration busyPoll;
+  const kj::MonotonicClock& clock = kj::systemPreciseMonotonicClock();
+  kj::TimePoint lastRequest = clock.now();
   kj::UnixEventPort::FdObserver observer;
   struct fuse_buf buf = {};
 };
 
 }  // namespace
 
-kj::Promise<void> serveFuse(kj::UnixEventPort& port, struct fuse_session* session) {
-  auto reader = kj::heap<FuseReader>(port, session);
+kj::Promise<void> serveFuse(kj::UnixEventPort& port, struct fuse_session* session,
+                            kj::Duration busyPoll) {
+  auto reader = kj::heap<FuseReader>(port, session, busyPoll);
   auto done = reader->loop();
   return done.attach(kj::mv(reader));
 }

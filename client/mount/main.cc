@@ -132,7 +132,8 @@ int runMount(const dfs::MountOptions& options, int notifyFd) {
               return kj::Promise<void>(kj::NEVER_DONE);
             });
   }
-  dfs::serveFuse(port, session)
+  if (options.busyPoll > 0 * kj::NANOSECONDS) waitScope.setBusyPollInterval(dfs::kBusyPollTurns);
+  dfs::serveFuse(port, session, options.busyPoll)
       .exclusiveJoin(kj::mv(signalled))
       .exclusiveJoin(kj::mv(metricsServing))
       .wait(waitScope);

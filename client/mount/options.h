@@ -32,6 +32,7 @@ struct MountOptions {
   bool noatime = false;                         // reads never move atime (else relatime)
   bool asyncDirops = true;                      // creates/unlinks in leased dirs don't wait
   bool inlineData = true;                       // small files' data goes to the master
+  kj::Duration busyPoll = 50 * kj::MICROSECONDS; // keep reading /dev/fuse this long; 0: off
   kj::String metricsListen;                     // serve /metrics here (HOST:PORT); empty: off
   kj::String metricsPortFile;                   // write the bound metrics port here
   kj::Vector<kj::String> fuseOptions;           // passed through to libfuse / the kernel

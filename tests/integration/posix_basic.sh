@@ -121,8 +121,15 @@ log "listed $N entries in $(( $(now_ms) - t0 )) ms"
 assert_eq "$N" "$(find big -type f | wc -l)" "find count of the big directory"
 [[ -f big/f000000 && -f "big/f$(printf %06d $((N - 1)))" ]] || fail "lookup in the big directory"
 cd /
+# Busy polling (default busy_poll_us=50) must end once requests stop: an idle mount uses
+# no CPU (one that kept polling would use a whole core, 100 ticks a second).
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+pid=$(_find_mount_pid "$MNT")
+c0=$(cpu_ticks "$pid"); sleep 2; c1=$(cpu_ticks "$pid")
+(( c1 - c0 < 20 )) || fail "an idle mount used $((c1 - c0)) CPU ticks in 2 s (busy polling did not stop)"
 unmount_volume "$MNT"
-mount_volume "$MNT"
+# The rest runs on a mount without busy polling (the plain epoll path).
+mount_volume "$MNT" busy_poll_us=0
 assert_eq "$N" "$(ls "$MNT/big" | wc -l)" "big directory count after remount"
 t0=$(now_ms)
 rm -rf "$MNT/big" || fail "rm -rf of the big directory"

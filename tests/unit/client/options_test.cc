@@ -47,6 +47,19 @@ TEST(MountOptions, DiskCacheAndReadahead) {
   EXPECT_TRUE(parse({"h", "/m", "-o", "cache_dir_size=12X"}, o) != nullptr);
 }
 
+TEST(MountOptions, BusyPoll) {
+  MountOptions o;
+  ASSERT_TRUE(parse({"h", "/m"}, o) == nullptr);
+  EXPECT_EQ(o.busyPoll, 50 * kj::MICROSECONDS);
+  ASSERT_TRUE(parse({"h", "/m", "-o", "busy_poll_us=0"}, o) == nullptr);
+  EXPECT_EQ(o.busyPoll, 0 * kj::MICROSECONDS);
+  ASSERT_TRUE(parse({"h", "/m", "-o", "busy_poll_us=200"}, o) == nullptr);
+  EXPECT_EQ(o.busyPoll, 200 * kj::MICROSECONDS);
+  EXPECT_TRUE(parse({"h", "/m", "-o", "busy_poll_us=-1"}, o) != nullptr);
+  EXPECT_TRUE(parse({"h", "/m", "-o", "busy_poll_us=2000000"}, o) != nullptr);
+  EXPECT_TRUE(parse({"h", "/m", "-o", "busy_poll_us="}, o) != nullptr);
+}
+
 TEST(MountOptions, RejectsBadInput) {
   MountOptions o;
   EXPECT_TRUE(parse({}, o) != nullptr);
