@@ -325,24 +325,31 @@ kj::Promise<void> Filesystem::releaseOpen(uint64_t ino, bool writable) {
         // What was left is committed: size and mtime moved. A clean file did not change
         // (keeping its listing slot fresh matters after create-and-close loops).
         if (wasDirty) changedHere(ino);
-        if (forgetIfClosed(ino)) return kj::READY_NOW;
-        KJ_IF_MAYBE(f, findOpen(ino)) {
-          if (f->opens > 0) return kj::READY_NOW;
-          // Something was buffered while the release was under way (pages of a shared
-          // mapping written back late): commit it too, then forget the file.
-          return f->data->flush().then([this, ino]() {
-            changedHere(ino);
-            forgetIfClosed(ino);
-          });
-        }
-        return kj::READY_NOW;
+        return forgetWhenSettled(ino);
       });
+}
+
+kj::Promise<void> Filesystem::forgetWhenSettled(uint64_t ino) {
+  if (forgetIfClosed(ino)) return kj::READY_NOW;
+  KJ_IF_MAYBE(f, findOpen(ino)) {
+    if (f->opens > 0) return kj::READY_NOW;
+    // Something was buffered while the release was under way (pages of a shared mapping
+    // written back late), or another call's flush is still queued: commit after it, then
+    // forget the file (its data object must outlive what is queued on it).
+    bool dirty = f->data->unflushed();
+    return f->data->flush().then([this, ino, dirty]() {
+      if (dirty) changedHere(ino);
+      return forgetWhenSettled(ino);
+    });
+  }
+  return kj::READY_NOW;
 }
 
 bool Filesystem::forgetIfClosed(uint64_t ino) {
   auto it = openFiles.find(ino);
   if (it == openFiles.end()) return true;
-  if (it->second->opens > 0 || it->second->data->unflushed()) return false;
+  auto& f = *it->second;
+  if (f.opens > 0 || f.data->unflushed() || f.data->busy()) return false;
   openFiles.erase(it);
   return true;
 }

@@ -351,6 +351,8 @@ private:
   // Forgets `ino` if nobody has it open here and nothing of it is left to send; true when
   // it is gone.
   bool forgetIfClosed(uint64_t ino);
+  // forgetIfClosed once nothing is buffered or queued on the file (flushing first).
+  kj::Promise<void> forgetWhenSettled(uint64_t ino);
   kj::Promise<void> flushIfOpen(uint64_t ino);
   // copy_file_range of [offIn, offIn+n) (n at most kMaxInlineBytes) by reading the source
   // and writing the destination here, committed before it replies the count copied: for

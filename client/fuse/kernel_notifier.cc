@@ -27,9 +27,10 @@ kj::Promise<void> KernelNotifier::invalidate(KernelInvalidation what) {
           sent++;
         }
         for (auto& e : what.entries) {
-          fuse_lowlevel_notify_inval_entry(se, e.first,
-                                           reinterpret_cast<const char*>(e.second.begin()),
-                                           e.second.size());
+          // libfuse sends the name with its terminating NUL: a string, not the bytes.
+          auto name = kj::heapString(reinterpret_cast<const char*>(e.second.begin()),
+                                     e.second.size());
+          fuse_lowlevel_notify_inval_entry(se, e.first, name.cStr(), name.size());
           sent++;
         }
       })

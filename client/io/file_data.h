@@ -72,6 +72,8 @@ public:
   }
   // Something for flush() to send: data or attribute changes.
   bool unflushed() const { return dirty() || attrsWaiting(); }
+  // A flush or write is queued or under way (it uses this object until it is done).
+  bool busy() const { return !serial.idle(); }
   // The master's attributes returned by the last commit or attribute change sent, once
   // (null: none since the last call).
   kj::Maybe<AttrCopy> takeCommittedAttr() {

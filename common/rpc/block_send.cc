@@ -7,9 +7,18 @@
 namespace dfs {
 namespace {
 
-// `bytes` as the Data field of the message `builder` belongs to, without a copy.
+// `bytes` as the Data field of the message `builder` belongs to, without a copy when
+// Cap'n Proto allows it: an external segment is written out in whole words, so it must
+// start on a word boundary and end on one (else the bytes up to the next boundary, past
+// the end of the buffer, would be read and sent). Other sizes are copied into the message
+// (the last piece of a block whose size is not a multiple of 8).
 template <typename Builder>
 void referenceData(Builder builder, kj::ArrayPtr<const kj::byte> bytes) {
+  constexpr size_t kWord = sizeof(capnp::word);
+  if (bytes.size() % kWord != 0 || reinterpret_cast<uintptr_t>(bytes.begin()) % kWord != 0) {
+    builder.setData(bytes);
+    return;
+  }
   auto orphanage = capnp::Orphanage::getForMessageContaining(builder);
   builder.adoptData(orphanage.referenceExternalData(capnp::Data::Reader(bytes)));
 }

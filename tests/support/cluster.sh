@@ -17,7 +17,7 @@ MASTER_ARGS=()         # extra args for dfs-master (set before start_master)
 CS_PIDS=()             # indexed by chunk server number (0-based)
 CS_PORTS=()
 CS_ARGS=()             # extra args for every dfs-chunkserver
-MOUNT_OPTS="rpc_timeout=3"
+MOUNT_OPTS="${DFS_TEST_MOUNT_OPTS:-rpc_timeout=3}"  # every mount's options (DFS_TEST_MOUNT_OPTS: run a test with others)
 DFS_METRICS=0          # 1: daemons also serve /metrics on an ephemeral port (set before starting)
 MASTER_METRICS_PORT="" # set by start_master when DFS_METRICS=1
 CS_METRICS_PORTS=()    # indexed like CS_PORTS, set by start_chunkserver when DFS_METRICS=1
