@@ -80,9 +80,12 @@ PY
 # A big file whose head was rewritten (inline) copied far into another: the mount copies
 # the first 64 KiB itself, the rest still shares the source's blocks (no new copies).
 head -c $((8 * 1024 * 1024)) /dev/urandom >"$L/big"
+base=$(copies)
 cp "$L/big" "$A/big" || fail "write of 8 MiB"
 printf 'HEAD!' | dd of="$L/big" conv=notrunc status=none
 printf 'HEAD!' | dd of="$A/big" conv=notrunc status=none
+# Its two 4 MiB blocks, two copies each: a quorum close may return before the second copy.
+wait_until 30 "the 8 MiB file's 4 block copies" "(( \$(copies) >= base + 4 ))"
 before_big=$(copies)
 python3 - "$A/big" "$A/bigcopy" <<'PY2' || fail "copy_file_range of a big file with an inline head"
 import os, sys
