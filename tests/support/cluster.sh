@@ -63,7 +63,9 @@ dfs_init() {
   log "test root: $DFS_ROOT"
 }
 
-_is_mounted() { mountpoint -q "$1" 2>/dev/null; }
+# From the mount table, not mountpoint(1): a mount whose daemon died (ENOTCONN) must still
+# count, or cleanup would leave it behind.
+_is_mounted() { awk -v m="$1" '$2 == m { found = 1 } END { exit !found }' /proc/self/mounts; }
 
 _force_unmount() {  # unmount, retrying, then lazily
   local mnt=$1 i
