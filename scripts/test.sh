@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds dfs and runs its unit and/or integration tests with meson; ends with "N passed, N failed".
-# Usage: scripts/test.sh [--unit] [--integration] [--coverage] [-v]   (default: both suites)
+# Usage: scripts/test.sh [--unit] [--integration] [--coverage|--asan] [-v]   (default: both suites)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,12 +9,13 @@ usage() {
   exit "${1:-0}"
 }
 
-unit=0 integration=0 coverage=0 verbose=0
+unit=0 integration=0 coverage=0 asan=0 verbose=0
 while (($#)); do
   case "$1" in
     --unit) unit=1 ;;
     --integration) integration=1 ;;
     --coverage) coverage=1 ;;
+    --asan) asan=1 ;;
     -v|--verbose) verbose=1 ;;
     -h|--help) usage 0 ;;
     *) echo "test.sh: unknown argument '$1'" >&2; usage 2 ;;
@@ -37,6 +38,12 @@ setup_args=()
 if (( coverage )); then
   dir=build-coverage
   setup_args=(-Db_coverage=true --buildtype=debug)
+elif (( asan )); then
+  # AddressSanitizer in every binary, the daemons the integration tests start included: a
+  # memory error aborts the process, and the test that used it fails.
+  dir=build-asan
+  setup_args=(-Db_sanitize=address --buildtype=debug)
+  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}
 else
   dir=build-test
 fi

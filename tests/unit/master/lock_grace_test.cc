@@ -154,7 +154,8 @@ TEST_F(LockGraceServiceTest, OnlyReclaimsUntilTheGracePeriodEnds) {
   EXPECT_FALSE(core.lockGrace.active());
   EXPECT_EQ(conflicting.wait(waitScope).getErr(), EAGAIN);  // A's reclaimed lock holds
   EXPECT_EQ(free.wait(waitScope).getErr(), 0);
-  auto conflict = tested.wait(waitScope).getConflict();
+  auto reply = tested.wait(waitScope);  // the reader below points into it
+  auto conflict = reply.getConflict();
   EXPECT_EQ(conflict.getType(), wire::LockType::WRITE);
   EXPECT_EQ(conflict.getEnd(), 99u);
   EXPECT_EQ(holderRecords(), 2u);  // the previous run's record is gone

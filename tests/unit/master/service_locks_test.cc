@@ -41,7 +41,8 @@ TEST_F(ServiceLocksTest, ContendCancelAndSessionEnd) {
   l.setOwner(1);
   l.setType(wire::LockType::READ);
   l.setEnd(UINT64_MAX);
-  auto conflict = get.send().wait(waitScope).getConflict();
+  auto reply = get.send().wait(waitScope);  // the reader below points into it
+  auto conflict = reply.getConflict();
   EXPECT_EQ(conflict.getType(), wire::LockType::WRITE);
   EXPECT_EQ(conflict.getPid(), 101u);
   EXPECT_EQ(conflict.getEnd(), UINT64_MAX);

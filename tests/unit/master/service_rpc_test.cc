@@ -115,7 +115,8 @@ TEST_F(ServiceRpcTest, WriteCycleAndStatus) {
   auto hbNode = holder == 1 ? n1 : holder == 2 ? n2 : n3;
   auto hb = hbNode.heartbeatRequest();
   hb.setCapacityBytes(1ull << 40);
-  auto deletes = hb.send().wait(waitScope).getDeleteBlocks();
+  auto hbReply = hb.send().wait(waitScope);  // the readers below point into it
+  auto deletes = hbReply.getDeleteBlocks();
   ASSERT_EQ(deletes.size(), 1u);
   EXPECT_EQ(deletes[0].getLo(), placement.getBlock().getLo());
 
@@ -360,7 +361,8 @@ TEST_F(ServiceRpcTest, InlineDataIsCommittedReadAndCopied) {
   copy.setLength(10);
   ASSERT_EQ(copy.send().wait(waitScope).getErr(), 0);
   got.clear();
-  for (auto e : extentsOf(dst).getExtents()) {
+  auto copied = extentsOf(dst);  // the readers below point into it
+  for (auto e : copied.getExtents()) {
     got.add(kj::str(e.getFileOffset(), ":", e.getInlineData().asChars()));
   }
   EXPECT_EQ(kj::strArray(got, " "), "100:lo,  104:INLINE");
