@@ -71,6 +71,11 @@ struct SetAttrRequest {
   # When the change was made, if not now (a mount sending changes it kept for a commit;
   # its clock): ctime becomes the later of the current ctime and this, never later than
   # the master's clock. 0 = now.
+  killSuidgid @16 :Bool;
+  # After the fields above: a non-directory loses S_ISUID, and S_ISGID if group-execute is
+  # set (a write or truncate by a caller without CAP_FSETID, any chown: the mount handles
+  # FUSE_HANDLE_KILLPRIV_V2). Alone in a commit's attrs (a write's), it moves no time
+  # where no bit is set.
 }
 
 struct DirEntry {
@@ -234,7 +239,7 @@ interface Session {
   # returns EINTR (interrupted = true), unless it was granted first (interrupted = false).
 
   fallocate @27 (ino :UInt64, mode :UInt32, offset :UInt64, length :UInt64,
-                 requestId :UInt64) -> (err :Int32, attr :Common.Attr);
+                 requestId :UInt64, killSuidgid :Bool) -> (err :Int32, attr :Common.Attr);
   # fallocate(2) on a regular file. mode 0: size = max(size, offset+length) (nothing is
   # reserved: holes read as zeros; ENOSPC, with nothing changed, when the range's unwritten
   # bytes exceed the volume's free space as statfs reports it — also for KEEP_SIZE and
@@ -242,15 +247,17 @@ interface Session {
   # the range becomes a hole (its extent pieces are cut, blocks lose references);
   # ZERO_RANGE (0x10, optionally |KEEP_SIZE): punch, then grow the size like mode 0.
   # Other modes: EOPNOTSUPP; length 0: EINVAL; end past the size limit: EFBIG.
+  # killSuidgid: as SetAttrRequest's, once the range changed.
 
   copyRange @28 (inoIn :UInt64, offsetIn :UInt64, inoOut :UInt64, offsetOut :UInt64,
-                 length :UInt64, requestId :UInt64)
+                 length :UInt64, requestId :UInt64, killSuidgid :Bool)
       -> (err :Int32, copied :UInt64, attr :Common.Attr);
   # copy_file_range(2) by sharing blocks: the destination range points at the source's
   # blocks (refcounts grow, no data moves); source holes stay holes. Copies
   # min(length, sizeIn - offsetIn) bytes (0 at or past the source's end), grows the
   # destination's size and sets its mtime/ctime. Overlapping ranges of one file: EINVAL.
-  # attr is the destination's.
+  # attr is the destination's. killSuidgid: as SetAttrRequest's, for the destination when
+  # bytes were copied.
 
   touchAtime @29 (ino :UInt64) -> (err :Int32, updated :Bool, attr :Common.Attr);
   # A read of `ino` under relatime rules: atime becomes now if it is not later than mtime

@@ -1,6 +1,7 @@
 // Filesystem: namespace and attribute operations (lookup, getattr, setattr, create
 // special files, directories, links, rename, statfs), each one master RPC.
 #include "filesystem.h"
+#include "common/mode/kill_suidgid.h"
 
 #include <kj/debug.h>
 #include <cstring>
@@ -50,12 +51,21 @@ void Filesystem::getattr(fuse_req_t req, fuse_ino_t ino) {
 void Filesystem::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int toSet) {
   uint64_t i = toMaster(ino);
   struct stat a = *attr;
+  // A chown, or a truncate by a caller without CAP_FSETID (FUSE_HANDLE_KILLPRIV_V2).
+  bool kill = wire.killSuidgid();
   // chmod/chown/utimes of a file this mount is writing go with its next commit.
   if ((toSet & FUSE_SET_ATTR_SIZE) == 0) {
     KJ_IF_MAYBE(f, attrWriteBack(i)) {
       int64_t now = wallClock.nowNs();
       PendingAttrs change;
       if (toSet & FUSE_SET_ATTR_MODE) change.mode = static_cast<uint32_t>(a.st_mode);
+      if (kill && change.mode == nullptr) {
+        // Made here and unknown elsewhere: the mode shown is the whole truth, and a kill
+        // that clears a bit is a chmod (kept in order with a later chmod).
+        uint32_t shown = static_cast<uint32_t>(toStat(KJ_ASSERT_NONNULL(freshAttr(i))).st_mode);
+        uint32_t killed = killSuidgidMode(shown);
+        if (killed != shown) change.mode = killed & 07777u;
+      }
       if (toSet & FUSE_SET_ATTR_UID) change.uid = static_cast<uint32_t>(a.st_uid);
       if (toSet & FUSE_SET_ATTR_GID) change.gid = static_cast<uint32_t>(a.st_gid);
       if (toSet & FUSE_SET_ATTR_ATIME_NOW) change.atimeNs = now;
@@ -70,7 +80,7 @@ void Filesystem::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int 
   // undone by older buffered data, and cp -a's utimensat must not be overwritten by the
   // mtime of a later commit).
   kj::Promise<void> before = flushIfOpen(i);
-  auto call = [this, i, a, toSet](wire::Session::Client& s) {
+  auto call = [this, i, a, toSet, kill](wire::Session::Client& s) {
     auto r = s.setAttrRequest();
     auto q = r.initReq();
     q.setIno(i);
@@ -88,6 +98,7 @@ void Filesystem::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int 
       q.setSetMtime(true);
       q.setMtimeNs(nsOf(a.st_mtim));
     }
+    q.setKillSuidgid(kill);
     r.setRequestId(0);
     return r.send();
   };

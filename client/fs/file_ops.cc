@@ -116,6 +116,8 @@ void Filesystem::write(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t s
     // Size and mtime move: the listing's copy is stale. The open file's cached copy stays
     // (toStat puts the buffered writes on top of it).
     dirCache.attrsChanged(i);
+    // The caller lacks CAP_FSETID (FUSE_HANDLE_KILLPRIV_V2): set-id bits go with the data.
+    if (wire.killSuidgid()) fileData->killSuidgidWithData();
     auto written = fileData->write(off, kj::mv(data), wallClock.nowNs());
     // Strong: the write returns only once every replica has it and the master committed it.
     if (strongMount()) {

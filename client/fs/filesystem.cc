@@ -29,6 +29,7 @@ uint64_t readaheadMax(const MountOptions& options) {
 Filesystem::Filesystem(kj::AsyncIoProvider& io, kj::Timer& timer, const MountOptions& options,
                        kj::String clientName)
     : timer(timer),
+      wire(options.handleKillPriv),
       dirCache(options.dirCacheEntries),
       attrTimeout(options.attrTimeout),
       entryTimeout(options.entryTimeout),

@@ -17,6 +17,7 @@
 #include "client/cache/dir_cache.h"
 #include "client/cache/leased_dirs.h"
 #include "client/cache/disk_cache.h"
+#include "client/fuse/fuse_wire.h"
 #include "client/fuse/kernel_notifier.h"
 #include "client/io/file_data.h"
 #include "client/io/hole_scan.h"
@@ -123,6 +124,8 @@ public:
   // The FUSE session whose kernel caches invalidations drop (null: none; reset it before
   // the session is destroyed).
   void attachKernel(struct fuse_session* session) { notifier.attach(session); }
+  // The mount's reads and writes of /dev/fuse (installed with lowlevelIo()).
+  FuseWire& kernelWire() { return wire; }
   // The callback the master calls to invalidate this mount's caches.
   kj::Own<wire::CacheClient::Server> makeCacheCallbacks();
 
@@ -358,7 +361,13 @@ private:
   // and writing the destination here, committed before it replies the count copied: for
   // inline bytes the master may not place that far into the destination.
   kj::Promise<void> copyThroughMount(fuse_req_t req, uint64_t in, uint64_t offIn, uint64_t out,
-                                     uint64_t offOut, uint64_t n);
+                                     uint64_t offOut, uint64_t n, bool killSuidgid);
+  // fallocate and copy_file_range of `req` must clear the file's set-id bits: the kernel
+  // left that to this mount (FUSE_HANDLE_KILLPRIV_V2) and sends no flag for them, so a
+  // caller other than root stands for one without CAP_FSETID.
+  bool killsSetIdsItself(fuse_req_t req) const {
+    return wire.handlesKillPriv() && fuse_req_ctx(req)->uid != 0;
+  }
   // Attribute changes of the files made here under the lease of `dir` stop waiting for
   // their commits: those kept are sent now (FileData::sendKeptAttrs). Before another
   // mount can see such a file: the lease recalled, or a file of `dir` linked or renamed.
@@ -437,6 +446,7 @@ private:
   kj::Timer& timer;
   SystemClock wallClock;  // the time of each write (mtime)
   KernelNotifier notifier;
+  FuseWire wire;
   DirCache dirCache;
   // Directories' attributes, answered by getattr until attr_timeout, a change made here or
   // the master's invalidation (quorum; eventual: the timeout only). Not on strong mounts.
@@ -476,6 +486,9 @@ private:
 
 // The libfuse operation table that forwards to the Filesystem in fuse_req_userdata().
 const struct fuse_lowlevel_ops& lowlevelOps();
+// The session's custom io (fuse_session_custom_io): reads and writes /dev/fuse through the
+// Filesystem's FuseWire.
+const struct fuse_custom_io& lowlevelIo();
 
 // Maps a finished RPC's exception to the errno a FUSE reply should carry.
 int errnoFor(const kj::Exception& e);

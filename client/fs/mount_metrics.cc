@@ -28,6 +28,12 @@ void Filesystem::exportMetrics(MetricsRegistry& registry) {
                      [fs]() { return fs->counters.bytesRead; });
   registry.counterFn("dfs_client_write_bytes_total", "Bytes accepted from write() calls.", {},
                      [fs]() { return fs->counters.bytesWritten; });
+  for (uint32_t op = 0; op < FuseWire::kOpcodes; op++) {
+    const char* name = FuseWire::opcodeName(op);
+    if (name == nullptr) continue;
+    registry.counterFn("dfs_client_fuse_requests_total", "Requests from the kernel, by operation.",
+                       {{"op", name}}, [fs, op]() { return fs->wire.requests(op); });
+  }
   registry.counterFn("dfs_client_readdirplus_attrs_total",
                      "Directory entries listed with their attributes (no lookup needed).", {},
                      [fs]() { return fs->counters.plusEntries; });

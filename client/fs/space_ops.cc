@@ -21,10 +21,11 @@ void Filesystem::fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offse
   if (offset < 0 || length <= 0) return (void)fuse_reply_err(req, EINVAL);
   if (locksLost(fi)) return (void)fuse_reply_err(req, EIO);
   uint64_t i = toMaster(ino);
+  bool kill = killsSetIdsItself(req);
   // Buffered writes first: a punch must remove them too, and must not be undone by a
   // later commit of older data.
   run(req, flushIfOpen(i)
-               .then([this, i, mode, offset, length]() {
+               .then([this, i, mode, offset, length, kill]() {
                  return master.call([=](wire::Session::Client& s) {
                    auto r = s.fallocateRequest();
                    r.setIno(i);
@@ -32,6 +33,7 @@ void Filesystem::fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offse
                    r.setOffset(static_cast<uint64_t>(offset));
                    r.setLength(static_cast<uint64_t>(length));
                    r.setRequestId(0);
+                   r.setKillSuidgid(kill);
                    return r.send();
                  });
                })
@@ -108,10 +110,11 @@ void Filesystem::copyFileRange(fuse_req_t req, fuse_ino_t inoIn, off_t offIn,
                                fuse_ino_t inoOut, off_t offOut, size_t len, int flags) {
   if (flags != 0 || offIn < 0 || offOut < 0) return (void)fuse_reply_err(req, EINVAL);
   uint64_t in = toMaster(inoIn), out = toMaster(inoOut);
+  bool kill = killsSetIdsItself(req);
   // Both files' buffered writes first: the copy shares the committed blocks.
   run(req, flushIfOpen(in)
                .then([this, out]() { return flushIfOpen(out); })
-               .then([this, in, offIn, out, offOut, len]() {
+               .then([this, in, offIn, out, offOut, len, kill]() {
                  return master.call([=](wire::Session::Client& s) {
                    auto r = s.copyRangeRequest();
                    r.setInoIn(in);
@@ -120,10 +123,11 @@ void Filesystem::copyFileRange(fuse_req_t req, fuse_ino_t inoIn, off_t offIn,
                    r.setOffsetOut(static_cast<uint64_t>(offOut));
                    r.setLength(len);
                    r.setRequestId(0);
+                   r.setKillSuidgid(kill);
                    return r.send();
                  });
                })
-               .then([this, req, in, offIn, out, offOut, len](
+               .then([this, req, in, offIn, out, offOut, len, kill](
                          capnp::Response<wire::Session::CopyRangeResults> r) -> kj::Promise<void> {
                  uint64_t from = static_cast<uint64_t>(offIn);
                  if (r.getErr() == EOPNOTSUPP && from < kMaxInlineBytes) {
@@ -131,7 +135,8 @@ void Filesystem::copyFileRange(fuse_req_t req, fuse_ino_t inoIn, off_t offIn,
                    // land that far into the destination: copy them (at most 64 KiB) here.
                    // The caller comes back for the rest, which shares blocks again.
                    uint64_t n = kj::min(uint64_t(len), kMaxInlineBytes - from);
-                   return copyThroughMount(req, in, from, out, static_cast<uint64_t>(offOut), n);
+                   return copyThroughMount(req, in, from, out, static_cast<uint64_t>(offOut), n,
+                                          kill);
                  }
                  if (r.getErr() != 0) {
                    fuse_reply_err(req, r.getErr());
@@ -148,7 +153,8 @@ void Filesystem::copyFileRange(fuse_req_t req, fuse_ino_t inoIn, off_t offIn,
 }
 
 kj::Promise<void> Filesystem::copyThroughMount(fuse_req_t req, uint64_t in, uint64_t offIn,
-                                               uint64_t out, uint64_t offOut, uint64_t n) {
+                                               uint64_t out, uint64_t offOut, uint64_t n,
+                                               bool killSuidgid) {
   FileData* src = nullptr;
   FileData* dst = nullptr;
   KJ_IF_MAYBE(f, findOpen(in)) src = f->data.get();
@@ -157,7 +163,7 @@ kj::Promise<void> Filesystem::copyThroughMount(fuse_req_t req, uint64_t in, uint
     fuse_reply_err(req, EBADF);
     return kj::READY_NOW;
   }
-  return src->read(offIn, n).then([this, req, dst, out, offOut](
+  return src->read(offIn, n).then([this, req, dst, out, offOut, killSuidgid](
                                       kj::Array<kj::byte> bytes) -> kj::Promise<void> {
     size_t got = bytes.size();
     if (got == 0) {
@@ -165,6 +171,7 @@ kj::Promise<void> Filesystem::copyThroughMount(fuse_req_t req, uint64_t in, uint
       return kj::READY_NOW;
     }
     dirCache.attrsChanged(out);
+    if (killSuidgid) dst->killSuidgidWithData();
     // Committed before the reply, like the copies the master makes.
     return dst->write(offOut, kj::mv(bytes), wallClock.nowNs())
         .then([dst]() { return dst->flush(); })

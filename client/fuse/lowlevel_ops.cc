@@ -115,6 +115,13 @@ void opFlock(fuse_req_t r, fuse_ino_t i, struct fuse_file_info* fi, int op) {
   fs(r).flock(r, i, fi, op);
 }
 
+ssize_t ioRead(int fd, void* buf, size_t size, void* userdata) {
+  return static_cast<Filesystem*>(userdata)->kernelWire().read(fd, buf, size);
+}
+ssize_t ioWritev(int fd, struct iovec* iov, int count, void* userdata) {
+  return static_cast<Filesystem*>(userdata)->kernelWire().writev(fd, iov, count);
+}
+
 struct fuse_lowlevel_ops makeOps() {
   struct fuse_lowlevel_ops ops;
   memset(&ops, 0, sizeof(ops));
@@ -162,6 +169,12 @@ struct fuse_lowlevel_ops makeOps() {
 const struct fuse_lowlevel_ops& lowlevelOps() {
   static const struct fuse_lowlevel_ops ops = makeOps();
   return ops;
+}
+
+const struct fuse_custom_io& lowlevelIo() {
+  // No splice: requests and replies go through memory (opInit turns splice off).
+  static const struct fuse_custom_io io = {ioWritev, ioRead, nullptr, nullptr};
+  return io;
 }
 
 }  // namespace dfs

@@ -177,7 +177,7 @@ kj::Promise<void> FileData::sendKeptAttrs() {
 }
 
 kj::Promise<void> FileData::sendAttrsLocked() {
-  if (attrs.empty()) return kj::READY_NOW;
+  if (attrs.nothingToSend()) return kj::READY_NOW;
   auto sent = takeAttrsForSend();
   return ctx.master
       .call([this, sent](wire::Session::Client& s) {
@@ -223,7 +223,7 @@ kj::Promise<void> FileData::commitLocked() {
           req.setMinSize(0);
           req.setRequestId(0);
           req.setWriteTimeNs(writeTimeNs);
-          if (!withData.empty()) withData.toWire(ino, req.initAttrs());
+          if (!withData.nothingToSend()) withData.toWire(ino, req.initAttrs());
           size_t total = 0;
           for (auto& p : pending) total += p->pieces.size();
           auto list = req.initExtents(total);

@@ -54,6 +54,9 @@ public:
   // Attribute changes made while writing, sent with the next commit (the next flush()
   // sends them alone if no data is left). A later write drops a pending mtime.
   void deferAttrs(const PendingAttrs& change) { attrs.merge(change); }
+  // The write being made is by a caller without CAP_FSETID: the commit of its data clears
+  // the file's set-id bits (PendingAttrs::killSuidgid).
+  void killSuidgidWithData() { attrs.killSuidgid = true; }
   // Another mount changed the file; the master's attributes are now `current` (see
   // PendingAttrs::reconcile). Changes already on their way are not affected.
   void reconcileAttrs(const AttrCopy& current) { attrs.reconcile(current); }

@@ -1,15 +1,21 @@
 // PendingAttrs: merging, showing and sending attribute changes kept for a commit.
 #include "client/io/pending_attrs.h"
 
+#include "common/mode/kill_suidgid.h"
+
 namespace dfs {
 
 void PendingAttrs::merge(const PendingAttrs& later) {
-  if (later.mode != nullptr) mode = later.mode;
+  if (later.mode != nullptr) {
+    mode = later.mode;
+    killSuidgid = false;  // a chmod after a write's kill wins over it
+  }
   if (later.uid != nullptr) uid = later.uid;
   if (later.gid != nullptr) gid = later.gid;
   if (later.atimeNs != nullptr) atimeNs = later.atimeNs;
   if (later.mtimeNs != nullptr) mtimeNs = later.mtimeNs;
   ctimeNs = kj::max(ctimeNs, later.ctimeNs);
+  killSuidgid = killSuidgid || later.killSuidgid;
   if (base == nullptr) base = later.base;
 }
 
@@ -36,8 +42,9 @@ void PendingAttrs::dropSetElsewhere(wire::FieldsSet::Reader set) {
 }
 
 void PendingAttrs::applyTo(AttrCopy& attr) const {
-  if (empty()) return;
+  if (empty() && !killSuidgid) return;
   KJ_IF_MAYBE(m, mode) attr.mode = (attr.mode & ~07777u) | (*m & 07777u);
+  if (killSuidgid) attr.mode = killSuidgidMode(attr.mode);  // the master's order
   KJ_IF_MAYBE(u, uid) attr.uid = *u;
   KJ_IF_MAYBE(g, gid) attr.gid = *g;
   KJ_IF_MAYBE(t, atimeNs) attr.atimeNs = *t;
@@ -53,6 +60,7 @@ void PendingAttrs::toWire(uint64_t ino, wire::SetAttrRequest::Builder req) const
   KJ_IF_MAYBE(t, atimeNs) { req.setSetAtime(true); req.setAtimeNs(*t); }
   KJ_IF_MAYBE(t, mtimeNs) { req.setSetMtime(true); req.setMtimeNs(*t); }
   req.setCtimeNs(ctimeNs);  // the ctime shown meanwhile, so it does not move again
+  req.setKillSuidgid(killSuidgid);
 }
 
 }  // namespace dfs

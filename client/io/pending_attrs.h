@@ -23,10 +23,16 @@ struct PendingAttrs {
   // field afterwards (seen through the master's invalidation), its change is the later
   // one and this mount's change of that field is dropped (reconcile()).
   kj::Maybe<AttrCopy> base;
+  // A write by a caller without CAP_FSETID: the master clears the set-id bits (S_ISUID,
+  // S_ISGID with group-execute) with the commit (SetAttrRequest.killSuidgid). Not a field:
+  // alone it is sent only with data, and it moves no time.
+  bool killSuidgid = false;
 
   // Nothing to send: no field and no change time (a setxattr of an ACL that restates
   // the mode changes only ctime, which must still move).
   bool empty() const { return !anyField() && ctimeNs == 0; }
+  // Nothing for the master at all, not even a kill.
+  bool nothingToSend() const { return empty() && !killSuidgid; }
   // A field is changed (not only the change time).
   bool anyField() const {
     return mode != nullptr || uid != nullptr || gid != nullptr || atimeNs != nullptr ||

@@ -106,6 +106,13 @@ int runMount(const dfs::MountOptions& options, int notifyFd) {
     report(notifyFd, kj::str("cannot mount on ", options.mountpoint));
     return 1;
   }
+  // Requests and replies pass through the Filesystem's FuseWire (protocol additions).
+  if (fuse_session_custom_io(session, &dfs::lowlevelIo(), fuse_session_fd(session)) != 0) {
+    fuse_session_unmount(session);
+    fuse_session_destroy(session);
+    report(notifyFd, kj::str("cannot set up /dev/fuse io for ", options.mountpoint));
+    return 1;
+  }
   fs.attachKernel(session);
   bool daemon = notifyFd >= 0;
   report(notifyFd, "");

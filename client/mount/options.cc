@@ -124,6 +124,8 @@ kj::Maybe<kj::String> applyOption(kj::StringPtr opt, MountOptions& out) {
     return parseSwitch(key, value, out.asyncDirops);
   } else if (key == "inline_data") {
     return parseSwitch(key, value, out.inlineData);
+  } else if (key == "handle_killpriv") {
+    return parseSwitch(key, value, out.handleKillPriv);
   } else if (key == "busy_poll_us") {
     uint64_t us;
     if (!parseUnsigned(value, us, 1'000'000)) return kj::str("bad busy_poll_us: ", value);
@@ -166,6 +168,10 @@ kj::StringPtr mountUsage() {
          "  inline_data=0|1       write a small file's data (up to the master's\n"
          "      --inline-max, 64 KiB by default) to the master with its commit instead of\n"
          "      as a block to chunk servers (default 1)\n"
+         "  handle_killpriv=0|1   the mount, not the kernel, clears set-user-ID and\n"
+         "      set-group-ID bits on write, truncate and chown (FUSE_HANDLE_KILLPRIV_V2):\n"
+         "      the kernel then stops asking for security.capability before every write\n"
+         "      (default 1)\n"
          "  busy_poll_us=N        after a request, keep polling for the next one for N\n"
          "      microseconds before sleeping (default 50; 0 = off): saves a wakeup per\n"
          "      request of programs that call in a row, for up to N us of CPU each time\n"

@@ -31,6 +31,7 @@ struct MountOptions {
   uint64_t dirCacheEntries = 200000;            // directory listing cache (quorum); 0: off
   bool noatime = false;                         // reads never move atime (else relatime)
   bool asyncDirops = true;                      // creates/unlinks in leased dirs don't wait
+  bool handleKillPriv = true;                   // mount clears suid/sgid (KILLPRIV_V2)
   bool inlineData = true;                       // small files' data goes to the master
   kj::Duration busyPoll = 50 * kj::MICROSECONDS; // keep reading /dev/fuse this long; 0: off
   kj::String metricsListen;                     // serve /metrics here (HOST:PORT); empty: off

@@ -7,7 +7,7 @@
 namespace dfs {
 
 int Namespace::copyRange(uint64_t inoIn, uint64_t offIn, uint64_t inoOut, uint64_t offOut,
-                         uint64_t length, uint64_t& copied, Inode& out) {
+                         uint64_t length, bool killPrivs, uint64_t& copied, Inode& out) {
   copied = 0;
   auto t = txn();
   Inode* src = nullptr;
@@ -51,6 +51,7 @@ int Namespace::copyRange(uint64_t inoIn, uint64_t offIn, uint64_t inoOut, uint64
   t.flushExtents(*dst, overlay);
   dst->size = kj::max(dst->size, offOut + n);
   dst->mtimeNs = dst->ctimeNs = t.now();
+  if (killPrivs) killSuidgid(*dst);
   t.commit();
   copied = n;
   out = dst->clone();

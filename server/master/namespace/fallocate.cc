@@ -5,7 +5,7 @@
 namespace dfs {
 
 int Namespace::fallocate(uint64_t ino, uint32_t mode, uint64_t offset, uint64_t length,
-                         Inode& out) {
+                         bool killPrivs, Inode& out) {
   // The checks of vfs_fallocate, in its order (the kernel makes them before us too).
   if (mode & ~(kFallocKeepSize | kFallocPunchHole | kFallocZeroRange)) return EOPNOTSUPP;
   if ((mode & kFallocPunchHole) && (mode & kFallocZeroRange)) return EOPNOTSUPP;
@@ -33,6 +33,7 @@ int Namespace::fallocate(uint64_t ino, uint32_t mode, uint64_t offset, uint64_t 
     node->size = end;
     changed = true;
   }
+  if (killPrivs) killSuidgid(*node);
   node->ctimeNs = t.now();
   if (changed) node->mtimeNs = t.now();
   t.commit();

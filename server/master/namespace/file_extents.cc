@@ -75,8 +75,15 @@ int Namespace::commit(uint64_t ino, kj::ArrayPtr<const CommitPiece> pieces, uint
   if (attrs != nullptr) {
     SetAttrArgs changes = *attrs;
     changes.size = nullptr;  // sizes go with data
-    int err = applySetAttr(t, *node, changes);
-    if (err != 0) return err;
+    if (!changes.anyField() && changes.ctimeNs == 0) {
+      // Only the writes' kill of set-id bits: no time moves unless a bit goes.
+      if (changes.killSuidgid && killSuidgid(*node)) {
+        node->ctimeNs = kj::max(node->ctimeNs, t.now());
+      }
+    } else {
+      int err = applySetAttr(t, *node, changes);
+      if (err != 0) return err;
+    }
   }
   t.commit();
   out = node->clone();

@@ -37,7 +37,18 @@ struct SetAttrArgs {
   bool setMtime = false, mtimeNow = false;
   int64_t mtimeNs = 0;
   int64_t ctimeNs = 0;  // > 0: when the change was made (see SetAttrRequest.ctimeNs)
+  bool killSuidgid = false;  // then clear set-id bits (SetAttrRequest.killSuidgid)
+
+  // A field is set (not only killSuidgid or the change time).
+  bool anyField() const {
+    return mode != nullptr || uid != nullptr || gid != nullptr || size != nullptr ||
+           setAtime || setMtime;
+  }
 };
+
+// Clears `node`'s set-id bits as a write, truncate or chown by a caller without CAP_FSETID
+// does (killSuidgidMode). True if the mode changed.
+bool killSuidgid(Inode& node);
 
 struct DirEntryOut {
   Bytes name;
@@ -141,7 +152,9 @@ public:
   // mtime when data or size changed. EOPNOTSUPP for other modes, EINVAL for length 0,
   // EFBIG past kMaxFileSize, EISDIR / ESPIPE / ENODEV for directories / FIFOs / other
   // non-regular files (as vfs_fallocate).
-  int fallocate(uint64_t ino, uint32_t mode, uint64_t offset, uint64_t length, Inode& out);
+  // killPrivs: then killSuidgid(), as a write by a caller without CAP_FSETID does.
+  int fallocate(uint64_t ino, uint32_t mode, uint64_t offset, uint64_t length, bool killPrivs,
+                Inode& out);
 
   // copy_file_range(2) sharing blocks (copy_range.cc): points inoOut's
   // [offOut, offOut+n) at the blocks under inoIn's [offIn, offIn+n), n = min(length,
@@ -150,9 +163,10 @@ public:
   // EINVAL for overlapping ranges of one file, EFBIG past kMaxFileSize. Inline bytes are
   // copied if they stay below kMaxInlineBytes in the destination; the copy stops short
   // before those that would not, EOPNOTSUPP if the range starts with them (the mount
-  // copies them by reading and writing).
+  // copies them by reading and writing). killPrivs: killSuidgid() of the destination once
+  // bytes were copied.
   int copyRange(uint64_t inoIn, uint64_t offIn, uint64_t inoOut, uint64_t offOut,
-                uint64_t length, uint64_t& copied, Inode& out);
+                uint64_t length, bool killPrivs, uint64_t& copied, Inode& out);
 
   // Deletes `ino` if it is an orphan (unlinked while open) and no longer open.
   void releaseOrphan(uint64_t ino);

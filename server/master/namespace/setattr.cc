@@ -1,11 +1,19 @@
 // Namespace setAttr: chmod (keeping an access ACL in step), chown, truncate/extend, utimes.
 #include "server/master/namespace/namespace.h"
 #include "common/acl/posix_acl.h"
+#include "common/mode/kill_suidgid.h"
 #include "server/master/store/extent_map.h"
 #include <cerrno>
 #include <kj/debug.h>
 
 namespace dfs {
+
+bool killSuidgid(Inode& node) {
+  uint32_t mode = killSuidgidMode(node.mode);
+  if (mode == node.mode) return false;
+  node.mode = mode;
+  return true;
+}
 
 int Namespace::setAttr(const SetAttrArgs& args, Inode& out) {
   auto t = txn();
@@ -47,6 +55,7 @@ int Namespace::applySetAttr(Txn& t, Inode& node, const SetAttrArgs& args) {
   KJ_IF_MAYBE(gid, args.gid) { node.gid = *gid; }
   if (args.setAtime) node.atimeNs = args.atimeNow ? now : args.atimeNs;
   if (args.setMtime) node.mtimeNs = args.mtimeNow ? now : args.mtimeNs;
+  if (args.killSuidgid) killSuidgid(node);
   node.ctimeNs = args.ctimeNs > 0 ? kj::max(node.ctimeNs, kj::min(args.ctimeNs, now)) : now;
   return 0;
 }

@@ -158,6 +158,7 @@ static SetAttrArgs setAttrArgsOf(wire::SetAttrRequest::Reader r) {
   args.mtimeNow = r.getMtimeNow();
   args.mtimeNs = r.getMtimeNs();
   args.ctimeNs = r.getCtimeNs();
+  args.killSuidgid = r.getKillSuidgid();
   return args;
 }
 
@@ -529,7 +530,8 @@ kj::Promise<void> SessionImpl::fallocate(FallocateContext context) {
       if (end - p.getOffset() - kj::min(written, end - p.getOffset()) > free) err = ENOSPC;
     }
   }
-  if (err == 0) err = ns.fallocate(p.getIno(), p.getMode(), p.getOffset(), p.getLength(), node);
+  if (err == 0) err = ns.fallocate(p.getIno(), p.getMode(), p.getOffset(), p.getLength(),
+                                     p.getKillSuidgid(), node);
   reply(context.getResults(), err, node);
   if (err != 0) return kj::READY_NOW;
   seen(node.ino);
@@ -546,7 +548,7 @@ kj::Promise<void> SessionImpl::copyRange(CopyRangeContext context) {
   Inode node;
   uint64_t copied = 0;
   int err = ns.copyRange(p.getInoIn(), p.getOffsetIn(), p.getInoOut(), p.getOffsetOut(),
-                         p.getLength(), copied, node);
+                         p.getLength(), p.getKillSuidgid(), copied, node);
   auto results = context.getResults();
   results.setCopied(copied);
   reply(results, err, node);

@@ -60,6 +60,17 @@ TEST(MountOptions, BusyPoll) {
   EXPECT_TRUE(parse({"h", "/m", "-o", "busy_poll_us="}, o) != nullptr);
 }
 
+TEST(MountOptions, HandleKillPriv) {
+  MountOptions o;
+  ASSERT_TRUE(parse({"h", "/m"}, o) == nullptr);
+  EXPECT_TRUE(o.handleKillPriv);
+  ASSERT_TRUE(parse({"h", "/m", "-o", "handle_killpriv=0"}, o) == nullptr);
+  EXPECT_FALSE(o.handleKillPriv);
+  ASSERT_TRUE(parse({"h", "/m", "-o", "handle_killpriv=1"}, o) == nullptr);
+  EXPECT_TRUE(o.handleKillPriv);
+  EXPECT_TRUE(parse({"h", "/m", "-o", "handle_killpriv=yes"}, o) != nullptr);
+}
+
 TEST(MountOptions, RejectsBadInput) {
   MountOptions o;
   EXPECT_TRUE(parse({}, o) != nullptr);

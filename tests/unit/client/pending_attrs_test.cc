@@ -108,5 +108,46 @@ TEST(PendingAttrs, AnotherMountsLaterChangeWins) {
   EXPECT_TRUE(p.empty());  // nothing of this mount's left, not even its change time
 }
 
+// A write's kill of the set-id bits (FUSE_HANDLE_KILLPRIV_V2) is not a field: alone it
+// leaves the changes empty but still sendable; a later chmod wins over it, an earlier one
+// is applied first (as the master does: fields, then the kill).
+TEST(PendingAttrs, WriteKillOrdersWithChmod) {
+  AttrCopy master;
+  master.mode = S_IFREG | 06775;
+  PendingAttrs p;
+  PendingAttrs kill;
+  kill.killSuidgid = true;
+  p.merge(kill);
+  EXPECT_TRUE(p.empty());
+  EXPECT_FALSE(p.nothingToSend());
+  AttrCopy shown = master;
+  p.applyTo(shown);
+  EXPECT_EQ(shown.mode, static_cast<uint32_t>(S_IFREG | 0775));
+  capnp::MallocMessageBuilder message;
+  auto req = message.initRoot<wire::SetAttrRequest>();
+  p.toWire(9, req);
+  EXPECT_TRUE(req.getKillSuidgid());
+  EXPECT_FALSE(req.getSetMode());
+
+  PendingAttrs chmod;
+  chmod.mode = 04755u;
+  p.merge(chmod);  // after the write: the bit stays
+  EXPECT_FALSE(p.killSuidgid);
+  shown = master;
+  p.applyTo(shown);
+  EXPECT_EQ(shown.mode, static_cast<uint32_t>(S_IFREG | 04755));
+
+  p.merge(kill);  // another write after it: cleared again
+  shown = master;
+  p.applyTo(shown);
+  EXPECT_EQ(shown.mode, static_cast<uint32_t>(S_IFREG | 0755));
+  // Set-group-ID without group-execute stays.
+  PendingAttrs only;
+  only.killSuidgid = true;
+  shown.mode = S_IFREG | 02745;
+  only.applyTo(shown);
+  EXPECT_EQ(shown.mode, static_cast<uint32_t>(S_IFREG | 02745));
+}
+
 }  // namespace
 }  // namespace dfs

@@ -152,6 +152,65 @@ TYPED_TEST(CreateTest, SetAttrModeOwnerTimes) {
   EXPECT_EQ(ns.setAttr(missing, out), ENOENT);
 }
 
+// killSuidgid (FUSE_HANDLE_KILLPRIV_V2, the mount handles it): S_ISUID goes, S_ISGID only
+// with group-execute, directories keep theirs; alone it moves ctime only if a bit went,
+// and after an explicit mode in the same request it still applies (a later kill).
+TYPED_TEST(CreateTest, SetAttrKillSuidgid) {
+  auto& ns = *this->ns;
+  uint64_t f = this->file(this->root, "f");
+  auto setMode = [&](uint64_t ino, uint32_t mode) {
+    SetAttrArgs args;
+    args.ino = ino;
+    args.mode = mode;
+    Inode out;
+    EXPECT_EQ(ns.setAttr(args, out), 0);
+  };
+  auto kill = [&](uint64_t ino) {
+    SetAttrArgs args;
+    args.ino = ino;
+    args.killSuidgid = true;
+    Inode out;
+    EXPECT_EQ(ns.setAttr(args, out), 0);
+    return out;
+  };
+  setMode(f, 06775);
+  this->clock.advance(1000);
+  Inode out = kill(f);
+  EXPECT_EQ(out.mode, static_cast<uint32_t>(S_IFREG | 0775));
+  EXPECT_EQ(out.ctimeNs, this->clock.nowNs());
+  setMode(f, 02765);  // set-group-ID without group-execute: kept
+  this->clock.advance(1000);
+  out = kill(f);
+  EXPECT_EQ(out.mode, static_cast<uint32_t>(S_IFREG | 02765));
+  EXPECT_EQ(out.ctimeNs, this->clock.nowNs());  // a chown(-1, -1) still moves ctime
+  Inode d;
+  ASSERT_EQ(ns.mkdir(this->root, b("d"), 06775, 0, 0, d), 0);
+  EXPECT_EQ(kill(d.ino).mode, static_cast<uint32_t>(S_IFDIR | 06775));
+  // chown with a kill (the kernel's form of chown on a non-directory).
+  setMode(f, 04755);
+  SetAttrArgs chown;
+  chown.ino = f;
+  chown.uid = 5;
+  chown.killSuidgid = true;
+  ASSERT_EQ(ns.setAttr(chown, out), 0);
+  EXPECT_EQ(out.mode, static_cast<uint32_t>(S_IFREG | 0755));
+  EXPECT_EQ(out.uid, 5u);
+  // With its data: a commit whose attributes are only a kill moves ctime only if a bit
+  // goes (the data's time is the write's).
+  setMode(f, 04755);
+  SetAttrArgs withData;
+  withData.killSuidgid = true;
+  this->clock.advance(1000);
+  ASSERT_EQ(ns.commit(f, {}, 10, out, this->clock.nowNs() - 500, &withData), 0);
+  EXPECT_EQ(out.mode, static_cast<uint32_t>(S_IFREG | 0755));
+  EXPECT_EQ(out.size, 10u);
+  EXPECT_EQ(out.ctimeNs, this->clock.nowNs());
+  this->clock.advance(1000);
+  ASSERT_EQ(ns.commit(f, {}, 20, out, this->clock.nowNs() - 500, &withData), 0);
+  EXPECT_EQ(out.mode, static_cast<uint32_t>(S_IFREG | 0755));
+  EXPECT_EQ(out.ctimeNs, this->clock.nowNs() - 500);
+}
+
 TYPED_TEST(CreateTest, SetGidDirectoryPassesGroupAndBitOn) {
   auto& ns = *this->ns;
   Inode d;

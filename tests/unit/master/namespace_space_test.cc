@@ -32,14 +32,22 @@ protected:
     EXPECT_EQ(this->ns->getExtents(ino, 0, UINT64_MAX, attr, out), 0);
     return out;
   }
-  int fallocate(uint64_t ino, uint32_t mode, uint64_t offset, uint64_t length) {
+  int fallocate(uint64_t ino, uint32_t mode, uint64_t offset, uint64_t length,
+                bool killPrivs = false) {
     Inode out;
-    return this->ns->fallocate(ino, mode, offset, length, out);
+    return this->ns->fallocate(ino, mode, offset, length, killPrivs, out);
   }
   int copy(uint64_t in, uint64_t offIn, uint64_t out, uint64_t offOut, uint64_t length,
-           uint64_t& copied) {
+           uint64_t& copied, bool killPrivs = false) {
     Inode attr;
-    return this->ns->copyRange(in, offIn, out, offOut, length, copied, attr);
+    return this->ns->copyRange(in, offIn, out, offOut, length, killPrivs, copied, attr);
+  }
+  void chmod(uint64_t ino, uint32_t mode) {
+    SetAttrArgs args;
+    args.ino = ino;
+    args.mode = mode;
+    Inode out;
+    ASSERT_EQ(this->ns->setAttr(args, out), 0);
   }
   uint64_t refs(BlockId id) {
     KJ_IF_MAYBE(r, blockRefs(*this->store, id)) { return *r; }
@@ -139,6 +147,28 @@ TYPED_TEST(SpaceTest, ModesSizesTimesAndErrors) {
   Inode fifo;
   ASSERT_EQ(this->ns->mknod(this->root, b("p"), S_IFIFO | 0644, 0, 0, 0, true, fifo), 0);
   EXPECT_EQ(this->fallocate(fifo.ino, 0, 0, 1), ESPIPE);
+}
+
+// fallocate and copy_file_range by a caller without CAP_FSETID clear the set-id bits of
+// the file written (the kernel leaves it to the mount under FUSE_HANDLE_KILLPRIV_V2);
+// root's keep them, and a copy of nothing changes nothing.
+TYPED_TEST(SpaceTest, KillPrivsClearsSetIdBits) {
+  uint64_t f = this->file(this->root, "f");
+  uint64_t g = this->file(this->root, "g");
+  this->chmod(f, 06775);
+  ASSERT_EQ(this->fallocate(f, 0, 0, kMiB), 0);
+  EXPECT_EQ(this->attr(f).mode, static_cast<uint32_t>(S_IFREG | 06775));
+  ASSERT_EQ(this->fallocate(f, 0, 0, kMiB, true), 0);
+  EXPECT_EQ(this->attr(f).mode, static_cast<uint32_t>(S_IFREG | 0775));
+  this->put(g, 0, kMiB, BlockId{1, 9}, 0, kMiB);
+  this->chmod(f, 04777);
+  uint64_t copied = 0;
+  ASSERT_EQ(this->copy(g, 2 * kMiB, f, 0, kMiB, copied, true), 0);  // past g's end
+  EXPECT_EQ(copied, 0u);
+  EXPECT_EQ(this->attr(f).mode, static_cast<uint32_t>(S_IFREG | 04777));
+  ASSERT_EQ(this->copy(g, 0, f, 0, kMiB, copied, true), 0);
+  EXPECT_EQ(copied, kMiB);
+  EXPECT_EQ(this->attr(f).mode, static_cast<uint32_t>(S_IFREG | 0777));
 }
 
 TYPED_TEST(SpaceTest, ZeroRangePunchesAndGrows) {
