@@ -59,13 +59,42 @@ Filesystem::Filesystem(kj::AsyncIoProvider& io, kj::Timer& timer, const MountOpt
   // call, so the reclaim lands within a restarted master's grace period.
   master.onSessionStart(
       [this](wire::Session::Client session, bool restarted) {
-        return reclaimLocks(kj::mv(session), restarted);
+        auto reopened = reopenFiles(session);
+        return reclaimLocks(kj::mv(session), restarted).then(
+            [reopened = kj::mv(reopened)]() mutable { return kj::mv(reopened); });
       },
       [this]() { return static_cast<uint32_t>(heldLocks.count()); });
-  master.keepConnected([this]() { return !heldLocks.empty(); });
+  // Also while files are open here: until the new session registers them again, another
+  // mount's unlink would delete them.
+  master.keepConnected([this]() { return !heldLocks.empty() || !openFiles.empty(); });
 }
 
 Filesystem::~Filesystem() noexcept(false) {}
+
+kj::Promise<void> Filesystem::reopenFiles(wire::Session::Client session) {
+  // Counted now, before any release can reach the new session (ReleaseQueue drops those
+  // of the old one): one registration per open still held.
+  kj::Vector<kj::Promise<void>> opens;
+  for (auto& entry : openFiles) {
+    uint64_t ino = entry.first;
+    for (uint32_t n = 0; n < entry.second->opens; n++) {
+      auto req = session.openRequest();
+      req.setIno(ino);
+      opens.add(req.send().then([ino](capnp::Response<wire::Session::OpenResults> r) {
+        if (r.getErr() != 0) {
+          KJ_LOG(WARNING, "an open file is gone at the master (unlinked while this mount "
+                          "had no session); its reads and writes fail", ino, r.getErr());
+        }
+      }));
+    }
+  }
+  if (opens.size() > 0) {
+    KJ_LOG(WARNING, "new master session: registering open files again", openFiles.size());
+  }
+  // A failure (the connection dropped again) fails this session's start: the next one
+  // registers what is still open.
+  return kj::joinPromises(opens.releaseAsArray());
+}
 
 void Filesystem::taskFailed(kj::Exception&& exception) {
   KJ_LOG(ERROR, "request task failed", exception);

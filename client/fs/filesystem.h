@@ -128,6 +128,10 @@ public:
   FuseWire& kernelWire() { return wire; }
   // The callback the master calls to invalidate this mount's caches.
   kj::Own<wire::CacheClient::Server> makeCacheCallbacks();
+  // On every new master session: registers each file open here again, once per open (the
+  // master forgot a lost session's opens; without them another mount's unlink would delete
+  // a file still in use here).
+  kj::Promise<void> reopenFiles(wire::Session::Client session);
 
   // Registers the mount's series (RPC counts and latency to master and chunk servers,
   // bytes read and written, block and disk cache, readahead) in `registry`, which must outlive this.

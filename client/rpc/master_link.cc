@@ -82,6 +82,7 @@ kj::Promise<void> MasterLink::connect(kj::Duration connectTimeout) {
               }
               auto newSession = r.getSession();
               kj::Promise<void> started = kj::READY_NOW;
+              starts++;
               KJ_IF_MAYBE(fn, sessionStart) started = (*fn)(newSession, restarted);
               return started.then([this, gen, conn = kj::mv(conn), r = kj::mv(r),
                                    newSession = kj::mv(newSession)]() mutable {

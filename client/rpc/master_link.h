@@ -86,6 +86,10 @@ public:
   // Changes whenever the session is lost or replaced (what a session was granted, such
   // as reserved inode numbers and directory leases, ends with it).
   uint64_t sessionGeneration() const { return generation; }
+  // Sessions started so far, counted just before each one's start hook runs: what a mount
+  // registered on one session (an open) is released on the same one (ReleaseQueue drops
+  // releases of an earlier session; the start hook registers anew what is still held).
+  uint64_t sessionStarts() const { return starts; }
 
 private:
   // `work` (a call on session `gen`) with the deadline, failure accounting and timing.
@@ -195,6 +199,7 @@ private:
   kj::Maybe<kj::Function<void()>> sessionLost;
   kj::Maybe<kj::Promise<void>> disconnectWatch;  // resets the link when the connection drops
   uint64_t generation = 0;
+  uint64_t starts = 0;
   uint64_t root = 0;
   kj::Maybe<kj::Own<RpcConnection>> connection;
   kj::Maybe<wire::Session::Client> session;

@@ -6,7 +6,7 @@
 namespace dfs {
 
 kj::Promise<void> ReleaseQueue::release(uint64_t ino) {
-  queued.add(ino);
+  queued.add(Queued{ino, master.sessionStarts()});
   if (batch == nullptr) {
     auto paf = kj::newPromiseAndFulfiller<void>();
     batch = paf.promise.fork();
@@ -18,25 +18,31 @@ kj::Promise<void> ReleaseQueue::release(uint64_t ino) {
 }
 
 kj::Promise<void> ReleaseQueue::sendQueued() {
-  auto inos = queued.releaseAsArray();
-  queued = kj::Vector<uint64_t>();
+  auto entries = queued.releaseAsArray();
+  queued = kj::Vector<Queued>();
   // Releases from now on start the next batch; this one's waiters hear from `fulfiller`.
   batch = nullptr;
   auto fulfiller = kj::mv(KJ_ASSERT_NONNULL(done));
   done = nullptr;
   kj::Vector<kj::Promise<void>> calls;
-  for (size_t from = 0; from < inos.size(); from += maxBatch) {
-    auto part = kj::heapArray<uint64_t>(inos.slice(from, kj::min(inos.size(), from + maxBatch)));
-    ++sent;
+  for (size_t from = 0; from < entries.size(); from += maxBatch) {
+    auto part = kj::heapArray<Queued>(entries.slice(from, kj::min(entries.size(), from + maxBatch)));
     calls.add(master
-                  .call([part = kj::mv(part)](wire::Session::Client& s) {
+                  .call([this, part = kj::mv(part)](wire::Session::Client& s)
+                            -> kj::Promise<void> {
+                    // Only those of the session the call goes to (see release()).
+                    kj::Vector<uint64_t> inos;
+                    for (auto& q : part) {
+                      if (q.session == master.sessionStarts()) inos.add(q.ino);
+                    }
+                    if (inos.size() == 0) return kj::READY_NOW;
+                    ++sent;
                     auto r = s.releaseRequest();
-                    r.setIno(part[0]);
-                    auto more = r.initMore(part.size() - 1);
-                    for (size_t i = 1; i < part.size(); ++i) more.set(i - 1, part[i]);
-                    return r.send();
-                  })
-                  .ignoreResult());
+                    r.setIno(inos[0]);
+                    auto more = r.initMore(inos.size() - 1);
+                    for (size_t i = 1; i < inos.size(); ++i) more.set(i - 1, inos[i]);
+                    return r.send().ignoreResult();
+                  }));
   }
   return kj::joinPromises(calls.releaseAsArray())
       .then([f = fulfiller.get()]() { f->fulfill(); },

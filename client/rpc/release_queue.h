@@ -23,6 +23,8 @@ public:
 
   // Queues one release of `ino` (one open of it by this mount ended). Resolves when the
   // master has it; fails if the call failed (the master forgets a lost session's opens).
+  // Released on a later session than the one current now, it is dropped: the open ended
+  // with that session (the mount registers anew only the opens still held).
   kj::Promise<void> release(uint64_t ino);
 
   uint64_t calls() const { return sent; }  // release calls made so far
@@ -35,7 +37,11 @@ private:
   kj::Timer& timer;
   kj::Duration delay;
   size_t maxBatch;
-  kj::Vector<uint64_t> queued;
+  struct Queued {
+    uint64_t ino;
+    uint64_t session;  // MasterLink::sessionStarts() when queued
+  };
+  kj::Vector<Queued> queued;
   kj::Maybe<kj::ForkedPromise<void>> batch;  // the next send, while inodes are queued
   kj::Maybe<kj::Own<kj::PromiseFulfiller<void>>> done;  // resolves `batch`
   uint64_t sent = 0;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Integration: a file unlinked (or renamed over) while open stays readable and writable
 # through its descriptor, in this mount and while another mount holds it, and its inode
-# is gone from the master after the last close.
+# is gone from the master after the last close; also when the master restarted while the
+# file was open (the mount registers its open files again on its new session).
 # shellcheck source=../support/cluster.sh
 source "$(dirname "$0")/../support/cluster.sh"
 
@@ -55,3 +56,45 @@ while (( $(inodes) != before - 2 )); do
   sleep 0.2
 done
 log "inodes freed after last close ($before -> $(inodes))"
+
+# A file held open across a master restart: the mount registers its open files again on
+# its new session, so another mount's unlink afterwards keeps the data until the close.
+head -c 3000000 /dev/urandom >"$DFS_ROOT/ref2"
+cp "$DFS_ROOT/ref2" "$A/held"
+GO=$DFS_ROOT/held.go
+python3 - "$A/held" "$DFS_ROOT/ref2" "$DFS_ROOT/held.ready" "$GO" <<'PY' &
+import os, sys, time
+path, ref, ready, go = sys.argv[1:]
+fd = os.open(path, os.O_RDONLY)
+open(ready, "w").write("1")
+deadline = time.time() + 120
+while not os.path.exists(go):  # until the test says go
+    if time.time() > deadline: sys.exit("no go within 120 s")
+    time.sleep(0.05)
+want = open(ref, "rb").read()
+got = os.pread(fd, len(want) + 1, 0)
+os.close(fd)
+sys.exit(0 if got == want else f"held file: read {len(got)} bytes, not the {len(want)} written")
+PY
+HOLDER=$!
+DFS_PIDS+=("$HOLDER")  # stopped by the cleanup should a check fail
+wait_for_file "$DFS_ROOT/held.ready" 10 "$HOLDER"
+before=$(inodes)
+stop_master
+restart_master
+# A reconnects at once since it holds a file open, and registers the open again.
+wait_until 15 "mount A registering its open file again" \
+  'grep -q "registering open files again" "$DFS_LOGS/mount-mnt-a.log"'
+rm "$B/held"
+sleep 0.5
+assert_eq "$before" "$(inodes)" "inodes after another mount unlinked a file held open across a master restart"
+drop_caches
+touch "$GO"
+wait "$HOLDER" || fail "the file held open across a master restart lost its data"
+_forget_pid "$HOLDER"
+deadline=$(( $(now_ms) + 10000 ))
+while (( $(inodes) != before - 1 )); do
+  (( $(now_ms) < deadline )) || fail "held file not freed after its close: before=$before now=$(inodes)"
+  sleep 0.2
+done
+log "a file held open across a master restart kept its data until closed"
