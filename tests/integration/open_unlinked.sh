@@ -50,11 +50,7 @@ print("open-unlinked OK")
 PY
 
 # Both inodes are gone once closed (the release reaches the master asynchronously).
-deadline=$(( $(now_ms) + 10000 ))
-while (( $(inodes) != before - 2 )); do
-  (( $(now_ms) < deadline )) || fail "unlinked inodes not freed: before=$before now=$(inodes)"
-  sleep 0.2
-done
+wait_until 10 "unlinked inodes freed (before: $before)" '(( $(inodes) == before - 2 ))'
 log "inodes freed after last close ($before -> $(inodes))"
 
 # A file held open across a master restart: the mount registers its open files again on
@@ -92,9 +88,5 @@ drop_caches
 touch "$GO"
 wait "$HOLDER" || fail "the file held open across a master restart lost its data"
 _forget_pid "$HOLDER"
-deadline=$(( $(now_ms) + 10000 ))
-while (( $(inodes) != before - 1 )); do
-  (( $(now_ms) < deadline )) || fail "held file not freed after its close: before=$before now=$(inodes)"
-  sleep 0.2
-done
+wait_until 10 "held file freed after its close (before: $before)" '(( $(inodes) == before - 1 ))'
 log "a file held open across a master restart kept its data until closed"
