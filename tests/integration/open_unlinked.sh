@@ -76,7 +76,6 @@ HOLDER=$!
 DFS_PIDS+=("$HOLDER")  # stopped by the cleanup should a check fail
 wait_for_file "$DFS_ROOT/held.ready" 10 "$HOLDER"
 before=$(inodes)
-stop_master
 restart_master
 # A reconnects at once since it holds a file open, and registers the open again.
 wait_until 15 "mount A registering its open file again" \

@@ -183,7 +183,12 @@ start_master() {  # start_master [PORT]: PORT 0 (default) picks an ephemeral por
   log "master pid $MASTER_PID listening on $MASTER_ADDR"
 }
 
-restart_master() {  # restarts on the same port and data dir
+restart_master() {  # restarts on the same port and data dir (stopping it first if it runs)
+  # Only the master this test started and has not stopped yet (never a reused pid).
+  if [[ " ${DFS_PIDS[*]} " == *" $MASTER_PID "* ]] &&
+     tr '\0' ' ' <"/proc/$MASTER_PID/cmdline" 2>/dev/null | grep -q dfs-master; then
+    stop_master
+  fi
   start_master "$MASTER_PORT"
 }
 
