@@ -103,7 +103,9 @@ public:
                           "file locks: how long only lock reclaims are served, so returning "
                           "mounts get their locks back before anyone else can take them; "
                           "other lock requests wait (default 5000; keep it below the mounts' "
-                          "rpc_timeout).")
+                          "rpc_timeout). Also how long after any start every file counts as "
+                          "open, so an unlink keeps it until mounts have registered their "
+                          "open files again.")
         .addOptionWithArg({"metrics-listen"}, KJ_BIND_METHOD(*this, setMetricsListen),
                           "<host:port>",
                           "Serve /metrics and /healthz over HTTP here (port 0 = any). "

@@ -53,39 +53,44 @@ PY
 wait_until 10 "unlinked inodes freed (before: $before)" '(( $(inodes) == before - 2 ))'
 log "inodes freed after last close ($before -> $(inodes))"
 
-# A file held open across a master restart: the mount registers its open files again on
-# its new session, so another mount's unlink afterwards keeps the data until the close.
+# Files held open across a master restart: one unlinked by another mount before the
+# restart, one right after it (before this mount is back). The master counts every file
+# as open for a grace after its start, this mount registers its open files again on its
+# new session, and both keep their data until closed.
 head -c 3000000 /dev/urandom >"$DFS_ROOT/ref2"
-cp "$DFS_ROOT/ref2" "$A/held"
+cp "$DFS_ROOT/ref2" "$A/held1"
+cp "$DFS_ROOT/ref2" "$A/held2"
 GO=$DFS_ROOT/held.go
-python3 - "$A/held" "$DFS_ROOT/ref2" "$DFS_ROOT/held.ready" "$GO" <<'PY' &
+python3 - "$A/held1" "$A/held2" "$DFS_ROOT/ref2" "$DFS_ROOT/held.ready" "$GO" <<'PY' &
 import os, sys, time
-path, ref, ready, go = sys.argv[1:]
-fd = os.open(path, os.O_RDONLY)
+p1, p2, ref, ready, go = sys.argv[1:]
+fds = [os.open(p1, os.O_RDONLY), os.open(p2, os.O_RDONLY)]
 open(ready, "w").write("1")
 deadline = time.time() + 120
 while not os.path.exists(go):  # until the test says go
     if time.time() > deadline: sys.exit("no go within 120 s")
     time.sleep(0.05)
 want = open(ref, "rb").read()
-got = os.pread(fd, len(want) + 1, 0)
-os.close(fd)
-sys.exit(0 if got == want else f"held file: read {len(got)} bytes, not the {len(want)} written")
+for fd in fds:
+    got = os.pread(fd, len(want) + 1, 0)
+    os.close(fd)
+    if got != want: sys.exit(f"held file: read {len(got)} bytes, not the {len(want)} written")
 PY
 HOLDER=$!
 DFS_PIDS+=("$HOLDER")  # stopped by the cleanup should a check fail
 wait_for_file "$DFS_ROOT/held.ready" 10 "$HOLDER"
 before=$(inodes)
+rm "$B/held1"
 restart_master
-# A reconnects at once since it holds a file open, and registers the open again.
-wait_until 15 "mount A registering its open file again" \
+rm "$B/held2"
+# A reconnects at once since it holds files open, and registers them again.
+wait_until 15 "mount A registering its open files again" \
   'grep -q "registering open files again" "$DFS_LOGS/mount-mnt-a.log"'
-rm "$B/held"
-sleep 0.5
-assert_eq "$before" "$(inodes)" "inodes after another mount unlinked a file held open across a master restart"
+sleep 6  # past the master's grace (the lock grace, 5 s): unregistered orphans are gone
+assert_eq "$before" "$(inodes)" "inodes of files held open across a master restart"
 drop_caches
 touch "$GO"
-wait "$HOLDER" || fail "the file held open across a master restart lost its data"
+wait "$HOLDER" || fail "a file held open across a master restart lost its data"
 _forget_pid "$HOLDER"
-wait_until 10 "held file freed after its close (before: $before)" '(( $(inodes) == before - 1 ))'
-log "a file held open across a master restart kept its data until closed"
+wait_until 10 "held files freed after their close (before: $before)" '(( $(inodes) == before - 2 ))'
+log "files held open across a master restart kept their data until closed"

@@ -170,8 +170,10 @@ public:
 
   // Deletes `ino` if it is an orphan (unlinked while open) and no longer open.
   void releaseOrphan(uint64_t ino);
-  // Deletes every orphan in the store (no file is open when the master starts).
-  static void purgeOrphans(MetaStore& store, Clock& clock, int64_t gcGraceNs);
+  // Deletes every orphan in the store (after a restart, once mounts had time to register
+  // their opens again). Those `keepOpen` says are open stay (after a restart: registered again by their mounts).
+  static void purgeOrphans(MetaStore& store, Clock& clock, int64_t gcGraceNs,
+                           const OpenFiles* keepOpen = nullptr);
 
   // Number of inodes and logical bytes of this volume (kept in counters by every Txn).
   uint64_t inodeCount();

@@ -18,10 +18,17 @@ public:
     counts.erase(it);
     return true;
   }
-  bool isOpen(uint64_t ino) const { return counts.count(ino) > 0; }
+  bool isOpen(uint64_t ino) const { return holding || counts.count(ino) > 0; }
+
+  // After a restart, until the previous run's mounts have registered their opens again:
+  // every file counts as open, so an unlink keeps it as an orphan (MasterCore ends this
+  // and deletes the orphans nobody opened).
+  void holdAll(bool hold) { holding = hold; }
+  bool holdingAll() const { return holding; }
 
 private:
   std::unordered_map<uint64_t, uint32_t> counts;
+  bool holding = false;
 };
 
 }  // namespace dfs

@@ -16,7 +16,8 @@ void Namespace::releaseOrphan(uint64_t ino) {
   }
 }
 
-void Namespace::purgeOrphans(MetaStore& store, Clock& clock, int64_t gcGraceNs) {
+void Namespace::purgeOrphans(MetaStore& store, Clock& clock, int64_t gcGraceNs,
+                             const OpenFiles* keepOpen) {
   kj::Vector<uint64_t> orphans;
   {
     auto prefix = keys::orphanPrefix();
@@ -26,6 +27,7 @@ void Namespace::purgeOrphans(MetaStore& store, Clock& clock, int64_t gcGraceNs) 
     }
   }
   for (uint64_t ino : orphans) {
+    if (keepOpen != nullptr && keepOpen->isOpen(ino)) continue;
     KJ_IF_MAYBE(node, loadInode(store, ino)) {
       Txn t(store, clock, node->volumeId, gcGraceNs);
       KJ_IF_MAYBE(loaded, t.inode(ino)) {

@@ -67,7 +67,8 @@ Inode& Txn::newInodeAt(uint64_t ino, uint32_t mode, uint32_t uid, uint32_t gid) 
 void Txn::removeInode(uint64_t ino) {
   auto it = inodes.find(ino);
   KJ_REQUIRE(it != inodes.end(), "removeInode of an inode not loaded", ino);
-  if (openFiles != nullptr && openFiles->isOpen(ino)) {
+  // Directories are never kept (open ones are not counted).
+  if (openFiles != nullptr && !it->second.isDir() && openFiles->isOpen(ino)) {
     it->second.nlink = 0;
     wb.put(keys::orphan(ino), BytesPtr());
     return;

@@ -18,8 +18,10 @@ MasterCore::MasterCore(MetaStore& store, Clock& clock, kj::Timer& timer, MasterC
       reports(store, clock, nodes, replication, config.reportGraceNs), tasks(*this) {
   nodes.load();
   volumes.ensureDefault(config.defaultReplicas);
-  // No session survives a restart, so no file is open: orphans can go now.
-  Namespace::purgeOrphans(store, clock, config.gcGraceNs);
+  // No session survives a restart, but mounts that held files open register them again
+  // on their new sessions (within about a second): until the grace ends every file counts
+  // as open, and orphans go then unless opened again (startBackground, endOpenGrace).
+  openFiles.holdAll(true);
   // Clients of the previous run that held locks will come back to reclaim them; with
   // none (first start, or every lock holder had unmounted) there is nothing to wait for.
   size_t holders = lockHolders.loadPrevious();
@@ -27,6 +29,11 @@ MasterCore::MasterCore(MetaStore& store, Clock& clock, kj::Timer& timer, MasterC
     KJ_LOG(WARNING, "sessions of the previous run held locks", holders);
     lockGrace.start(config.lockGrace, [this]() { lockHolders.forgetPrevious(); });
   }
+}
+
+void MasterCore::endOpenGrace() {
+  openFiles.holdAll(false);
+  Namespace::purgeOrphans(store, clock, config.gcGraceNs, &openFiles);
 }
 
 void MasterCore::checkLockGrace() {
@@ -37,6 +44,7 @@ void MasterCore::checkLockGrace() {
 }
 
 void MasterCore::startBackground() {
+  tasks.add(timer.afterDelay(config.lockGrace).then([this]() { endOpenGrace(); }));
   tasks.add(gc.run(timer, config.gcInterval));
   tasks.add(replication.run());
   tasks.add(syncLoop());

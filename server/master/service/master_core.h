@@ -41,6 +41,8 @@ struct MasterConfig {
   // Lock grace period after a restart that found lock holders of the previous run
   // (LockGrace): longer than a mount needs to notice and reconnect (MasterLink's
   // kReconnectInterval plus its connect deadline for those attempts, 1 s + 2 s).
+  // Also how long after start every file counts as open (OpenFiles::holdAll), so mounts
+  // can register their open files again before an unlink deletes one.
   kj::Duration lockGrace = 5 * kj::SECONDS;
   // Pieces of file data ending at or before this may be committed inline (kept in the
   // store, no block); told to mounts at mount time. At most kMaxInlineBytes; 0 = never.
@@ -57,6 +59,10 @@ public:
   // Starts background work (block GC every config.gcInterval, the replication manager) on
   // the current event loop; it runs until the MasterCore is destroyed.
   void startBackground();
+  // The end of the grace after start in which every file counts as open (OpenFiles::
+  // holdAll): orphans that no mount registered again are deleted. startBackground()
+  // schedules it after lockGrace; public for tests.
+  void endOpenGrace();
 
   MetaStore& store;
   Clock& clock;

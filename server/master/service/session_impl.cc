@@ -36,7 +36,9 @@ SessionImpl::~SessionImpl() noexcept(false) {
   auto held = kj::mv(opens);
   for (auto& entry : held) {
     for (uint32_t i = 0; i < entry.second; ++i) {
-      if (core.openFiles.release(entry.first)) ns.releaseOrphan(entry.first);
+      // Going down: orphans stay for the next run, whose mounts may register them again
+      // (it deletes those nobody opened once its grace ends).
+      if (core.openFiles.release(entry.first) && !core.stopping) ns.releaseOrphan(entry.first);
     }
   }
 }

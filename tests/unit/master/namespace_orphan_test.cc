@@ -1,5 +1,6 @@
 // Tests for files unlinked while open: kept (nlink 0, data readable) until the last
-// release, deleted then (blocks to GC); purged at master start; rename-over too.
+// release, deleted then (blocks to GC); purged at master start (after the grace in which
+// mounts register their opens again); rename-over too.
 #include "tests/unit/master/namespace_fixture.h"
 #include "server/master/store/block_refs.h"
 #include "server/master/store/keys.h"
@@ -95,6 +96,33 @@ TYPED_TEST(OrphanTest, PurgedAtStart) {
   EXPECT_FALSE(this->isOrphan(f));
   EXPECT_EQ(this->refs(blk), 0u);
   EXPECT_EQ(this->ns->inodeCount(), before - 1);
+}
+
+// After a restart every file counts as open for a grace (OpenFiles::holdAll): an unlink
+// keeps even a file nobody registered, and a directory is still removed at once. At the
+// grace's end the orphans that a mount registered again stay; the others go.
+TYPED_TEST(OrphanTest, HeldDuringTheGraceAfterStart) {
+  uint64_t kept = this->file(this->root, "kept");
+  uint64_t gone = this->file(this->root, "gone");
+  uint64_t dir = this->dirAt(this->root, "d");
+  this->open.holdAll(true);
+  ASSERT_EQ(this->ns->unlink(this->root, b("kept")), 0);
+  ASSERT_EQ(this->ns->unlink(this->root, b("gone")), 0);
+  ASSERT_EQ(this->ns->rmdir(this->root, b("d")), 0);
+  EXPECT_TRUE(this->isOrphan(kept));
+  EXPECT_TRUE(this->isOrphan(gone));
+  EXPECT_FALSE(this->exists(dir));
+  this->ns->releaseOrphan(gone);  // a release during the grace deletes nothing
+  EXPECT_TRUE(this->exists(gone));
+  this->open.open(kept);  // its mount registered it again
+  this->open.holdAll(false);
+  Namespace::purgeOrphans(*this->store, this->clock, this->kGraceNs, &this->open);
+  EXPECT_TRUE(this->exists(kept));
+  EXPECT_TRUE(this->isOrphan(kept));
+  EXPECT_FALSE(this->exists(gone));
+  EXPECT_TRUE(this->open.release(kept));
+  this->ns->releaseOrphan(kept);
+  EXPECT_FALSE(this->exists(kept));
 }
 
 }  // namespace
