@@ -24,7 +24,6 @@ public:
   // every file counts as open, so an unlink keeps it as an orphan (MasterCore ends this
   // and deletes the orphans nobody opened).
   void holdAll(bool hold) { holding = hold; }
-  bool holdingAll() const { return holding; }
 
 private:
   std::unordered_map<uint64_t, uint32_t> counts;
