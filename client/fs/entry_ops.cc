@@ -1,7 +1,6 @@
 // Filesystem: namespace and attribute operations (lookup, getattr, setattr, create
 // special files, directories, links, rename, statfs), each one master RPC.
 #include "filesystem.h"
-#include "common/mode/kill_suidgid.h"
 
 #include <kj/debug.h>
 #include <cstring>
@@ -59,13 +58,8 @@ void Filesystem::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int 
       int64_t now = wallClock.nowNs();
       PendingAttrs change;
       if (toSet & FUSE_SET_ATTR_MODE) change.mode = static_cast<uint32_t>(a.st_mode);
-      if (kill && change.mode == nullptr) {
-        // Made here and unknown elsewhere: the mode shown is the whole truth, and a kill
-        // that clears a bit is a chmod (kept in order with a later chmod).
-        uint32_t shown = static_cast<uint32_t>(toStat(KJ_ASSERT_NONNULL(freshAttr(i))).st_mode);
-        uint32_t killed = killSuidgidMode(shown);
-        if (killed != shown) change.mode = killed & 07777u;
-      }
+      // Kept with the others; a later chmod wins over it (PendingAttrs::merge).
+      change.killSuidgid = kill;
       if (toSet & FUSE_SET_ATTR_UID) change.uid = static_cast<uint32_t>(a.st_uid);
       if (toSet & FUSE_SET_ATTR_GID) change.gid = static_cast<uint32_t>(a.st_gid);
       if (toSet & FUSE_SET_ATTR_ATIME_NOW) change.atimeNs = now;

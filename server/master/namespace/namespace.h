@@ -170,8 +170,8 @@ public:
 
   // Deletes `ino` if it is an orphan (unlinked while open) and no longer open.
   void releaseOrphan(uint64_t ino);
-  // Deletes every orphan in the store (after a restart, once mounts had time to register
-  // their opens again). Those `keepOpen` says are open stay (after a restart: registered again by their mounts).
+  // Deletes every orphan in the store but those `keepOpen` says are open (after a restart,
+  // once mounts had time to register their opens again: MasterCore::endOpenGrace).
   static void purgeOrphans(MetaStore& store, Clock& clock, int64_t gcGraceNs,
                            const OpenFiles* keepOpen = nullptr);
 
