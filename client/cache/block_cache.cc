@@ -15,12 +15,7 @@ kj::Maybe<kj::Own<SharedBytes>> BlockCache::get(const SegmentKey& key) {
 }
 
 void BlockCache::put(const SegmentKey& key, kj::Own<SharedBytes> bytes) {
-  auto it = index.find(key);
-  if (it != index.end()) {
-    used -= it->second->bytes->get().size();
-    lru.erase(it->second);
-    index.erase(it);
-  }
+  erase(key);
   uint64_t size = bytes->get().size();
   if (size > capacity) return;
   lru.push_front(Entry{key, kj::mv(bytes)});
@@ -32,6 +27,14 @@ void BlockCache::put(const SegmentKey& key, kj::Own<SharedBytes> bytes) {
     index.erase(last.key);
     lru.pop_back();
   }
+}
+
+void BlockCache::erase(const SegmentKey& key) {
+  auto it = index.find(key);
+  if (it == index.end()) return;
+  used -= it->second->bytes->get().size();
+  lru.erase(it->second);
+  index.erase(it);
 }
 
 }  // namespace dfs

@@ -40,6 +40,8 @@ public:
   bool contains(const SegmentKey& key) const { return index.count(key) > 0; }
   // Inserts (or replaces) a segment and evicts least recently used ones past capacity.
   void put(const SegmentKey& key, kj::Own<SharedBytes> bytes);
+  // Removes the segment if cached (readers holding it keep their reference).
+  void erase(const SegmentKey& key);
 
   uint64_t sizeBytes() const { return used; }
   uint64_t hits() const { return hitCount; }

@@ -179,6 +179,7 @@ void Filesystem::applyConsistency(const MountOptions& options) {
     // (recalled through the same callback as invalidations).
     asyncDiropsOn = options.asyncDirops && dirCacheOn && master.invalidates();
     xattrFree = AbsentXattrs(secondsToDuration(attrTimeout), 65536);
+    ctx.dropBehind = !strongMount();  // see setCacheFlags: the kernel caches what it read
   });
   switch (master.consistency()) {
     case wire::Consistency::EVENTUAL:

@@ -25,6 +25,11 @@ struct DataContext {
   LateCopies& late;           // replica writes an upload stopped waiting for
   uint64_t readaheadMax = 0;  // largest readahead window per open file; 0 = off
   bool inlineData = true;     // small files' data may go inline (MasterLink::inlineMax)
+  // Drop-behind: a segment a sequential reader has read to its end leaves the memory cache
+  // at once. Set where the kernel keeps read data in its page cache (not strong mounts),
+  // so the mount does not hold a second copy of a stream, and a stream reuses a few
+  // segments' memory instead of filling the cache with new pages.
+  bool dropBehind = false;
   // Called after every commit or attribute change a file's data path made (also those not
   // asked for by the file system: a read flushing first, a long write committing as it
   // goes), with the inode: what the mount cached of its attributes is stale.

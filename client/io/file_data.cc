@@ -340,15 +340,22 @@ kj::Promise<kj::Array<kj::byte>> FileData::readClean(uint64_t offset, uint64_t s
       if (s < t) memcpy(out + (s - offset), e.inlineData.begin() + (s - e.fileOffset), t - s);
     }
     kj::Vector<kj::Promise<void>> fetches;
+    bool dropBehind = ctx.dropBehind && readahead.sequential();
     forEachSegment(w, offset, end, [&](const CachedExtent& e, const SegmentSpan& span) {
       uint64_t segStart = span.segment * kSegmentSize;
       uint64_t from = span.from, to = span.to;
       kj::byte* dest = out + (span.fileOffset - offset);
+      // A sequential reader that reached the segment's end is done with it (DataContext).
+      kj::Maybe<SegmentKey> done;
+      if (dropBehind && to == kj::min(segStart + kSegmentSize, e.blockSize)) {
+        done = SegmentKey{e.block, span.segment};
+      }
       fetches.add(ctx.fetcher.fetch(e.block, e.blockSize, span.segment, copyReplicas(e))
-                      .then([dest, from, to, segStart](kj::Own<SharedBytes> bytes) {
+                      .then([this, dest, from, to, segStart, done](kj::Own<SharedBytes> bytes) {
                         auto b = bytes->get();
                         KJ_REQUIRE(to - segStart <= b.size(), "segment shorter than expected");
                         memcpy(dest, b.begin() + (from - segStart), to - from);
+                        KJ_IF_MAYBE(key, done) ctx.cache.erase(*key);
                       }));
       return true;
     });

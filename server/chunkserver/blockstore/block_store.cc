@@ -308,25 +308,35 @@ kj::Maybe<BlockHeader> BlockStore::readHeader(BlockId id, ReadableFile& file) {
   return nullptr;
 }
 
-kj::Maybe<BlockStore::Span> BlockStore::readChunks(BlockId id, ReadableFile& file,
-                                                   const BlockHeader& header,
-                                                   uint64_t firstChunk, uint64_t lastChunk) {
-  uint64_t size = header.blockSize;
-  uint64_t spanBegin = firstChunk * kChecksumChunk;
-  uint64_t spanEnd = kj::min((lastChunk + 1) * kChecksumChunk, size);
-  auto span = kj::heapArray<kj::byte>(spanEnd - spanBegin);
-  if (file.readAt(header.dataOffset() + spanBegin, span) != span.size()) {
+uint64_t BlockStore::chunkSpanBytes(uint64_t size, uint64_t firstChunk, uint64_t lastChunk) {
+  return kj::min((lastChunk + 1) * kChecksumChunk, size) - firstChunk * kChecksumChunk;
+}
+
+bool BlockStore::readChunks(BlockId id, ReadableFile& file, const BlockHeader& header,
+                            uint64_t firstChunk, uint64_t lastChunk, kj::ArrayPtr<kj::byte> span) {
+  KJ_ASSERT(span.size() == chunkSpanBytes(header.blockSize, firstChunk, lastChunk));
+  if (file.readAt(header.dataOffset() + firstChunk * kChecksumChunk, span) != span.size()) {
     quarantine(id, "short block file", true);
-    return nullptr;
+    return false;
   }
   KJ_IF_MAYBE(bad, firstBadChunk(header, span, firstChunk, lastChunk)) {
     quarantine(id, kj::str("checksum mismatch in chunk ", *bad), true);
-    return nullptr;
+    return false;
   }
-  return Span{kj::mv(span), spanBegin};
+  return true;
 }
 
 kj::Array<kj::byte> BlockStore::read(BlockId id, uint64_t offset, uint64_t length) {
+  kj::Array<kj::byte> out;
+  readInto(id, offset, length, [&](size_t size) {
+    out = kj::heapArray<kj::byte>(size);
+    return out.asPtr();
+  });
+  return out;
+}
+
+void BlockStore::readInto(BlockId id, uint64_t offset, uint64_t length,
+                          kj::FunctionParam<kj::ArrayPtr<kj::byte>(size_t)> output) {
   KJ_REQUIRE(index.count(id) > 0, "no such block", id.hex());
   kj::Own<ReadableFile> file;
   KJ_IF_MAYBE(f, openBlock(id)) {
@@ -344,17 +354,23 @@ kj::Array<kj::byte> BlockStore::read(BlockId id, uint64_t offset, uint64_t lengt
   uint64_t size = header.blockSize;
   KJ_REQUIRE(offset <= size, "offset beyond end", offset, size);
   uint64_t end = offset + kj::min(length, size - offset);
-  if (end == offset) return kj::heapArray<kj::byte>(0);
+  auto out = output(end - offset);
+  KJ_ASSERT(out.size() == end - offset);
+  if (end == offset) return;
 
-  KJ_IF_MAYBE(span, readChunks(id, *file, header, offset / kChecksumChunk,
-                               (end - 1) / kChecksumChunk)) {
-    auto out = kj::heapArray<kj::byte>(end - offset);
-    memcpy(out.begin(), span->bytes.begin() + (offset - span->begin), out.size());
-    stats.blocksRead++;
-    stats.bytesRead += out.size();
-    return out;
+  uint64_t firstChunk = offset / kChecksumChunk, lastChunk = (end - 1) / kChecksumChunk;
+  bool whole = offset % kChecksumChunk == 0 && (end % kChecksumChunk == 0 || end == size);
+  bool ok;
+  if (whole) {
+    ok = readChunks(id, *file, header, firstChunk, lastChunk, out);
+  } else {
+    auto span = kj::heapArray<kj::byte>(chunkSpanBytes(size, firstChunk, lastChunk));
+    ok = readChunks(id, *file, header, firstChunk, lastChunk, span);
+    if (ok) memcpy(out.begin(), span.begin() + (offset - firstChunk * kChecksumChunk), out.size());
   }
-  KJ_FAIL_REQUIRE("checksum mismatch", id.hex());
+  KJ_REQUIRE(ok, "checksum mismatch", id.hex());
+  stats.blocksRead++;
+  stats.bytesRead += out.size();
 }
 
 ScrubResult BlockStore::scrub(BlockId id, uint64_t& bytesRead) {
@@ -375,7 +391,8 @@ ScrubResult BlockStore::scrub(BlockId id, uint64_t& bytesRead) {
     }
     uint64_t chunks = (size + kChecksumChunk - 1) / kChecksumChunk;
     bytesRead += size;
-    if (readChunks(id, *file, *header, 0, chunks - 1) == nullptr) return ScrubResult::kCorrupt;
+    auto span = kj::heapArray<kj::byte>(size);
+    if (!readChunks(id, *file, *header, 0, chunks - 1, span)) return ScrubResult::kCorrupt;
     return ScrubResult::kOk;
   }
   return ScrubResult::kCorrupt;

@@ -7,6 +7,7 @@
 #include "server/chunkserver/blockstore/disk.h"
 
 #include <kj/array.h>
+#include <kj/function.h>
 #include <kj/string.h>
 #include <kj/vector.h>
 #include <cstdint>
@@ -106,6 +107,12 @@ public:
   // unknown id, "offset beyond end" when offset > size, "checksum mismatch" for corrupt data
   // (counted as a disk error; the copy is quarantined, see above). Never returns wrong bytes.
   kj::Array<kj::byte> read(BlockId id, uint64_t offset, uint64_t length);
+  // The same read into the buffer `output(n)` returns for the clipped length n (say, a
+  // reply's Data field). A range of whole chunks (or ending at the block's end) is read
+  // and verified in place, with no copy; other ranges go through a scratch span. After a
+  // throw the buffer may hold unverified bytes, so the caller must drop it.
+  void readInto(BlockId id, uint64_t offset, uint64_t length,
+                kj::FunctionParam<kj::ArrayPtr<kj::byte>(size_t)> output);
 
   // Reads block `id` whole and verifies every chunk (the scrubber's step). A corrupt copy is
   // quarantined exactly as by read(). `bytesRead` gets the file bytes read (or attempted). Does not count
@@ -165,15 +172,16 @@ private:
   void scan();
   kj::Maybe<uint64_t> readSizeFromFile(kj::StringPtr path);
 
-  // The steps of a verified read. Each returns nullptr after quarantining a bad copy.
-  struct Span {
-    kj::Array<kj::byte> bytes;  // whole chunks [firstChunk, lastChunk]
-    uint64_t begin;             // block offset of bytes[0]
-  };
+  // The steps of a verified read. Each returns nullptr (or false) after quarantining a bad
+  // copy.
   kj::Maybe<kj::Own<ReadableFile>> openBlock(BlockId id);
   kj::Maybe<BlockHeader> readHeader(BlockId id, ReadableFile& file);
-  kj::Maybe<Span> readChunks(BlockId id, ReadableFile& file, const BlockHeader& header,
-                             uint64_t firstChunk, uint64_t lastChunk);
+  // Reads whole chunks [firstChunk, lastChunk] into `span` (sized to them exactly) and
+  // verifies them.
+  bool readChunks(BlockId id, ReadableFile& file, const BlockHeader& header,
+                  uint64_t firstChunk, uint64_t lastChunk, kj::ArrayPtr<kj::byte> span);
+  // Bytes the chunks [firstChunk, lastChunk] of a block of `size` bytes take.
+  static uint64_t chunkSpanBytes(uint64_t size, uint64_t firstChunk, uint64_t lastChunk);
   // Drops a bad copy (see the class comment). With `fileExists` the file is moved away and
   // it counts as a checksum error; without, only the index entry goes.
   void quarantine(BlockId id, kj::StringPtr why, bool fileExists);

@@ -93,6 +93,46 @@ TEST_F(BlockStoreTest, RangeReadsAtChunkEdges) {
   EXPECT_TRUE(has(exceptionText([&]() { store.read(BlockId::random(), 0, 1); }), "no such block"));
 }
 
+TEST_F(BlockStoreTest, ReadIntoFillsTheCallersBuffer) {
+  BlockStore store(*posix, dir.path);
+  auto id = BlockId::random();
+  uint64_t size = 2 * kChecksumChunk + 77;
+  auto data = randomBytes(size, 5);
+  store.put(id, data);
+  // Whole chunks (read in place), a range ending at the block's end, and a ragged range.
+  struct Case { uint64_t off, len; };
+  for (auto c : {Case{0, kChecksumChunk}, Case{kChecksumChunk, 4 * kChecksumChunk},
+                 Case{100, kChecksumChunk}}) {
+    kj::Array<kj::byte> buffer;
+    size_t asked = 0;
+    store.readInto(id, c.off, c.len, [&](size_t n) {
+      asked = n;
+      buffer = kj::heapArray<kj::byte>(n);
+      return buffer.asPtr();
+    });
+    uint64_t expect = kj::min(c.len, size - c.off);
+    ASSERT_EQ(asked, expect) << c.off;
+    EXPECT_TRUE(same(buffer, data.slice(c.off, c.off + expect))) << c.off;
+  }
+}
+
+TEST_F(BlockStoreTest, InPlaceReadOfACorruptChunkFails) {
+  BlockStore store(*posix, dir.path);
+  auto id = BlockId::random();
+  auto data = randomBytes(2 * kChecksumChunk, 3);
+  store.put(id, data);
+  uint64_t dataOffset = kBlockHeaderFixed + 4 * 2 + 4;
+  flipByteInFile(blockPath(dir.path, id), dataOffset + kChecksumChunk + 9);
+  auto buffer = kj::heapArray<kj::byte>(kChecksumChunk);
+  EXPECT_TRUE(has(exceptionText([&]() {
+                    store.readInto(id, kChecksumChunk, kChecksumChunk,
+                                   [&](size_t) { return buffer.asPtr(); });
+                  }),
+                  "checksum mismatch"));
+  EXPECT_EQ(store.counters().corruptCopies, 1u);
+  EXPECT_EQ(store.stat(id), nullptr);
+}
+
 TEST_F(BlockStoreTest, CorruptChunkQuarantinesTheCopy) {
   BlockStore store(*posix, dir.path);
   auto id = BlockId::random();

@@ -1,5 +1,6 @@
 // Tests for the client's block cache: hits, LRU eviction by bytes, replacement.
 #include <gtest/gtest.h>
+#include <kj/debug.h>
 #include "client/cache/block_cache.h"
 
 namespace dfs {
@@ -51,6 +52,20 @@ TEST(BlockCache, ReplaceAndOversize) {
   cache.put(SegmentKey{BlockId{9, 9}, 0}, bytes(101, 3));  // larger than the cache: not kept
   EXPECT_EQ(cache.sizeBytes(), 60u);
   EXPECT_TRUE(cache.get(a) != nullptr);
+}
+
+TEST(BlockCache, EraseKeepsReadersCopies) {
+  BlockCache cache(1000);
+  SegmentKey a{BlockId{1, 1}, 0}, b{BlockId{2, 2}, 0};
+  cache.put(a, bytes(100, 1));
+  cache.put(b, bytes(100, 2));
+  auto held = KJ_ASSERT_NONNULL(cache.get(a));
+  cache.erase(a);
+  cache.erase(SegmentKey{BlockId{9, 9}, 0});  // absent: nothing happens
+  EXPECT_EQ(cache.sizeBytes(), 100u);
+  EXPECT_TRUE(cache.get(a) == nullptr);
+  EXPECT_TRUE(cache.get(b) != nullptr);
+  EXPECT_EQ(held->get()[99], 1);
 }
 
 }  // namespace
