@@ -179,7 +179,8 @@ void Filesystem::applyConsistency(const MountOptions& options) {
     // (recalled through the same callback as invalidations).
     asyncDiropsOn = options.asyncDirops && dirCacheOn && master.invalidates();
     xattrFree = AbsentXattrs(secondsToDuration(attrTimeout), 65536);
-    ctx.dropBehind = !strongMount();  // see setCacheFlags: the kernel caches what it read
+    // Where the kernel keeps what it read (setCacheFlags), the mount need not.
+    ctx.dropBehind = options.dropBehind && !strongMount();
   });
   switch (master.consistency()) {
     case wire::Consistency::EVENTUAL:

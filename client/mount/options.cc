@@ -124,6 +124,8 @@ kj::Maybe<kj::String> applyOption(kj::StringPtr opt, MountOptions& out) {
     return parseSwitch(key, value, out.asyncDirops);
   } else if (key == "inline_data") {
     return parseSwitch(key, value, out.inlineData);
+  } else if (key == "drop_behind") {
+    return parseSwitch(key, value, out.dropBehind);
   } else if (key == "handle_killpriv") {
     return parseSwitch(key, value, out.handleKillPriv);
   } else if (key == "busy_poll_us") {
@@ -161,6 +163,9 @@ kj::StringPtr mountUsage() {
          "      (checksummed; reused across remounts; default: no disk cache)\n"
          "  cache_dir_size=BYTES[K|M|G] bound of cache_dir, LRU eviction (default 1G)\n"
          "  noreadahead           no prefetching ahead of sequential reads\n"
+         "  drop_behind=0|1       quorum and eventual: a segment a sequential reader has\n"
+         "      read leaves the memory cache (the kernel's page cache holds the data);\n"
+         "      0 keeps streams in the memory cache too (default 1)\n"
          "  async_dirops=0|1      quorum and eventual: in a directory no other mount uses\n"
          "      (the master's lease), creates and unlinks are answered without waiting for\n"
          "      the master, which applies them in order (default 1; fsync of the file or\n"

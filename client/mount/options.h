@@ -33,6 +33,7 @@ struct MountOptions {
   bool asyncDirops = true;                      // creates/unlinks in leased dirs don't wait
   bool handleKillPriv = true;                   // mount clears suid/sgid (KILLPRIV_V2)
   bool inlineData = true;                       // small files' data goes to the master
+  bool dropBehind = true;                       // streams leave the memory cache once read
   kj::Duration busyPoll = 50 * kj::MICROSECONDS; // keep reading /dev/fuse this long; 0: off
   kj::String metricsListen;                     // serve /metrics here (HOST:PORT); empty: off
   kj::String metricsPortFile;                   // write the bound metrics port here

@@ -5,7 +5,8 @@
 #   only its readahead window cached, and a read after the kernel dropped its cache fetches
 #   the bytes again, correctly.
 # - quorum mount, random reads: segments stay cached (served again without a fetch).
-# - strong mount (no kernel page cache): a sequential read keeps everything it read.
+# - strong mount (no kernel page cache), or -o drop_behind=0: a sequential read keeps
+#   everything it read.
 # shellcheck source=../support/cluster.sh
 source "$(dirname "$0")/../support/cluster.sh"
 
@@ -13,12 +14,14 @@ dfs_init
 start_cluster 2
 Q=$DFS_ROOT/mnt-q
 S=$DFS_ROOT/mnt-s
+K=$DFS_ROOT/mnt-k
 mount_volume "$Q" "metrics_listen=127.0.0.1:0,metrics_port_file=$DFS_ROOT/q.metrics"
 mount_volume "$S" "consistency=strong,metrics_listen=127.0.0.1:0,metrics_port_file=$DFS_ROOT/s.metrics"
-wait_for_file "$DFS_ROOT/q.metrics" 30
-wait_for_file "$DFS_ROOT/s.metrics" 30
+mount_volume "$K" "drop_behind=0,metrics_listen=127.0.0.1:0,metrics_port_file=$DFS_ROOT/k.metrics"
+for m in q s k; do wait_for_file "$DFS_ROOT/$m.metrics" 30; done
 QPORT=$(_read_port "$DFS_ROOT/q.metrics")
 SPORT=$(_read_port "$DFS_ROOT/s.metrics")
+KPORT=$(_read_port "$DFS_ROOT/k.metrics")
 cached() { metric_at "$1" dfs_client_cache_bytes; }
 MiB=$((1024 * 1024))
 
@@ -61,4 +64,9 @@ assert_eq "$want" "$(dd if="$S/big" bs=1M status=none | sha256sum | cut -d' ' -f
 c=$(cached "$SPORT")
 log "strong mount: $c bytes cached after a 24 MiB sequential read"
 (( c >= 24 * MiB )) || fail "a strong mount's sequential read kept only $c bytes"
+assert_eq "$want" "$(dd if="$K/big" bs=1M status=none | sha256sum | cut -d' ' -f1)" \
+  "bytes of a sequential read (drop_behind=0)"
+c=$(cached "$KPORT")
+log "drop_behind=0 mount: $c bytes cached after a 24 MiB sequential read"
+(( c >= 24 * MiB )) || fail "a drop_behind=0 mount's sequential read kept only $c bytes"
 log "read cache test passed"

@@ -71,6 +71,15 @@ TEST(MountOptions, HandleKillPriv) {
   EXPECT_TRUE(parse({"h", "/m", "-o", "handle_killpriv=yes"}, o) != nullptr);
 }
 
+TEST(MountOptions, DropBehind) {
+  MountOptions o;
+  ASSERT_TRUE(parse({"h", "/m"}, o) == nullptr);
+  EXPECT_TRUE(o.dropBehind);
+  ASSERT_TRUE(parse({"h", "/m", "-o", "drop_behind=0"}, o) == nullptr);
+  EXPECT_FALSE(o.dropBehind);
+  EXPECT_TRUE(parse({"h", "/m", "-o", "drop_behind=2"}, o) != nullptr);
+}
+
 TEST(MountOptions, RejectsBadInput) {
   MountOptions o;
   EXPECT_TRUE(parse({}, o) != nullptr);
