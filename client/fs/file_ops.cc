@@ -236,7 +236,12 @@ void Filesystem::flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi
   master.sendHeld();
   // close() also drops the closing process's fcntl locks (done even if the flush fails).
   auto work = kj::heapArrayBuilder<kj::Promise<void>>(2);
-  work.add(commitOwn(i));
+  // cp -a's chown, ACL and utimes after copy_file_range committed the data: no round trip.
+  if (keptAttrsMayFollowClose(i)) {
+    work.add(kj::READY_NOW);
+  } else {
+    work.add(commitOwn(i));
+  }
   work.add(dropLocksAtFlush(i, fi->lock_owner));
   run(req, kj::joinPromises(work.finish()).then([req]() { fuse_reply_err(req, 0); }));
 }

@@ -295,6 +295,11 @@ kj::Maybe<Filesystem::OpenFile&> Filesystem::attrWriteBack(uint64_t ino) {
   return nullptr;
 }
 
+bool Filesystem::keptAttrsMayFollowClose(uint64_t ino) {
+  KJ_IF_MAYBE(f, attrWriteBack(ino)) return f->data->onlyAttrsToSend();
+  return false;
+}
+
 const AttrCopy& Filesystem::deferAttrs(OpenFile& f, PendingAttrs change, int64_t nowNs) {
   const AttrCopy& master = KJ_ASSERT_NONNULL(freshAttr(f.ino));
   change.ctimeNs = nowNs;
@@ -335,17 +340,21 @@ kj::Promise<void> Filesystem::releaseOpen(uint64_t ino, bool writable) {
   f.opens--;
   if (writable) {
     KJ_ASSERT(f.writers > 0);
-    // No longer written here: attribute changes go at once again.
-    if (--f.writers == 0) {
-      f.createdHere = false;
-      f.leaseDir = 0;
-    }
+    // No longer written here: attribute changes go at once again. The lease directory
+    // stays until what was kept is sent (below), so that a recall, rename or link
+    // meanwhile waits for it (endAttrWriteBack).
+    if (--f.writers == 0) f.createdHere = false;
   }
   // Commit what is left, tell the master (which may now delete an unlinked file), then
   // forget the file if nobody opened it again meanwhile.
   bool wasDirty = f.data->unflushed();
   auto tellMaster = [this, ino]() { return releases.release(ino); };
-  return f.data->flush()
+  auto flushed = f.data->flush().attach(kj::defer([this, ino]() {
+    KJ_IF_MAYBE(f, findOpen(ino)) {
+      if (f->writers == 0) f->leaseDir = 0;
+    }
+  }));
+  return flushed
       .then(kj::cp(tellMaster), [tellMaster](kj::Exception&& e) {
         return tellMaster().then([e = kj::mv(e)]() mutable -> kj::Promise<void> {
           return kj::mv(e);

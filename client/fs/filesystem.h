@@ -322,6 +322,11 @@ private:
   // created by this mount and open since) whose current attributes it has, with no xattrs
   // (so no ACL that a chmod would have to change at once). Null: send changes at once.
   kj::Maybe<OpenFile&> attrWriteBack(uint64_t ino);
+  // At close: all the file has left to send is attribute changes kept for its commit, and
+  // it may keep them (attrWriteBack). The flush then returns at once and the release sends
+  // them (releaseOpen); until they are applied, a recall, rename or link of its directory
+  // waits for them (endAttrWriteBack), so no other mount sees the file without them.
+  bool keptAttrsMayFollowClose(uint64_t ino);
   // Keeps `change`, made at `nowNs`, for the commit of `f` (from attrWriteBack), over the
   // master's attributes the mount holds; returns those attributes.
   const AttrCopy& deferAttrs(OpenFile& f, PendingAttrs change, int64_t nowNs);

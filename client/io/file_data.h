@@ -75,6 +75,11 @@ public:
   }
   // Something for flush() to send: data or attribute changes.
   bool unflushed() const { return dirty() || attrsWaiting(); }
+  // All flush() would do is send attribute changes alone: no data, no call under way, no
+  // upload error left to report.
+  bool onlyAttrsToSend() const {
+    return !dirty() && attrsWaiting() && uploadError == nullptr && serial.idle();
+  }
   // A flush or write is queued or under way (it uses this object until it is done).
   bool busy() const { return !serial.idle(); }
   // The master's attributes returned by the last commit or attribute change sent, once

@@ -300,4 +300,42 @@ log "cp -a of 100 files: $xattrs xattr calls (list $(rpcs listXattr), get $(rpcs
 (( xattrs <= 10 )) || fail "cp -a made $xattrs xattr calls for files without xattrs"
 assert_eq "$(cd "$B/t" && stats f* | cut -d' ' -f1-6)" "$(cd "$B/t2" && stats f* | cut -d' ' -f1-6)" \
   "cp -a copies (mode, owner, size, times) in the other mount"
+
+# A copy's kept changes do not hold up its close: copy_file_range committed the data, so
+# the chmod, chown and utimes after it are sent by the release, in the background. With
+# the master frozen the close still returns (it used to wait for the master: rpc_timeout,
+# then EIO); the other mount sees every change once the master is back (its lookup
+# recalls the lease, which waits for them).
+mkdir "$A/cfr"
+: >"$A/cfr/first"  # the directory's lease comes with this create
+python3 - "$A/t/f1" "$A/cfr/copy" "$MASTER_PID" <<'PY'
+import os, signal, sys, threading
+src, dst, master = sys.argv[1], sys.argv[2], int(sys.argv[3])
+fin = os.open(src, os.O_RDONLY)
+fout = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+while os.copy_file_range(fin, fout, 1 << 20) > 0:
+    pass
+os.fchmod(fout, 0o640)
+os.fchown(fout, 4321, 8765)
+os.utime(fout, ns=(1600000000000000001, 1600000000000000002))
+os.kill(master, signal.SIGSTOP)
+result = []
+def close():
+    try:
+        os.close(fout)
+        result.append("ok")
+    except OSError as e:
+        result.append(e.strerror)
+try:
+    closer = threading.Thread(target=close, daemon=True)
+    closer.start()
+    closer.join(5)
+finally:
+    os.kill(master, signal.SIGCONT)
+os.close(fin)
+if result != ["ok"]:
+    sys.exit(f"close of a copy with kept attribute changes, master frozen: {result or 'still waiting after 5 s'}")
+PY
+assert_eq "640 4321 8765 $(stat -c %s "$A/t/f1") 1600000000000000002" \
+  "$(stats "$B/cfr/copy" | cut -d' ' -f1-4,6)" "a copy's changes sent after its close, in the other mount"
 log "attribute write-back OK"
