@@ -2,7 +2,8 @@
 # Integration: a file unlinked (or renamed over) while open stays readable and writable
 # through its descriptor, in this mount and while another mount holds it, and its inode
 # is gone from the master after the last close; also when the master restarted while the
-# file was open (the mount registers its open files again on its new session).
+# file was open, or the mount lost its connection (the mount registers its open files
+# again on its new session).
 # shellcheck source=../support/cluster.sh
 source "$(dirname "$0")/../support/cluster.sh"
 
@@ -94,3 +95,57 @@ wait "$HOLDER" || fail "a file held open across a master restart lost its data"
 _forget_pid "$HOLDER"
 wait_until 10 "held files freed after their close (before: $before)" '(( $(inodes) == before - 2 ))'
 log "files held open across a master restart kept their data until closed"
+
+# A mount that lost its connection while the master ran on: the master keeps the files
+# the ended session held open for the same grace, so the mount, back on a new session,
+# registers them again before another mount's unlink can delete them. Mount C reaches
+# the master through a TCP proxy; killing the proxy cuts C's connection.
+PROXY_FILE=$DFS_ROOT/proxy.port
+start_proxy() {  # start_proxy PORT (0: any)
+  rm -f "$PROXY_FILE"
+  python3 "$(dirname "$0")/../support/tcp_proxy.py" "$1" "$MASTER_PORT" "$PROXY_FILE" &
+  PROXY=$!
+  DFS_PIDS+=("$PROXY")
+  wait_for_file "$PROXY_FILE" 10 "$PROXY"
+}
+mounts() { status_query mounts-consistency | wc -w; }
+start_proxy 0
+proxy_port=$(_read_port "$PROXY_FILE")
+C=$DFS_ROOT/mnt-c
+MASTER_ADDR=127.0.0.1:$proxy_port mount_volume "$C"
+cp "$DFS_ROOT/ref2" "$C/held3"
+GO=$DFS_ROOT/held3.go
+python3 - "$C/held3" "$DFS_ROOT/ref2" "$DFS_ROOT/held3.ready" "$GO" <<'PY' &
+import os, sys, time
+path, ref, ready, go = sys.argv[1:]
+fd = os.open(path, os.O_RDONLY)
+open(ready, "w").write("1")
+deadline = time.time() + 120
+while not os.path.exists(go):
+    if time.time() > deadline: sys.exit("no go within 120 s")
+    time.sleep(0.05)
+want = open(ref, "rb").read()
+got = os.pread(fd, len(want) + 1, 0)
+os.close(fd)
+if got != want: sys.exit(f"held file: read {len(got)} bytes, not the {len(want)} written")
+PY
+HOLDER=$!
+DFS_PIDS+=("$HOLDER")
+wait_for_file "$DFS_ROOT/held3.ready" 10 "$HOLDER"
+before=$(inodes) sessions=$(mounts)
+kill -KILL "$PROXY"
+wait "$PROXY" 2>/dev/null || true
+_forget_pid "$PROXY"
+wait_until 10 "the master to end mount C's session" '(( $(mounts) == sessions - 1 ))'
+rm "$B/held3"
+start_proxy "$proxy_port"
+wait_until 15 "mount C registering its open files again" \
+  'grep -q "registering open files again" "$DFS_LOGS/mount-mnt-c.log"'
+sleep 6  # past the grace: a file nobody registered again would be gone
+assert_eq "$before" "$(inodes)" "inodes of a file held open across a lost connection"
+drop_caches
+touch "$GO"
+wait "$HOLDER" || fail "a file held open across a lost connection lost its data"
+_forget_pid "$HOLDER"
+wait_until 10 "the held file freed after its close (before: $before)" '(( $(inodes) == before - 1 ))'
+log "a file held open across a lost connection kept its data until closed"

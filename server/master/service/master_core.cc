@@ -36,6 +36,22 @@ void MasterCore::endOpenGrace() {
   Namespace::purgeOrphans(store, clock, config.gcGraceNs, &openFiles);
 }
 
+void MasterCore::releaseOpensLater(uint64_t volumeId, uint64_t rootIno,
+                                   std::unordered_map<uint64_t, uint32_t> held) {
+  if (held.empty()) return;
+  tasks.add(timer.afterDelay(config.lockGrace)
+                .then([this, volumeId, rootIno, held = kj::mv(held)]() {
+                  Namespace ns(store, clock, volumeId, rootIno, config.gcGraceNs, &openFiles);
+                  for (auto& entry : held) {
+                    for (uint32_t i = 0; i < entry.second; ++i) {
+                      if (openFiles.release(entry.first) && !stopping) {
+                        ns.releaseOrphan(entry.first);
+                      }
+                    }
+                  }
+                }));
+}
+
 void MasterCore::checkLockGrace() {
   if (lockGrace.active() && lockHolders.allReturned()) {
     KJ_LOG(WARNING, "every lock holder of the previous run reclaimed its locks");

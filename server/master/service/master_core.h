@@ -15,6 +15,7 @@
 #include "server/master/service/dir_leases.h"
 #include "server/master/service/session_registry.h"
 #include "server/master/volumes/volumes.h"
+#include <unordered_map>
 
 namespace dfs {
 
@@ -63,6 +64,13 @@ public:
   // holdAll): orphans that no mount registered again are deleted. startBackground()
   // schedules it after lockGrace; public for tests.
   void endOpenGrace();
+  // A session ended by its client's side (a lost connection, a killed mount) held files
+  // open (`held`: inode -> opens, in volume `volumeId`): they stay open for lockGrace, so a
+  // mount that reconnects registers them again (as after a restart) before another mount's
+  // unlink, or the end of the session itself, can delete a file still in use. Then they
+  // are released like closes: the orphans nobody holds any more are deleted.
+  void releaseOpensLater(uint64_t volumeId, uint64_t rootIno,
+                         std::unordered_map<uint64_t, uint32_t> held);
 
   MetaStore& store;
   Clock& clock;

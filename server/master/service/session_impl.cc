@@ -34,12 +34,15 @@ SessionImpl::~SessionImpl() noexcept(false) {
     }
   }
   auto held = kj::mv(opens);
+  if (!core.stopping) {
+    // The mount may be back in a moment (a lost connection) with the same files open.
+    core.releaseOpensLater(volume.id, volume.rootIno, kj::mv(held));
+    return;
+  }
+  // Going down: orphans stay for the next run, whose mounts may register them again (it
+  // deletes those nobody opened once its grace ends).
   for (auto& entry : held) {
-    for (uint32_t i = 0; i < entry.second; ++i) {
-      // Going down: orphans stay for the next run, whose mounts may register them again
-      // (it deletes those nobody opened once its grace ends).
-      if (core.openFiles.release(entry.first) && !core.stopping) ns.releaseOrphan(entry.first);
-    }
+    for (uint32_t i = 0; i < entry.second; ++i) core.openFiles.release(entry.first);
   }
 }
 
