@@ -100,19 +100,10 @@ log "files held open across a master restart kept their data until closed"
 # the ended session held open for the same grace, so the mount, back on a new session,
 # registers them again before another mount's unlink can delete them. Mount C reaches
 # the master through a TCP proxy; killing the proxy cuts C's connection.
-PROXY_FILE=$DFS_ROOT/proxy.port
-start_proxy() {  # start_proxy PORT (0: any)
-  rm -f "$PROXY_FILE"
-  python3 "$(dirname "$0")/../support/tcp_proxy.py" "$1" "$MASTER_PORT" "$PROXY_FILE" &
-  PROXY=$!
-  DFS_PIDS+=("$PROXY")
-  wait_for_file "$PROXY_FILE" 10 "$PROXY"
-}
 mounts() { status_query mounts-consistency | wc -w; }
-start_proxy 0
-proxy_port=$(_read_port "$PROXY_FILE")
+start_proxy
 C=$DFS_ROOT/mnt-c
-MASTER_ADDR=127.0.0.1:$proxy_port mount_volume "$C"
+MASTER_ADDR=$PROXY_ADDR mount_volume "$C"
 cp "$DFS_ROOT/ref2" "$C/held3"
 GO=$DFS_ROOT/held3.go
 python3 - "$C/held3" "$DFS_ROOT/ref2" "$DFS_ROOT/held3.ready" "$GO" <<'PY' &
@@ -133,12 +124,10 @@ HOLDER=$!
 DFS_PIDS+=("$HOLDER")
 wait_for_file "$DFS_ROOT/held3.ready" 10 "$HOLDER"
 before=$(inodes) sessions=$(mounts)
-kill -KILL "$PROXY"
-wait "$PROXY" 2>/dev/null || true
-_forget_pid "$PROXY"
+cut_proxy
 wait_until 10 "the master to end mount C's session" '(( $(mounts) == sessions - 1 ))'
 rm "$B/held3"
-start_proxy "$proxy_port"
+start_proxy "$PROXY_PORT"
 wait_until 15 "mount C registering its open files again" \
   'grep -q "registering open files again" "$DFS_LOGS/mount-mnt-c.log"'
 sleep 6  # past the grace: a file nobody registered again would be gone

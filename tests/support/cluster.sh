@@ -349,6 +349,25 @@ status_query() {  # status_query QUERY...: see status_query.py (prints nothing o
 
 cs_addr() { echo "127.0.0.1:${CS_PORTS[$1]}"; }
 
+# A TCP proxy to the master (tcp_proxy.py): a mount given PROXY_ADDR as its master address
+# loses its connection when cut_proxy kills the proxy, while the master runs on.
+PROXY_PID="" PROXY_PORT=""
+start_proxy() {  # start_proxy [PORT]: PORT 0 (default) picks one; sets PROXY_PORT, PROXY_ADDR
+  local pf=$DFS_ROOT/proxy.port
+  rm -f "$pf"
+  python3 "$(dirname "${BASH_SOURCE[0]}")/tcp_proxy.py" "${1:-0}" "$MASTER_PORT" "$pf" &
+  PROXY_PID=$!
+  DFS_PIDS+=("$PROXY_PID")
+  wait_for_file "$pf" 10 "$PROXY_PID"
+  PROXY_PORT=$(_read_port "$pf")
+  PROXY_ADDR=127.0.0.1:$PROXY_PORT
+}
+cut_proxy() {  # kills the proxy: every connection through it closes at once
+  kill -KILL "$PROXY_PID"
+  wait "$PROXY_PID" 2>/dev/null || true
+  _forget_pid "$PROXY_PID"
+}
+
 wait_until() {  # wait_until TIMEOUT_S WHAT 'COMMAND': evals COMMAND every 0.3 s until it succeeds
   local timeout=$1 what=$2 cond=$3 deadline
   deadline=$(( $(now_ms) + timeout * 1000 ))
