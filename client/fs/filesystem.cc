@@ -30,6 +30,7 @@ Filesystem::Filesystem(kj::AsyncIoProvider& io, kj::Timer& timer, const MountOpt
                        kj::String clientName)
     : timer(timer),
       wire(options.handleKillPriv),
+      maxReadBytes(options.maxRead),
       dirCache(options.dirCacheEntries),
       attrTimeout(options.attrTimeout),
       entryTimeout(options.entryTimeout),

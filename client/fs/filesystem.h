@@ -93,6 +93,8 @@ public:
   // Set at FUSE init when the kernel leaves the umask to the file system (DONT_MASK, for
   // POSIX ACLs): creations then pass the caller's umask to the master.
   void setUmaskToMaster(bool yes) { umaskToMaster = yes; }
+  // The largest read the kernel may send (-o max_read; 0: as large as writes).
+  uint32_t maxRead() const { return maxReadBytes; }
 
   // Extended attribute operations (fs/xattr_ops.cc).
   void setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value,
@@ -456,6 +458,7 @@ private:
   SystemClock wallClock;  // the time of each write (mtime)
   KernelNotifier notifier;
   FuseWire wire;
+  uint32_t maxReadBytes;
   DirCache dirCache;
   // Directories' attributes, answered by getattr until attr_timeout, a change made here or
   // the master's invalidation (quorum; eventual: the timeout only). Not on strong mounts.

@@ -12,6 +12,12 @@ void opInit(void* userdata, struct fuse_conn_info* conn) {
   // Large requests; data arrives in memory (no splice), replies come from RPC buffers.
   conn->max_write = 1 << 20;
   conn->max_readahead = 1 << 20;
+  // -o max_read went to the kernel as a mount option; libfuse refuses an INIT reply that
+  // does not repeat it.
+  if (uint32_t maxRead = static_cast<Filesystem*>(userdata)->maxRead()) {
+    conn->max_read = maxRead;
+    if (conn->max_readahead > maxRead) conn->max_readahead = maxRead;
+  }
   conn->want &= ~(FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
   conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
   // libfuse asks for atomic O_TRUNC by default: open() would then have to truncate itself.

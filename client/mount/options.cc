@@ -132,6 +132,14 @@ kj::Maybe<kj::String> applyOption(kj::StringPtr opt, MountOptions& out) {
     uint64_t us;
     if (!parseUnsigned(value, us, 1'000'000)) return kj::str("bad busy_poll_us: ", value);
     out.busyPoll = us * kj::MICROSECONDS;
+  } else if (key == "max_read") {
+    // The kernel takes it as a mount option and libfuse wants the INIT reply to agree.
+    uint64_t bytes;
+    if (!parseBytes(value, bytes) || bytes < 4096 || bytes > (1u << 20)) {
+      return kj::str("bad max_read (4K..1M): ", value);
+    }
+    out.maxRead = uint32_t(bytes);
+    out.fuseOptions.add(kj::str("max_read=", bytes));
   } else if (key == "noatime" || key == "relatime") {
     out.noatime = key == "noatime";
     out.fuseOptions.add(kj::str(opt));
@@ -139,7 +147,7 @@ kj::Maybe<kj::String> applyOption(kj::StringPtr opt, MountOptions& out) {
              key == "ro" || key == "rw" || key == "noatime" || key == "relatime" ||
              key == "nosuid" || key == "suid" || key == "nodev" || key == "dev" ||
              key == "exec" || key == "noexec" || key == "auto_unmount" || key == "fsname" ||
-             key == "subtype" || key == "max_read") {
+             key == "subtype") {
     out.fuseOptions.add(kj::str(opt));
   } else {
     return kj::str("unknown option: ", opt);
@@ -180,6 +188,7 @@ kj::StringPtr mountUsage() {
          "  busy_poll_us=N        after a request, keep polling for the next one for N\n"
          "      microseconds before sleeping (default 50; 0 = off): saves a wakeup per\n"
          "      request of programs that call in a row, for up to N us of CPU each time\n"
+         "  max_read=BYTES[K]     largest read the kernel sends (4K..1M, default 1M)\n"
          "  metrics_listen=HOST:PORT  serve /metrics and /healthz over HTTP (port 0 = any)\n"
          "  metrics_port_file=PATH  write the bound metrics port to PATH\n"
          "  consistency=strong|quorum|eventual  (default: the volume's)\n"

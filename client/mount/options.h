@@ -35,6 +35,7 @@ struct MountOptions {
   bool inlineData = true;                       // small files' data goes to the master
   bool dropBehind = true;                       // streams leave the memory cache once read
   kj::Duration busyPoll = 50 * kj::MICROSECONDS; // keep reading /dev/fuse this long; 0: off
+  uint32_t maxRead = 0;                         // bound of one FUSE read (bytes); 0: 1 MiB
   kj::String metricsListen;                     // serve /metrics here (HOST:PORT); empty: off
   kj::String metricsPortFile;                   // write the bound metrics port here
   kj::Vector<kj::String> fuseOptions;           // passed through to libfuse / the kernel

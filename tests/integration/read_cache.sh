@@ -7,6 +7,7 @@
 # - quorum mount, random reads: segments stay cached (served again without a fetch).
 # - strong mount (no kernel page cache), or -o drop_behind=0: a sequential read keeps
 #   everything it read.
+# - -o max_read=64K: the kernel sends reads of at most 64 KiB (and the mount starts).
 # shellcheck source=../support/cluster.sh
 source "$(dirname "$0")/../support/cluster.sh"
 
@@ -17,7 +18,7 @@ S=$DFS_ROOT/mnt-s
 K=$DFS_ROOT/mnt-k
 mount_volume "$Q" "metrics_listen=127.0.0.1:0,metrics_port_file=$DFS_ROOT/q.metrics"
 mount_volume "$S" "consistency=strong,metrics_listen=127.0.0.1:0,metrics_port_file=$DFS_ROOT/s.metrics"
-mount_volume "$K" "drop_behind=0,metrics_listen=127.0.0.1:0,metrics_port_file=$DFS_ROOT/k.metrics"
+mount_volume "$K" "drop_behind=0,max_read=64K,metrics_listen=127.0.0.1:0,metrics_port_file=$DFS_ROOT/k.metrics"
 for m in q s k; do wait_for_file "$DFS_ROOT/$m.metrics" 30; done
 QPORT=$(_read_port "$DFS_ROOT/q.metrics")
 SPORT=$(_read_port "$DFS_ROOT/s.metrics")
@@ -64,8 +65,12 @@ assert_eq "$want" "$(dd if="$S/big" bs=1M status=none | sha256sum | cut -d' ' -f
 c=$(cached "$SPORT")
 log "strong mount: $c bytes cached after a 24 MiB sequential read"
 (( c >= 24 * MiB )) || fail "a strong mount's sequential read kept only $c bytes"
+reads_before=$(metric_at "$KPORT" 'dfs_client_fuse_requests_total{op="read"}')
 assert_eq "$want" "$(dd if="$K/big" bs=1M status=none | sha256sum | cut -d' ' -f1)" \
   "bytes of a sequential read (drop_behind=0)"
+reads=$(( $(metric_at "$KPORT" 'dfs_client_fuse_requests_total{op="read"}') - reads_before ))
+log "max_read=64K mount: $reads read requests for 24 MiB"
+(( reads >= 384 )) || fail "24 MiB came in $reads reads: max_read=64K was not applied"
 c=$(cached "$KPORT")
 log "drop_behind=0 mount: $c bytes cached after a 24 MiB sequential read"
 (( c >= 24 * MiB )) || fail "a drop_behind=0 mount's sequential read kept only $c bytes"

@@ -80,6 +80,19 @@ TEST(MountOptions, DropBehind) {
   EXPECT_TRUE(parse({"h", "/m", "-o", "drop_behind=2"}, o) != nullptr);
 }
 
+TEST(MountOptions, MaxReadGoesToTheKernelAndToInit) {
+  MountOptions o;
+  ASSERT_TRUE(parse({"h", "/m"}, o) == nullptr);
+  EXPECT_EQ(o.maxRead, 0u);
+  ASSERT_TRUE(parse({"h", "/m", "-o", "max_read=256K"}, o) == nullptr);
+  EXPECT_EQ(o.maxRead, 262144u);
+  ASSERT_EQ(o.fuseOptions.size(), 1u);
+  EXPECT_EQ(o.fuseOptions[0], "max_read=262144");
+  EXPECT_TRUE(parse({"h", "/m", "-o", "max_read=100"}, o) != nullptr);
+  EXPECT_TRUE(parse({"h", "/m", "-o", "max_read=2M"}, o) != nullptr);
+  EXPECT_TRUE(parse({"h", "/m", "-o", "max_read=x"}, o) != nullptr);
+}
+
 TEST(MountOptions, RejectsBadInput) {
   MountOptions o;
   EXPECT_TRUE(parse({}, o) != nullptr);
