@@ -16,6 +16,7 @@ ssize_t FuseWire::read(int fd, void* buf, size_t size) {
 }
 
 ssize_t FuseWire::writev(int fd, struct iovec* iov, int count) {
+  noteReply(iov, count);
   amendReply(iov, count);
   return ::writev(fd, iov, count);
 }
@@ -26,6 +27,10 @@ void FuseWire::noteRequest(const void* request, size_t size) {
   if (size < sizeof(in)) return;
   memcpy(&in, request, sizeof(in));
   if (in.opcode < counts.size()) counts[in.opcode]++;
+  if (in.opcode != FUSE_FORGET && in.opcode != FUSE_BATCH_FORGET &&
+      in.opcode != FUSE_INTERRUPT) {
+    waiting++;
+  }
   const char* arg = static_cast<const char*>(request) + sizeof(in);
   size_t argSize = size - sizeof(in);
   switch (in.opcode) {
@@ -113,6 +118,15 @@ const char* FuseWire::opcodeName(uint32_t opcode) {
     case FUSE_TMPFILE: return "tmpfile";
     default: return nullptr;
   }
+}
+
+void FuseWire::noteReply(const struct iovec* iov, int count) {
+  // libfuse writes the header as the first piece; notifications carry unique 0.
+  if (count < 1 || iov[0].iov_len < sizeof(struct fuse_out_header)) return;
+  auto* out = static_cast<const struct fuse_out_header*>(iov[0].iov_base);
+  if (out->unique == 0) return;
+  answers++;
+  if (waiting > 0) waiting--;
 }
 
 void FuseWire::amendReply(struct iovec* iov, int count) {

@@ -14,6 +14,9 @@
 //     and the mount wants it.
 // libfuse calls the operation for a request before it reads the next one, so the
 // operation asks killSuidgid() about the request it is serving.
+//
+// It also counts the requests still waiting for their answer (unanswered()): the loop
+// that reads /dev/fuse keeps polling while the mount is about to answer one.
 #pragma once
 
 #include <sys/types.h>
@@ -34,7 +37,14 @@ public:
 
   // What read() and writev() do besides the system call (public for tests).
   void noteRequest(const void* request, size_t size);
+  void noteReply(const struct iovec* iov, int count);
   void amendReply(struct iovec* iov, int count);
+
+  // Requests read that expect an answer (all but FORGET, BATCH_FORGET and INTERRUPT) and
+  // have not had it yet.
+  uint64_t unanswered() const { return waiting; }
+  // Answers written so far.
+  uint64_t answered() const { return answers; }
 
   // The request being served asks to clear S_ISUID, and S_ISGID where group-execute is
   // set (the caller lacks CAP_FSETID, or chowns a non-directory).
@@ -57,6 +67,8 @@ private:
   bool kernelOffersKillPriv = false;
   bool killPrivTaken = false;
   bool currentKill = false;
+  uint64_t waiting = 0;
+  uint64_t answers = 0;
   std::array<uint64_t, kOpcodes> counts{};
 };
 

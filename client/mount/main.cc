@@ -140,7 +140,7 @@ int runMount(const dfs::MountOptions& options, int notifyFd) {
             });
   }
   if (options.busyPoll > 0 * kj::NANOSECONDS) waitScope.setBusyPollInterval(dfs::kBusyPollTurns);
-  dfs::serveFuse(port, session, options.busyPoll)
+  dfs::serveFuse(port, session, options.busyPoll, &fs.kernelWire())
       .exclusiveJoin(kj::mv(signalled))
       .exclusiveJoin(kj::mv(metricsServing))
       .wait(waitScope);

@@ -1,11 +1,12 @@
 // Tests for FuseWire: the INIT reply gains FUSE_HANDLE_KILLPRIV_V2 only when the kernel
 // offers it and the mount wants it; WRITE and SETATTR kill flags are seen for the request
-// being served (and only once the flag was taken); requests are counted by opcode; reads
-// and writes go through a real descriptor.
+// being served (and only once the flag was taken); requests are counted by opcode, and
+// those waiting for an answer; reads and writes go through a real descriptor.
 #include "client/fuse/fuse_wire.h"
 #include <gtest/gtest.h>
 #include <linux/fuse.h>
 #include <unistd.h>
+#include <cerrno>
 #include <cstring>
 #include <vector>
 
@@ -128,6 +129,40 @@ TEST(FuseWire, KillFlagsOfTheRequestBeingServed) {
   EXPECT_EQ(wire.requests(FUSE_GETATTR), 1u);
   EXPECT_STREQ(FuseWire::opcodeName(FUSE_GETXATTR), "getxattr");
   EXPECT_EQ(FuseWire::opcodeName(7), nullptr);  // no such opcode
+}
+
+TEST(FuseWire, CountsRequestsWaitingForTheirAnswer) {
+  FuseWire wire(true);
+  char none = 0;
+  auto lookup = request(FUSE_LOOKUP, 7, &none, 1);
+  auto forget = request(FUSE_FORGET, 8, &none, 1);
+  auto interrupt = request(FUSE_INTERRUPT, 9, &none, 1);
+  auto getattr = request(FUSE_GETATTR, 10, &none, 1);
+  wire.noteRequest(lookup.data(), lookup.size());
+  wire.noteRequest(forget.data(), forget.size());     // never answered
+  wire.noteRequest(interrupt.data(), interrupt.size());  // never answered
+  wire.noteRequest(getattr.data(), getattr.size());
+  EXPECT_EQ(wire.unanswered(), 2u);
+  EXPECT_EQ(wire.answered(), 0u);
+
+  struct fuse_out_header out;
+  memset(&out, 0, sizeof(out));
+  out.len = sizeof(out);
+  struct iovec iov = {&out, sizeof(out)};
+  out.unique = 0;  // a notification is no answer
+  wire.noteReply(&iov, 1);
+  EXPECT_EQ(wire.unanswered(), 2u);
+  out.unique = 7;
+  out.error = -ENOENT;
+  wire.noteReply(&iov, 1);
+  EXPECT_EQ(wire.unanswered(), 1u);
+  out.unique = 10;
+  out.error = 0;
+  wire.noteReply(&iov, 1);
+  EXPECT_EQ(wire.unanswered(), 0u);
+  EXPECT_EQ(wire.answered(), 2u);
+  wire.noteReply(&iov, 1);  // never below zero
+  EXPECT_EQ(wire.unanswered(), 0u);
 }
 
 TEST(FuseWire, ReadsAndWritesThroughADescriptor) {
