@@ -17,6 +17,7 @@ kj::Maybe<kj::Exception> FileData::takeError() {
     auto out = kj::mv(*e);
     uploadError = nullptr;
     // The data behind a failed upload cannot be saved any more: drop it all.
+    drops++;
     pending.clear();
     pendingPieces = 0;
     buffer.clear();
@@ -97,7 +98,19 @@ void FileData::seal() {
 
 kj::Promise<void> FileData::writeLocked(uint64_t offset, kj::Array<kj::byte> data,
                                         int64_t timeNs) {
+  if (committingInBackground && uploadError != nullptr) {
+    // Dropping the data (takeError) must wait until the commit under way is done with it.
+    return afterBackgroundCommit().then(
+        [this, offset, data = kj::mv(data), timeNs]() mutable {
+          return writeLocked(offset, kj::mv(data), timeNs);
+        });
+  }
   KJ_IF_MAYBE(e, takeError()) return kj::mv(*e);
+  KJ_IF_MAYBE(e, backgroundFailure) {
+    auto out = kj::mv(*e);
+    backgroundFailure = nullptr;
+    return kj::mv(out);
+  }
   kj::ArrayPtr<const kj::byte> rest = data;
   uint64_t at = offset;
   while (rest.size() > 0) {
@@ -124,11 +137,12 @@ kj::Promise<void> FileData::writeLocked(uint64_t offset, kj::Array<kj::byte> dat
   uncommittedEnd = kj::max(uncommittedEnd, offset + data.size());
 
   // Bound memory: wait for the oldest uploads beyond the in-flight limit, and commit
-  // every kCommitEveryBlocks blocks so long writes become visible and durable as they go.
-  if (pending.size() >= kCommitEveryBlocks ||
-      pendingPieces + bufferPieces.size() >= kMaxPiecesPerCommit) {
+  // every kCommitEveryBlocks blocks so long writes become visible and durable as they go
+  // (in the background: commitFilled).
+  if (pending.size() - committingBlocks >= kCommitEveryBlocks ||
+      pendingPieces - committingPieces + bufferPieces.size() >= kMaxPiecesPerCommit) {
     seal();
-    return commitLocked();
+    return commitFilled();
   }
   if (pending.size() >= kMaxUploadsPerFile) {
     auto& oldest = pending[pending.size() - kMaxUploadsPerFile];
@@ -140,7 +154,47 @@ kj::Promise<void> FileData::writeLocked(uint64_t offset, kj::Array<kj::byte> dat
 kj::Promise<void> FileData::flush() {
   return serial.run([this]() {
     seal();
-    return commitLocked();
+    return afterBackgroundCommit().then([this]() {
+      // A background commit that failed is retried here with the rest.
+      backgroundFailure = nullptr;
+      return commitLocked();
+    });
+  });
+}
+
+kj::Promise<void> FileData::afterBackgroundCommit() {
+  if (!committingInBackground) return kj::READY_NOW;
+  return KJ_ASSERT_NONNULL(backgroundCommit).addBranch();
+}
+
+kj::Promise<void> FileData::commitFilled() {
+  return afterBackgroundCommit().then([this]() -> kj::Promise<void> {
+    // The write that got here is buffered already: it succeeds, and a failure of the
+    // commit waited for goes to the next write, before that one's data is taken. (A
+    // write that fails must not change the file later.) Its blocks are committed again.
+    // Attribute changes go with the data, in order: then the writer waits as before.
+    if (!attrs.nothingToSend() || !sentAttrs.nothingToSend()) return commitLocked();
+    if (pending.size() == 0) return kj::READY_NOW;
+    committingBlocks = pending.size();
+    for (auto& p : pending) committingPieces += p->pieces.size();
+    uint64_t dropsBefore = drops;
+    backgroundCommit =
+        commitLocked(committingBlocks, true)
+            .catch_([this, dropsBefore](kj::Exception&& e) {
+              // A failed upload or a refusal waits in uploadError, and data a writer dropped
+              // was reported to it; anything else (the master unreachable) fails the next
+              // write, and the data waits for the next commit.
+              if (uploadError == nullptr && drops == dropsBefore) backgroundFailure = kj::mv(e);
+            })
+            .then([this]() {
+              // The fork stays until the next one replaces it: dropping it here would
+              // destroy the promise that is running.
+              committingBlocks = committingPieces = 0;
+              committingInBackground = false;
+            })
+            .fork();
+    committingInBackground = true;
+    return kj::READY_NOW;
   });
 }
 
@@ -167,7 +221,11 @@ void FileData::attrsFailed(bool refused) {
 }
 
 kj::Promise<void> FileData::sendKeptAttrs() {
-  if (attrs.mtimeNs == nullptr) return serial.run([this]() { return sendAttrsLocked(); });
+  if (attrs.mtimeNs == nullptr) {
+    return serial.run([this]() {
+      return afterBackgroundCommit().then([this]() { return sendAttrsLocked(); });
+    });
+  }
   return flush().catch_([this](kj::Exception&& e) -> kj::Promise<void> {
     // Data the failure dropped (a failed upload, a refused commit) is reported by the
     // writer's own next flush (fsync, close); data kept for a retry is retried there.
@@ -202,22 +260,34 @@ kj::Promise<void> FileData::sendAttrsLocked() {
           });
 }
 
-kj::Promise<void> FileData::commitLocked() {
-  if (pending.size() == 0) {
+kj::Promise<void> FileData::commitLocked(size_t count, bool background) {
+  count = kj::min(count, pending.size());
+  if (count == 0) {
     KJ_IF_MAYBE(e, takeError()) return kj::mv(*e);
     return sendAttrsLocked();
   }
-  auto waits = kj::heapArrayBuilder<kj::Promise<void>>(pending.size());
-  for (auto& p : pending) waits.add(KJ_ASSERT_NONNULL(p->done).addBranch());
-  return kj::joinPromises(waits.finish()).then([this]() -> kj::Promise<void> {
+  auto waits = kj::heapArrayBuilder<kj::Promise<void>>(count);
+  for (size_t i = 0; i < count; i++) waits.add(KJ_ASSERT_NONNULL(pending[i]->done).addBranch());
+  uint64_t dropsBefore = drops;
+  // Writes may go on meanwhile (a background commit): they add blocks after these, or
+  // drop them all (takeError, after a failed upload); then this commit has nothing left.
+  auto stillThere = [this, dropsBefore, count]() {
+    return drops == dropsBefore && pending.size() >= count;
+  };
+  return kj::joinPromises(waits.finish()).then([this, count, background,
+                                                stillThere]() -> kj::Promise<void> {
+    if (!stillThere()) return KJ_EXCEPTION(FAILED, "an upload of this file failed");
+    if (background && uploadError != nullptr) {
+      return KJ_EXCEPTION(FAILED, "an upload of this file failed");
+    }
     KJ_IF_MAYBE(e, takeError()) return kj::mv(*e);
-    size_t count = pending.size();
     int64_t writeTimeNs = 0;
-    for (auto& p : pending) writeTimeNs = kj::max(writeTimeNs, p->writeTimeNs);
-    // Attribute changes go with the data (the master applies them after it).
-    auto withData = takeAttrsForSend();
+    for (size_t i = 0; i < count; i++) writeTimeNs = kj::max(writeTimeNs, pending[i]->writeTimeNs);
+    // Attribute changes go with the data (the master applies them after it); those made
+    // while a background commit waited for its uploads wait for the next one.
+    auto withData = background ? PendingAttrs() : takeAttrsForSend();
     return ctx.master
-        .call([this, writeTimeNs, withData](wire::Session::Client& s) {
+        .call([this, writeTimeNs, withData, count](wire::Session::Client& s) {
           auto req = s.commitRequest();
           req.setIno(ino);
           req.setMinSize(0);
@@ -225,10 +295,11 @@ kj::Promise<void> FileData::commitLocked() {
           req.setWriteTimeNs(writeTimeNs);
           if (!withData.nothingToSend()) withData.toWire(ino, req.initAttrs());
           size_t total = 0;
-          for (auto& p : pending) total += p->pieces.size();
+          for (size_t i = 0; i < count; i++) total += pending[i]->pieces.size();
           auto list = req.initExtents(total);
           size_t k = 0;
-          for (auto& p : pending) {
+          for (size_t i = 0; i < count; i++) {
+            auto& p = pending[i];
             auto& up = KJ_ASSERT_NONNULL(p->result);
             for (auto& piece : p->pieces) {
               auto e = list[k++];
@@ -250,23 +321,29 @@ kj::Promise<void> FileData::commitLocked() {
           }
           return req.send();
         })
-        .then([this, count](capnp::Response<wire::Session::CommitResults> r) -> kj::Promise<void> {
+        .then([this, count, background, stillThere](
+                  capnp::Response<wire::Session::CommitResults> r) -> kj::Promise<void> {
           window = nullptr;
+          bool there = stillThere();
+          auto dropCovered = [this, count]() {
+            auto rest = kj::Vector<kj::Own<Pending>>();
+            for (size_t i = 0; i < pending.size(); i++) {
+              if (i < count) pendingPieces -= pending[i]->pieces.size();
+              else rest.add(kj::mv(pending[i]));
+            }
+            pending = kj::mv(rest);
+          };
           if (r.getErr() != 0) {
-            pending.clear();
-            pendingPieces = 0;
+            if (there) dropCovered();
             if (!dirty()) uncommittedEnd = 0;
             attrsFailed(true);
-            return KJ_EXCEPTION(FAILED, "commit refused by the master", strerror(r.getErr()));
+            auto e = KJ_EXCEPTION(FAILED, "commit refused by the master", strerror(r.getErr()));
+            // In the background: reported once by the writer's next call, like a failed upload.
+            if (background && uploadError == nullptr) uploadError = kj::cp(e);
+            return kj::mv(e);
           }
           // Only what this commit covered is done; writes made meanwhile stay pending.
-          KJ_ASSERT(count <= pending.size());
-          auto rest = kj::Vector<kj::Own<Pending>>();
-          for (size_t i = 0; i < pending.size(); i++) {
-            if (i < count) pendingPieces -= pending[i]->pieces.size();
-            else rest.add(kj::mv(pending[i]));
-          }
-          pending = kj::mv(rest);
+          if (there) dropCovered();
           committed(r.getAttr());
           // Everything is committed: the size the master reports is the whole truth again
           // (a later truncate must not be undone by the end of writes made before it).

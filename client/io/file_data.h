@@ -3,7 +3,8 @@
 // block), so random small writes fill one block instead of making one block each. Full
 // buffers are uploaded in the background (a few in flight) and committed to the master
 // (pieces in write order; later ones win) on flush/fsync/close, every kCommitEveryBlocks
-// blocks, or when the pieces would not fit in one commit, with the time of the last
+// blocks, or when the pieces would not fit in one commit (those two in the background
+// while the writer goes on: commitFilled), with the time of the last
 // write they hold (mtime is when data was written, not when it reached the master), and
 // with the attribute changes made meanwhile (PendingAttrs). A small block whose pieces
 // all lie below the master's inline limit (a small file) is not uploaded: its bytes go
@@ -81,7 +82,7 @@ public:
     return !dirty() && attrsWaiting() && uploadError == nullptr && serial.idle();
   }
   // A flush or write is queued or under way (it uses this object until it is done).
-  bool busy() const { return !serial.idle(); }
+  bool busy() const { return !serial.idle() || committingInBackground; }
   // The master's attributes returned by the last commit or attribute change sent, once
   // (null: none since the last call).
   kj::Maybe<AttrCopy> takeCommittedAttr() {
@@ -126,7 +127,16 @@ private:
   };
 
   kj::Promise<void> writeLocked(uint64_t offset, kj::Array<kj::byte> data, int64_t timeNs);
-  kj::Promise<void> commitLocked();
+  // Commits the first `count` pending blocks (all of them by default). In the background
+  // (commitFilled) a failed upload or a refusal is left in uploadError for the writer's
+  // next call to report (takeError), instead of being reported here.
+  kj::Promise<void> commitLocked(size_t count = SIZE_MAX, bool background = false);
+  // A writer that filled kCommitEveryBlocks blocks (or kMaxPiecesPerCommit pieces) goes on
+  // writing while they are committed: the commit runs in the background (one at a time)
+  // unless attribute changes wait to go with it. Everything else that calls the master for
+  // this file (flush, attribute changes) first waits for it (afterBackgroundCommit).
+  kj::Promise<void> commitFilled();
+  kj::Promise<void> afterBackgroundCommit();
   // Sends the pending attribute changes alone (no data to commit).
   kj::Promise<void> sendAttrsLocked();
   void seal();
@@ -163,6 +173,14 @@ private:
   int64_t lastWriteNs = 0;           // time of the last write accepted (dirty or not)
   kj::Vector<kj::Own<Pending>> pending;
   kj::Maybe<kj::Exception> uploadError;
+  uint64_t drops = 0;                // times takeError() dropped the unsaved data
+  // The background commit (commitFilled) and the pending blocks and pieces it covers; its
+  // failure, if the master did not refuse (the data then stays pending), goes to the next
+  // write.
+  kj::Maybe<kj::ForkedPromise<void>> backgroundCommit;
+  bool committingInBackground = false;
+  size_t committingBlocks = 0, committingPieces = 0;
+  kj::Maybe<kj::Exception> backgroundFailure;
   PendingAttrs attrs;      // sent with the next commit
   PendingAttrs sentAttrs;  // in the commit or setAttr on its way
   // Takes the waiting changes for a call; committed/attrsFailed when it ends.

@@ -56,7 +56,11 @@ int Namespace::commit(uint64_t ino, kj::ArrayPtr<const CommitPiece> pieces, uint
   if (!node->isReg()) return EINVAL;
 
   if (pieces.size() > 0) {
-    ExtentOverlay overlay(store, ino, begin, end);
+    // Only what the pieces cover: scattered small writes must not load every piece
+    // between the first and the last of them.
+    auto ranges = kj::heapArrayBuilder<std::pair<uint64_t, uint64_t>>(pieces.size());
+    for (auto& p : pieces) ranges.add(p.piece.fileOffset, p.piece.end());
+    ExtentOverlay overlay(store, ino, ranges.finish());
     for (auto& p : pieces) {
       overlay.write(p.piece);
       if (p.piece.isInline()) continue;

@@ -5,6 +5,8 @@
 #include "server/master/store/keys.h"
 #include "server/master/store/records.h"
 #include <kj/debug.h>
+#include <algorithm>
+#include <vector>
 
 namespace dfs {
 namespace {
@@ -77,39 +79,91 @@ Bytes encodeExtentValue(const ExtentPiece& piece) {
   return encodeRecord<meta::ExtentRecord>(msg);
 }
 
+namespace {
+
+// Calls add(piece) for each piece of `ino` overlapping [offset, end), in file order, using
+// `it` (an iterator over the file's extent keys).
+template <typename Add>
+void scanExtents(MetaIterator& it, uint64_t ino, uint64_t offset, uint64_t end, Add&& add) {
+  if (offset >= end) return;
+  auto prefix = keys::extentPrefix(ino);
+  // Pieces never overlap, so only the last piece starting at or before `offset` can
+  // cover `offset`; every other overlapping piece starts inside (offset, end).
+  it.seekForPrev(keys::extent(ino, offset));
+  if (it.valid() && keys::hasPrefix(it.key(), prefix)) {
+    auto piece = decodeExtent(it.key(), it.value());
+    if (piece.end() > offset) add(kj::mv(piece));
+    it.next();
+  } else {
+    it.seek(keys::extent(ino, offset));
+  }
+  for (; it.valid() && keys::hasPrefix(it.key(), prefix); it.next()) {
+    uint64_t start = keys::extentOffset(it.key());
+    if (start >= end) break;
+    add(decodeExtent(it.key(), it.value()));
+  }
+}
+
+}  // namespace
+
 kj::Vector<ExtentPiece> readExtents(MetaStore& store, uint64_t ino, uint64_t offset,
                                     uint64_t length) {
   kj::Vector<ExtentPiece> out;
   if (length == 0) return out;
-  uint64_t end = saturatingAdd(offset, length);
-  auto prefix = keys::extentPrefix(ino);
-  auto it = store.newPrefixIterator(prefix);
-
-  // Pieces never overlap, so only the last piece starting at or before `offset` can
-  // cover `offset`; every other overlapping piece starts inside (offset, end).
-  it->seekForPrev(keys::extent(ino, offset));
-  if (it->valid() && keys::hasPrefix(it->key(), prefix)) {
-    auto piece = decodeExtent(it->key(), it->value());
-    if (piece.end() > offset) out.add(piece);
-    it->next();
-  } else {
-    it->seek(keys::extent(ino, offset));
-  }
-  for (; it->valid() && keys::hasPrefix(it->key(), prefix); it->next()) {
-    uint64_t start = keys::extentOffset(it->key());
-    if (start >= end) break;
-    out.add(decodeExtent(it->key(), it->value()));
-  }
+  auto it = store.newPrefixIterator(keys::extentPrefix(ino));
+  scanExtents(*it, ino, offset, saturatingAdd(offset, length),
+              [&out](ExtentPiece&& p) { out.add(kj::mv(p)); });
   return out;
 }
 
 ExtentOverlay::ExtentOverlay(MetaStore& store, uint64_t ino, uint64_t begin, uint64_t end)
     : ino(ino), begin(begin), end(end) {
   KJ_REQUIRE(begin <= end, "bad extent window", begin, end);
-  for (auto& piece : readExtents(store, ino, begin, end - begin)) {
-    base.emplace(piece.fileOffset, piece);
+  if (begin < end) {
+    windows.emplace(begin, end);
+    auto it = store.newPrefixIterator(keys::extentPrefix(ino));
+    load(*it, begin, end);
   }
   current = base;
+}
+
+ExtentOverlay::ExtentOverlay(MetaStore& store, uint64_t ino,
+                             kj::ArrayPtr<const std::pair<uint64_t, uint64_t>> ranges)
+    : ino(ino), begin(UINT64_MAX), end(0) {
+  std::vector<std::pair<uint64_t, uint64_t>> sorted(ranges.begin(), ranges.end());
+  std::sort(sorted.begin(), sorted.end());
+  for (auto& r : sorted) {
+    KJ_REQUIRE(r.first <= r.second, "bad extent window", r.first, r.second);
+    if (r.first == r.second) continue;
+    // Merged with the last window when they overlap or touch.
+    if (!windows.empty() && r.first <= std::prev(windows.end())->second) {
+      auto& last = std::prev(windows.end())->second;
+      last = kj::max(last, r.second);
+    } else {
+      windows.emplace(r.first, r.second);
+    }
+  }
+  if (windows.empty()) {
+    begin = end = 0;
+  } else {
+    begin = windows.begin()->first;
+    end = std::prev(windows.end())->second;
+    auto it = store.newPrefixIterator(keys::extentPrefix(ino));
+    for (auto& w : windows) load(*it, w.first, w.second);
+  }
+  current = base;
+}
+
+void ExtentOverlay::load(MetaIterator& it, uint64_t from, uint64_t to) {
+  // A piece across two windows is met twice: emplace keeps the first.
+  scanExtents(it, ino, from, to, [this](ExtentPiece&& p) { base.emplace(p.fileOffset, kj::mv(p)); });
+}
+
+bool ExtentOverlay::loaded(uint64_t from, uint64_t to) const {
+  auto w = windows.upper_bound(from);
+  if (w == windows.begin()) return false;
+  --w;
+  return from >= w->first && to <= w->second;
 }
 
 void ExtentOverlay::cut(uint64_t from, uint64_t to) {
@@ -139,20 +193,21 @@ void ExtentOverlay::write(const ExtentPiece& piece) {
   KJ_REQUIRE(piece.blockOffset <= piece.blockSize &&
                  piece.length <= piece.blockSize - piece.blockOffset,
              "extent exceeds its block", piece.blockOffset, piece.length, piece.blockSize);
-  KJ_REQUIRE(piece.fileOffset >= begin && piece.end() <= end,
+  KJ_REQUIRE(loaded(piece.fileOffset, piece.end()),
              "extent write outside the loaded window", piece.fileOffset, piece.length);
   cut(piece.fileOffset, piece.end());
   current.emplace(piece.fileOffset, piece);
 }
 
 void ExtentOverlay::truncate(uint64_t size) {
-  KJ_REQUIRE(end == UINT64_MAX && size >= begin, "truncate outside the loaded window", size);
+  KJ_REQUIRE(windows.size() == 1 && end == UINT64_MAX && size >= begin,
+             "truncate outside the loaded window", size);
   cut(size, UINT64_MAX);
 }
 
 void ExtentOverlay::punch(uint64_t from, uint64_t to) {
-  KJ_REQUIRE(from >= begin && to <= end && from <= to, "punch outside the loaded window", from,
-             to);
+  KJ_REQUIRE(from <= to && (from == to || loaded(from, to)), "punch outside the loaded window",
+             from, to);
   cut(from, to);
 }
 
@@ -164,7 +219,8 @@ int64_t ExtentOverlay::mappedChange() const {
 }
 
 void ExtentOverlay::removeAll() {
-  KJ_REQUIRE(begin == 0 && end == UINT64_MAX, "removeAll needs the whole file loaded");
+  KJ_REQUIRE(windows.size() == 1 && begin == 0 && end == UINT64_MAX,
+             "removeAll needs the whole file loaded");
   current.clear();
 }
 

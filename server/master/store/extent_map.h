@@ -59,6 +59,12 @@ public:
   // Loads the pieces of `ino` overlapping [begin, end) (end = UINT64_MAX means to EOF).
   // Pieces straddling the window are loaded whole, so edits at the window edge are exact.
   ExtentOverlay(MetaStore& store, uint64_t ino, uint64_t begin, uint64_t end);
+  // Loads only the pieces overlapping the given ranges ([first, second), in any order,
+  // possibly overlapping): a commit of scattered small writes then reads what it edits,
+  // not every piece between its first and last write. Edits must each lie within one of
+  // the (merged) ranges; truncate() and removeAll() need the single-window constructor.
+  ExtentOverlay(MetaStore& store, uint64_t ino,
+                kj::ArrayPtr<const std::pair<uint64_t, uint64_t>> ranges);
 
   // Maps piece.fileOffset..end() to the piece's block range (or inline bytes). Later
   // writes win: existing pieces overlapping it are trimmed or split (an inline piece's
@@ -98,6 +104,10 @@ private:
   uint64_t ino;
   uint64_t begin;
   uint64_t end;
+  std::map<uint64_t, uint64_t> windows;  // loaded ranges, merged: begin -> end
+  // [from, to) lies within one loaded range.
+  bool loaded(uint64_t from, uint64_t to) const;
+  void load(MetaIterator& it, uint64_t from, uint64_t to);
   std::map<uint64_t, ExtentPiece> base;     // as loaded / last flushed, by fileOffset
   std::map<uint64_t, ExtentPiece> current;  // edited view, by fileOffset
 

@@ -159,6 +159,57 @@ TYPED_TEST(ExtentMapTest, SeveralEditsInOneOverlay) {
   EXPECT_TRUE(again.empty());
 }
 
+// A commit of scattered writes loads only the ranges it edits: the same map results as
+// from an overlay over the whole file, with edits at, across and between range edges.
+TYPED_TEST(ExtentMapTest, ScatteredRangesEditLikeTheWholeFile) {
+  // A fragmented file: 400 pieces of 100 bytes with 50-byte holes between them.
+  {
+    ExtentOverlay overlay(*this->store, this->kIno, 0, UINT64_MAX);
+    for (uint64_t i = 0; i < 400; i++) overlay.write(P(i * 150, 100, A, i * 150));
+    this->commit(overlay);
+  }
+  // Reference: the same edits through a whole-file overlay on inode kIno + 1.
+  {
+    ExtentOverlay overlay(*this->store, this->kIno + 1, 0, UINT64_MAX);
+    for (uint64_t i = 0; i < 400; i++) overlay.write(P(i * 150, 100, A, i * 150));
+    this->commit(overlay);
+  }
+  uint64_t seed = 12345;
+  auto next = [&seed](uint64_t bound) {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return (seed >> 33) % bound;
+  };
+  for (int round = 0; round < 20; round++) {
+    std::vector<ExtentPiece> writes;
+    std::vector<std::pair<uint64_t, uint64_t>> ranges;
+    for (int k = 0; k < 12; k++) {
+      uint64_t off = next(62000), len = 1 + next(400);
+      writes.push_back(P(off, len, k % 2 ? B : C, next(1000)));
+      ranges.emplace_back(off, off + len);
+    }
+    ExtentOverlay sparse(*this->store, this->kIno,
+                         kj::ArrayPtr<const std::pair<uint64_t, uint64_t>>(ranges.data(),
+                                                                           ranges.size()));
+    ExtentOverlay whole(*this->store, this->kIno + 1, 0, UINT64_MAX);
+    for (auto& w : writes) {
+      sparse.write(w);
+      whole.write(w);
+    }
+    int64_t sparseChange = sparse.mappedChange(), wholeChange = whole.mappedChange();
+    EXPECT_EQ(sparseChange, wholeChange);
+    EXPECT_EQ(this->commit(sparse), this->commit(whole));
+    ASSERT_EQ(this->all(this->kIno), this->all(this->kIno + 1)) << "round " << round;
+  }
+  // Outside every range: refused, as outside a single window.
+  std::vector<std::pair<uint64_t, uint64_t>> two = {{0, 10}, {100, 110}};
+  ExtentOverlay sparse(*this->store, this->kIno,
+                       kj::ArrayPtr<const std::pair<uint64_t, uint64_t>>(two.data(), two.size()));
+  EXPECT_ANY_THROW(sparse.write(P(5, 100, B)));
+  EXPECT_ANY_THROW(sparse.truncate(0));
+  EXPECT_ANY_THROW(sparse.removeAll());
+  sparse.write(P(100, 10, B));
+}
+
 TYPED_TEST(ExtentMapTest, TruncateMidPieceDownAndUp) {
   this->put(P(0, 100, A));
   this->put(P(100, 100, B));
