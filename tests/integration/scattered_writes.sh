@@ -44,6 +44,7 @@ run_paused() {  # run_paused MNT FILE SEED FREEZE_S: the writer, the master froz
   python3 "$SCATTER" "$1/$2" $((24 << 20)) 9000 "$3" "$DFS_ROOT/model-$2" --pause-after 2500 \
     --pause-file "$DFS_ROOT/paused" --resume-file "$DFS_ROOT/resume" >"$DFS_ROOT/out-$2" 2>&1 &
   local writer=$!
+  DFS_PIDS+=("$writer")  # stopped by the cleanup if anything below fails
   wait_for_file "$DFS_ROOT/paused" 120 "$writer"
   kill -STOP "$MASTER_PID"
   log "master frozen for $4 s after 2500 writes"
@@ -54,7 +55,10 @@ run_paused() {  # run_paused MNT FILE SEED FREEZE_S: the writer, the master froz
     kill "$writer" 2>/dev/null
     fail "the writer hung with the master frozen"
   fi
-  wait "$writer" || fail "scattered writer failed: $(cat "$DFS_ROOT/out-$2")"
+  local rc=0
+  wait "$writer" || rc=$?
+  _forget_pid "$writer"
+  (( rc == 0 )) || fail "scattered writer failed: $(cat "$DFS_ROOT/out-$2")"
   OUT=$(cat "$DFS_ROOT/out-$2")
   log "writer with the master frozen for $4 s: $OUT"
 }

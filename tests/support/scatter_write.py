@@ -33,7 +33,11 @@ def main():
         if i == pause_after:
             with open(opts["--pause-file"], "w") as f:
                 f.write(f"{i}\n")
+            deadline = time.monotonic() + 300
             while not os.path.exists(opts["--resume-file"]):
+                if time.monotonic() > deadline:
+                    print("never told to resume")
+                    sys.exit(4)
                 time.sleep(0.05)
         off = rng.randrange(size // 4096) * 4096
         data = rng.randbytes(4096)
