@@ -16,7 +16,8 @@ kj::Maybe<kj::Exception> FileData::takeError() {
   KJ_IF_MAYBE(e, uploadError) {
     auto out = kj::mv(*e);
     uploadError = nullptr;
-    // The data behind a failed upload cannot be saved any more: drop it all.
+    // The master refused a commit of this file: what is buffered cannot be saved in
+    // order any more; drop it all.
     drops++;
     pending.clear();
     pendingPieces = 0;
@@ -86,14 +87,43 @@ void FileData::seal() {
     pending.add(kj::mv(p));
     return;
   }
-  Pending* raw = p;
-  p->done = uploadBlock(ctx, kj::addRef(*raw->data))
-                .then([raw](UploadedBlock b) { raw->result = kj::mv(b); },
-                      [this](kj::Exception&& e) {
-                        if (uploadError == nullptr) uploadError = kj::mv(e);
-                      })
-                .fork();
+  startUpload(*p);
   pending.add(kj::mv(p));
+}
+
+void FileData::startUpload(Pending& p) {
+  Pending* raw = &p;
+  raw->failure = nullptr;
+  raw->done = uploadBlock(ctx, kj::addRef(*raw->data))
+                  .then([raw](UploadedBlock b) { raw->result = kj::mv(b); },
+                        [raw](kj::Exception&& e) { raw->failure = kj::mv(e); })
+                  .fork();
+}
+
+bool FileData::anyUploadFailed() const {
+  for (auto& p : pending) {
+    if (p->failure != nullptr) return true;
+  }
+  return false;
+}
+
+kj::Promise<void> FileData::redoFailedUploads(size_t count) {
+  count = kj::min(count, pending.size());
+  kj::Vector<kj::Promise<void>> redone;
+  for (size_t i = 0; i < count; i++) {
+    Pending& p = *pending[i];
+    if (p.failure == nullptr) continue;
+    startUpload(p);
+    redone.add(KJ_ASSERT_NONNULL(p.done).addBranch());
+  }
+  if (redone.empty()) return kj::READY_NOW;
+  uint64_t dropsBefore = drops;
+  return kj::joinPromises(redone.releaseAsArray()).then([this, count, dropsBefore]() {
+    if (drops != dropsBefore) return;  // dropped meanwhile (refused): nothing to report here
+    for (size_t i = 0; i < kj::min(count, pending.size()); i++) {
+      KJ_IF_MAYBE(e, pending[i]->failure) kj::throwFatalException(kj::cp(*e));
+    }
+  });
 }
 
 kj::Promise<void> FileData::writeLocked(uint64_t offset, kj::Array<kj::byte> data,
@@ -110,6 +140,15 @@ kj::Promise<void> FileData::writeLocked(uint64_t offset, kj::Array<kj::byte> dat
     auto out = kj::mv(*e);
     backgroundFailure = nullptr;
     return kj::mv(out);
+  }
+  if (anyUploadFailed()) {
+    // Blocks this file could not upload are sent again before more data is taken: if
+    // that fails too, this write fails (EIO) and takes nothing; the blocks stay.
+    return afterBackgroundCommit()
+        .then([this]() { return redoFailedUploads(); })
+        .then([this, offset, data = kj::mv(data), timeNs]() mutable {
+          return writeLocked(offset, kj::mv(data), timeNs);
+        });
   }
   kj::ArrayPtr<const kj::byte> rest = data;
   uint64_t at = offset;
@@ -181,7 +220,7 @@ kj::Promise<void> FileData::commitFilled() {
     backgroundCommit =
         commitLocked(committingBlocks, true)
             .catch_([this, dropsBefore](kj::Exception&& e) {
-              // A failed upload or a refusal waits in uploadError, and data a writer dropped
+              // A refusal waits in uploadError, and data a writer dropped
               // was reported to it; anything else (the master unreachable) fails the next
               // write, and the data waits for the next commit.
               if (uploadError == nullptr && drops == dropsBefore) backgroundFailure = kj::mv(e);
@@ -227,7 +266,7 @@ kj::Promise<void> FileData::sendKeptAttrs() {
     });
   }
   return flush().catch_([this](kj::Exception&& e) -> kj::Promise<void> {
-    // Data the failure dropped (a failed upload, a refused commit) is reported by the
+    // Data the failure dropped (a refused commit) is reported by the
     // writer's own next flush (fsync, close); data kept for a retry is retried there.
     if (!dirty() && uploadError == nullptr) uploadError = kj::cp(e);
     return kj::mv(e);
@@ -270,15 +309,19 @@ kj::Promise<void> FileData::commitLocked(size_t count, bool background) {
   for (size_t i = 0; i < count; i++) waits.add(KJ_ASSERT_NONNULL(pending[i]->done).addBranch());
   uint64_t dropsBefore = drops;
   // Writes may go on meanwhile (a background commit): they add blocks after these, or
-  // drop them all (takeError, after a failed upload); then this commit has nothing left.
+  // drop them all (takeError, after a refused commit); then this commit has nothing left.
   auto stillThere = [this, dropsBefore, count]() {
     return drops == dropsBefore && pending.size() >= count;
   };
-  return kj::joinPromises(waits.finish()).then([this, count, background,
-                                                stillThere]() -> kj::Promise<void> {
-    if (!stillThere()) return KJ_EXCEPTION(FAILED, "an upload of this file failed");
+  return kj::joinPromises(waits.finish())
+      .then([this, count, stillThere]() -> kj::Promise<void> {
+        if (!stillThere()) return kj::READY_NOW;  // reported below
+        return redoFailedUploads(count);
+      })
+      .then([this, count, background, stillThere]() -> kj::Promise<void> {
+    if (!stillThere()) return KJ_EXCEPTION(FAILED, "this file's buffered data was dropped");
     if (background && uploadError != nullptr) {
-      return KJ_EXCEPTION(FAILED, "an upload of this file failed");
+      return KJ_EXCEPTION(FAILED, "a commit of this file was refused");
     }
     KJ_IF_MAYBE(e, takeError()) return kj::mv(*e);
     int64_t writeTimeNs = 0;
@@ -338,7 +381,7 @@ kj::Promise<void> FileData::commitLocked(size_t count, bool background) {
             if (!dirty()) uncommittedEnd = 0;
             attrsFailed(true);
             auto e = KJ_EXCEPTION(FAILED, "commit refused by the master", strerror(r.getErr()));
-            // In the background: reported once by the writer's next call, like a failed upload.
+            // In the background: reported once by the writer's next call (takeError).
             if (background && uploadError == nullptr) uploadError = kj::cp(e);
             return kj::mv(e);
           }

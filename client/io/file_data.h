@@ -32,8 +32,10 @@ public:
   KJ_DISALLOW_COPY(FileData);
 
   // Buffers `data` at `offset`, written at `timeNs` (wall clock, ns since the epoch).
-  // Fails (EIO upstream) if an earlier background upload of this file failed; that error
-  // is reported once and the unsaved data is dropped.
+  // Blocks whose background upload failed are uploaded again first; if that fails, or an
+  // earlier background commit failed, this write fails (EIO upstream) and takes nothing
+  // (the blocks stay buffered). A commit the master refused is reported once and the
+  // data it covered is dropped.
   kj::Promise<void> write(uint64_t offset, kj::Array<kj::byte> data, int64_t timeNs);
 
   // Reads up to `size` bytes at `offset` (short at end of file; holes are zeros). Sees
@@ -111,6 +113,7 @@ private:
     kj::Own<BlockBytes> data;         // declared before `done`: outlives the upload
     bool inlined = false;             // not uploaded: the commit carries the bytes
     kj::Maybe<UploadedBlock> result;
+    kj::Maybe<kj::Exception> failure;  // the last upload failed (the data is kept)
     kj::Maybe<kj::ForkedPromise<void>> done;
   };
   struct CachedExtent {
@@ -128,8 +131,8 @@ private:
 
   kj::Promise<void> writeLocked(uint64_t offset, kj::Array<kj::byte> data, int64_t timeNs);
   // Commits the first `count` pending blocks (all of them by default). In the background
-  // (commitFilled) a failed upload or a refusal is left in uploadError for the writer's
-  // next call to report (takeError), instead of being reported here.
+  // (commitFilled) a refusal is left in uploadError for the writer's next call to report
+  // (takeError), instead of being reported here.
   kj::Promise<void> commitLocked(size_t count = SIZE_MAX, bool background = false);
   // A writer that filled kCommitEveryBlocks blocks (or kMaxPiecesPerCommit pieces) goes on
   // writing while they are committed: the commit runs in the background (one at a time)
@@ -140,6 +143,15 @@ private:
   // Sends the pending attribute changes alone (no data to commit).
   kj::Promise<void> sendAttrsLocked();
   void seal();
+  // (Re)starts the upload of a pending block. A failed upload keeps the block: the next
+  // write, flush or commit uploads it again first (redoFailedUploads), and fails with
+  // EIO if that fails too. Nothing acknowledged is dropped while the master or the chunk
+  // servers are away; new writes are refused meanwhile (memory stays bounded).
+  void startUpload(Pending& p);
+  // Uploads again the first `count` pending blocks whose upload failed; rejects if one
+  // fails again.
+  kj::Promise<void> redoFailedUploads(size_t count = SIZE_MAX);
+  bool anyUploadFailed() const;
   // True if the buffer may go to the master inline instead of as a block.
   bool bufferFitsInline() const;
   kj::Promise<void> ensureWindow(uint64_t offset, uint64_t size);
@@ -172,7 +184,7 @@ private:
   int64_t bufferTimeNs = 0;          // time of the last write into `buffer`
   int64_t lastWriteNs = 0;           // time of the last write accepted (dirty or not)
   kj::Vector<kj::Own<Pending>> pending;
-  kj::Maybe<kj::Exception> uploadError;
+  kj::Maybe<kj::Exception> uploadError;  // a refused commit, for takeError() to report
   uint64_t drops = 0;                // times takeError() dropped the unsaved data
   // The background commit (commitFilled) and the pending blocks and pieces it covers; its
   // failure, if the master did not refuse (the data then stays pending), goes to the next
