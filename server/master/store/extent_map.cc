@@ -117,19 +117,11 @@ kj::Vector<ExtentPiece> readExtents(MetaStore& store, uint64_t ino, uint64_t off
 }
 
 ExtentOverlay::ExtentOverlay(MetaStore& store, uint64_t ino, uint64_t begin, uint64_t end)
-    : ino(ino), begin(begin), end(end) {
-  KJ_REQUIRE(begin <= end, "bad extent window", begin, end);
-  if (begin < end) {
-    windows.emplace(begin, end);
-    auto it = store.newPrefixIterator(keys::extentPrefix(ino));
-    load(*it, begin, end);
-  }
-  current = base;
-}
+    : ExtentOverlay(store, ino, {std::make_pair(begin, end)}) {}
 
 ExtentOverlay::ExtentOverlay(MetaStore& store, uint64_t ino,
                              kj::ArrayPtr<const std::pair<uint64_t, uint64_t>> ranges)
-    : ino(ino), begin(UINT64_MAX), end(0) {
+    : ino(ino) {
   std::vector<std::pair<uint64_t, uint64_t>> sorted(ranges.begin(), ranges.end());
   std::sort(sorted.begin(), sorted.end());
   for (auto& r : sorted) {
@@ -143,11 +135,7 @@ ExtentOverlay::ExtentOverlay(MetaStore& store, uint64_t ino,
       windows.emplace(r.first, r.second);
     }
   }
-  if (windows.empty()) {
-    begin = end = 0;
-  } else {
-    begin = windows.begin()->first;
-    end = std::prev(windows.end())->second;
+  if (!windows.empty()) {
     auto it = store.newPrefixIterator(keys::extentPrefix(ino));
     for (auto& w : windows) load(*it, w.first, w.second);
   }
@@ -200,7 +188,8 @@ void ExtentOverlay::write(const ExtentPiece& piece) {
 }
 
 void ExtentOverlay::truncate(uint64_t size) {
-  KJ_REQUIRE(windows.size() == 1 && end == UINT64_MAX && size >= begin,
+  KJ_REQUIRE(windows.size() == 1 && windows.begin()->second == UINT64_MAX &&
+                 size >= windows.begin()->first,
              "truncate outside the loaded window", size);
   cut(size, UINT64_MAX);
 }
@@ -219,7 +208,8 @@ int64_t ExtentOverlay::mappedChange() const {
 }
 
 void ExtentOverlay::removeAll() {
-  KJ_REQUIRE(windows.size() == 1 && begin == 0 && end == UINT64_MAX,
+  KJ_REQUIRE(windows.size() == 1 && windows.begin()->first == 0 &&
+                 windows.begin()->second == UINT64_MAX,
              "removeAll needs the whole file loaded");
   current.clear();
 }

@@ -62,7 +62,7 @@ public:
   // Loads only the pieces overlapping the given ranges ([first, second), in any order,
   // possibly overlapping): a commit of scattered small writes then reads what it edits,
   // not every piece between its first and last write. Edits must each lie within one of
-  // the (merged) ranges; truncate() and removeAll() need the single-window constructor.
+  // the (merged) ranges; truncate() and removeAll() need a single window.
   ExtentOverlay(MetaStore& store, uint64_t ino,
                 kj::ArrayPtr<const std::pair<uint64_t, uint64_t>> ranges);
 
@@ -102,8 +102,6 @@ public:
 
 private:
   uint64_t ino;
-  uint64_t begin;
-  uint64_t end;
   std::map<uint64_t, uint64_t> windows;  // loaded ranges, merged: begin -> end
   // [from, to) lies within one loaded range.
   bool loaded(uint64_t from, uint64_t to) const;
