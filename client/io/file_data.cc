@@ -126,14 +126,18 @@ kj::Promise<void> FileData::redoFailedUploads(size_t count) {
   });
 }
 
+kj::Promise<void> FileData::writeAfter(kj::Promise<void> first, uint64_t offset,
+                                       kj::Array<kj::byte> data, int64_t timeNs) {
+  return first.then([this, offset, data = kj::mv(data), timeNs]() mutable {
+    return writeLocked(offset, kj::mv(data), timeNs);
+  });
+}
+
 kj::Promise<void> FileData::writeLocked(uint64_t offset, kj::Array<kj::byte> data,
                                         int64_t timeNs) {
   if (committingInBackground && uploadError != nullptr) {
     // Dropping the data (takeError) must wait until the commit under way is done with it.
-    return afterBackgroundCommit().then(
-        [this, offset, data = kj::mv(data), timeNs]() mutable {
-          return writeLocked(offset, kj::mv(data), timeNs);
-        });
+    return writeAfter(afterBackgroundCommit(), offset, kj::mv(data), timeNs);
   }
   KJ_IF_MAYBE(e, takeError()) return kj::mv(*e);
   KJ_IF_MAYBE(e, backgroundFailure) {
@@ -144,11 +148,8 @@ kj::Promise<void> FileData::writeLocked(uint64_t offset, kj::Array<kj::byte> dat
   if (anyUploadFailed()) {
     // Blocks this file could not upload are sent again before more data is taken: if
     // that fails too, this write fails (EIO) and takes nothing; the blocks stay.
-    return afterBackgroundCommit()
-        .then([this]() { return redoFailedUploads(); })
-        .then([this, offset, data = kj::mv(data), timeNs]() mutable {
-          return writeLocked(offset, kj::mv(data), timeNs);
-        });
+    auto redone = afterBackgroundCommit().then([this]() { return redoFailedUploads(); });
+    return writeAfter(kj::mv(redone), offset, kj::mv(data), timeNs);
   }
   kj::ArrayPtr<const kj::byte> rest = data;
   uint64_t at = offset;

@@ -130,6 +130,9 @@ private:
   };
 
   kj::Promise<void> writeLocked(uint64_t offset, kj::Array<kj::byte> data, int64_t timeNs);
+  // writeLocked() from the start once `first` resolved (its failure fails this write).
+  kj::Promise<void> writeAfter(kj::Promise<void> first, uint64_t offset,
+                               kj::Array<kj::byte> data, int64_t timeNs);
   // Commits the first `count` pending blocks (all of them by default). In the background
   // (commitFilled) a refusal is left in uploadError for the writer's next call to report
   // (takeError), instead of being reported here.
