@@ -362,6 +362,12 @@ start_proxy() {  # start_proxy [PORT]: PORT 0 (default) picks one; sets PROXY_PO
   PROXY_PORT=$(_read_port "$pf")
   PROXY_ADDR=127.0.0.1:$PROXY_PORT
 }
+hold_proxy() {  # what mounts send on the proxy's connections open now is held there
+  kill -USR1 "$PROXY_PID"
+}
+release_proxy() {  # ... and passes on to the master now, late
+  kill -USR2 "$PROXY_PID"
+}
 cut_proxy() {  # kills the proxy: every connection through it closes at once
   kill -KILL "$PROXY_PID"
   wait "$PROXY_PID" 2>/dev/null || true

@@ -34,6 +34,9 @@ kj::Promise<void> MasterImpl::mount(MountContext context) {
       // even if the old connection's end has not reached us yet.
       core.locks.releaseSession(p.getReplacesSession());
       core.leases.ended(p.getReplacesSession());  // not recalled: that connection is dead
+      // Its requests still on the way (sent before the client gave up on them) must not
+      // apply after the new session's: a late commit would undo newer data.
+      core.sessions.supersede(p.getReplacesSession());
     }
     auto session = kj::heap<SessionImpl>(core, kj::mv(*volume), p.getClientName(), level,
                                          kj::mv(cacheClient));

@@ -58,6 +58,8 @@ public:
   // Every call (session_leases.cc): one that touches a directory another session holds
   // the lease on waits for the lease's recall (DirLeases), then runs; the others run as
   // they arrive, so this session's asynchronous operations apply in the order sent.
+  // Once a newer session of the same mount replaced this one, every call (also one that
+  // was waiting for a recall) fails with DISCONNECTED and changes nothing.
   DispatchCallResult dispatchCall(
       uint64_t interfaceId, uint16_t methodId,
       capnp::CallContext<capnp::AnyPointer, capnp::AnyPointer> context) override;
@@ -84,6 +86,8 @@ private:
   // The recall call `methodId` needs before it runs (null: none).
   kj::Maybe<kj::Promise<void>> recallFor(
       uint16_t methodId, capnp::CallContext<capnp::AnyPointer, capnp::AnyPointer>& context);
+  // The exception a call of a superseded session fails with (null: not superseded).
+  kj::Maybe<kj::Exception> refusedAsStale(uint16_t methodId);
   // Runs the call once `recalled` resolved and no other recall is needed.
   kj::Promise<void> afterRecall(kj::Promise<void> recalled, uint64_t interfaceId,
                                 uint16_t methodId,

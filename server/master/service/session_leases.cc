@@ -1,5 +1,5 @@
-// SessionImpl: directory leases — call ordering and recalls (dispatchCall), inode number
-// reservations for asynchronous creates.
+// SessionImpl: call dispatch — the stale-session fence, directory leases (call ordering
+// and recalls), inode number reservations for asynchronous creates.
 #include "server/master/service/session_impl.h"
 #include "common/base/limits.h"
 #include <cerrno>
@@ -10,6 +10,7 @@ namespace dfs {
 capnp::Capability::Server::DispatchCallResult SessionImpl::dispatchCall(
     uint64_t interfaceId, uint16_t methodId,
     capnp::CallContext<capnp::AnyPointer, capnp::AnyPointer> context) {
+  KJ_IF_MAYBE(stale, refusedAsStale(methodId)) return {kj::mv(*stale), false};
   KJ_IF_MAYBE(recalled, recallFor(methodId, context)) {
     // Only this call waits: the others of the session go on in the order they arrive (a
     // mount sends nothing that depends on a call before its reply, and its asynchronous
@@ -18,6 +19,12 @@ capnp::Capability::Server::DispatchCallResult SessionImpl::dispatchCall(
     return {afterRecall(kj::mv(*recalled), interfaceId, methodId, context), false};
   }
   return wire::Session::Server::dispatchCall(interfaceId, methodId, context);
+}
+
+kj::Maybe<kj::Exception> SessionImpl::refusedAsStale(uint16_t methodId) {
+  if (!core.sessions.superseded(sessionId)) return nullptr;
+  return KJ_EXCEPTION(DISCONNECTED, "session replaced by a newer one of the same mount",
+                      sessionId, methodId);
 }
 
 kj::Maybe<kj::Promise<void>> SessionImpl::recallFor(
@@ -31,6 +38,7 @@ kj::Promise<void> SessionImpl::afterRecall(
     kj::Promise<void> recalled, uint64_t interfaceId, uint16_t methodId,
     capnp::CallContext<capnp::AnyPointer, capnp::AnyPointer> context) {
   return recalled.then([this, interfaceId, methodId, context]() mutable -> kj::Promise<void> {
+    KJ_IF_MAYBE(stale, refusedAsStale(methodId)) return kj::mv(*stale);
     // While it waited, a lease may have been granted on a directory it touches (or one
     // it did not see yet, like a rename's target made meanwhile): look again first.
     KJ_IF_MAYBE(again, recallFor(methodId, context)) {

@@ -14,6 +14,9 @@ struct MountEntry {
   kj::String volume;
   int64_t connectedNs = 0;
   wire::Consistency consistency = wire::Consistency::QUORUM;
+  // A newer session of the same mount replaced this one (Master.mount replacesSession):
+  // the mount gave up on its connection, so whatever still arrives on it is stale.
+  bool superseded = false;
 };
 
 class SessionRegistry {
@@ -25,6 +28,15 @@ public:
     return id;
   }
   void remove(uint64_t id) { mounts.erase(id); }
+  // Marks session `id` (if live) superseded: its calls are refused from now on.
+  void supersede(uint64_t id) {
+    auto it = mounts.find(id);
+    if (it != mounts.end()) it->second.superseded = true;
+  }
+  bool superseded(uint64_t id) const {
+    auto it = mounts.find(id);
+    return it != mounts.end() && it->second.superseded;
+  }
   const std::map<uint64_t, MountEntry>& all() const { return mounts; }
 
 private:

@@ -8,6 +8,7 @@
 #include <kj/timer.h>
 #include <cerrno>
 #include <set>
+#include <string>
 #include <sys/stat.h>
 
 namespace dfs {
@@ -426,6 +427,64 @@ TEST_F(ServiceRpcTest, InlineDataIsCommittedReadAndCopied) {
   ASSERT_EQ(rm.send().wait(waitScope).getErr(), 0);
   clock.advance(core.config.gcGraceNs);
   EXPECT_EQ(core.gc.runPass(), 0u);
+}
+
+// A mount that gave up on its session (a call passed its deadline) mounts again naming
+// it: what the old session still sends (a commit that was on its way) is refused, so it
+// cannot undo what the new session committed meanwhile.
+TEST_F(ServiceRpcTest, ReplacedSessionChangesNothing) {
+  auto mountNaming = [&](uint64_t boot, uint64_t sessionId) {
+    auto req = master.mountRequest();
+    req.setVolume("default");
+    req.setClientName("test");
+    req.setReplacesBoot(boot);
+    req.setReplacesSession(sessionId);
+    return req.send().wait(waitScope);
+  };
+  auto first = mountNaming(0, 0);
+  ASSERT_EQ(first.getErr(), 0);
+  rootIno = first.getVolume().getRootIno();
+  auto old = first.getSession();
+  uint64_t ino = createFile(old, "f").getAttr().getIno();
+  auto commitInline = [&](wire::Session::Client& session, kj::StringPtr text) {
+    auto req = session.commitRequest();
+    req.setIno(ino);
+    auto e = req.initExtents(1)[0];
+    e.setLength(text.size());
+    e.setBlockSize(text.size());
+    e.setInlineData(text.asBytes());
+    return req.send();
+  };
+  ASSERT_EQ(commitInline(old, "one").wait(waitScope).getErr(), 0);
+
+  // A mount of another run's session, or of an unknown one, fences nothing.
+  ASSERT_EQ(mountNaming(first.getBoot() + 1, first.getSessionId()).getErr(), 0);
+  ASSERT_EQ(mountNaming(first.getBoot(), first.getSessionId() + 100).getErr(), 0);
+  ASSERT_EQ(commitInline(old, "two").wait(waitScope).getErr(), 0);
+
+  auto second = mountNaming(first.getBoot(), first.getSessionId());
+  ASSERT_EQ(second.getErr(), 0);
+  auto fresh = second.getSession();
+  ASSERT_EQ(commitInline(fresh, "new").wait(waitScope).getErr(), 0);
+  // The late commit of the replaced session, and any other call of it, fail.
+  auto late = commitInline(old, "old").then(
+      [](auto&&) { return std::string("applied"); },
+      [](kj::Exception&& e) {
+        return std::string(e.getType() == kj::Exception::Type::DISCONNECTED ? "refused" : "other");
+      });
+  EXPECT_EQ(late.wait(waitScope), "refused");
+  auto stat = old.getAttrRequest();
+  stat.setIno(ino);
+  EXPECT_ANY_THROW(stat.send().wait(waitScope));
+
+  auto get = fresh.getExtentsRequest();
+  get.setIno(ino);
+  get.setLength(UINT64_MAX);
+  auto extents = get.send().wait(waitScope);
+  ASSERT_EQ(extents.getErr(), 0);
+  ASSERT_EQ(extents.getExtents().size(), 1u);
+  auto bytes = extents.getExtents()[0].getInlineData();
+  EXPECT_EQ(std::string(bytes.asChars().begin(), bytes.size()), "new");
 }
 
 TEST_F(ServiceRpcTest, MalformedInputIsRejectedAndServerKeepsServing) {
