@@ -96,9 +96,17 @@ void Filesystem::read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     // Strong: every read sees what other mounts committed up to now.
     if (strongMount()) f->data->invalidateExtents();
     readAccess(*f);
-    run(req, f->data->read(off, size).then([this, req](kj::Array<kj::byte> data) {
+    run(req, f->data->read(off, size).then([this, req](ReadResult data) {
       counters.bytesRead += data.size();
-      fuse_reply_buf(req, reinterpret_cast<const char*>(data.begin()), data.size());
+      // Straight from the cached segments into the kernel (one writev), unless the data
+      // is in too many pieces for one.
+      auto pieces = data.pieces();
+      if (pieces.size() > 0 && pieces.size() <= ReadResult::kMaxPieces) {
+        fuse_reply_iov(req, pieces.begin(), static_cast<int>(pieces.size()));
+      } else {
+        auto flat = data.flatten();
+        fuse_reply_buf(req, reinterpret_cast<const char*>(flat.begin()), flat.size());
+      }
     }));
   } else {
     fuse_reply_err(req, EBADF);

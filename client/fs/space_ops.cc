@@ -164,7 +164,8 @@ kj::Promise<void> Filesystem::copyThroughMount(fuse_req_t req, uint64_t in, uint
     return kj::READY_NOW;
   }
   return src->read(offIn, n).then([this, req, dst, out, offOut, killSuidgid](
-                                      kj::Array<kj::byte> bytes) -> kj::Promise<void> {
+                                      ReadResult read) -> kj::Promise<void> {
+    auto bytes = read.flatten();
     size_t got = bytes.size();
     if (got == 0) {
       fuse_reply_write(req, 0);

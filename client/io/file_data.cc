@@ -400,7 +400,7 @@ kj::Promise<void> FileData::commitLocked(size_t count, bool background) {
   });
 }
 
-kj::Promise<kj::Array<kj::byte>> FileData::read(uint64_t offset, uint64_t size) {
+kj::Promise<ReadResult> FileData::read(uint64_t offset, uint64_t size) {
   if (dirty()) {
     return flush().then([this, offset, size]() { return readClean(offset, size); });
   }
@@ -442,47 +442,54 @@ kj::Promise<void> FileData::ensureWindow(uint64_t offset, uint64_t size) {
       });
 }
 
-kj::Promise<kj::Array<kj::byte>> FileData::readClean(uint64_t offset, uint64_t size) {
+kj::Promise<ReadResult> FileData::readClean(uint64_t offset, uint64_t size) {
   // The extent window also covers what readahead asks for, so prefetching needs no RPC.
   auto ahead = readahead.onRead(offset, size);
   uint64_t need = ahead.empty() ? size : kj::max(offset + size, ahead.end) - offset;
   return ensureWindow(offset, need).then([this, offset, size, ahead]() {
     auto& w = KJ_ASSERT_NONNULL(window);
     uint64_t end = kj::min(offset + size, w.fileSize);
-    if (offset >= end) return kj::Promise<kj::Array<kj::byte>>(kj::heapArray<kj::byte>(0));
-    auto result = kj::heapArray<kj::byte>(end - offset);
-    memset(result.begin(), 0, result.size());
-    kj::byte* out = result.begin();
-    for (auto& e : w.extents) {
-      // Inline pieces: the master sent their bytes with the extent map.
-      if (e.inlineData.size() == 0) continue;
-      uint64_t s = kj::max(offset, e.fileOffset);
-      uint64_t t = kj::min(end, e.fileOffset + e.length);
-      if (s < t) memcpy(out + (s - offset), e.inlineData.begin() + (s - e.fileOffset), t - s);
-    }
+    auto result = kj::heap<ReadResult>();
+    if (offset >= end) return kj::Promise<ReadResult>(kj::mv(*result));
+    ReadResult& out = *result;
     kj::Vector<kj::Promise<void>> fetches;
     bool dropBehind = ctx.dropBehind && readahead.sequential();
-    forEachSegment(w, offset, end, [&](const CachedExtent& e, const SegmentSpan& span) {
-      uint64_t segStart = span.segment * kSegmentSize;
-      uint64_t from = span.from, to = span.to;
-      kj::byte* dest = out + (span.fileOffset - offset);
-      // A sequential reader that reached the segment's end is done with it (DataContext).
-      kj::Maybe<SegmentKey> done;
-      if (dropBehind && to == kj::min(segStart + kSegmentSize, e.blockSize)) {
-        done = SegmentKey{e.block, span.segment};
+    // The window's extents are in file order; the gaps between them are holes.
+    uint64_t pos = offset;
+    for (auto& e : w.extents) {
+      uint64_t s = kj::max(offset, e.fileOffset);
+      uint64_t t = kj::min(end, e.fileOffset + e.length);
+      if (s >= t) continue;
+      KJ_REQUIRE(s >= pos, "extents out of order", s, pos);
+      out.addZeros(s - pos);
+      pos = t;
+      // Inline pieces: the master sent their bytes with the extent map.
+      if (e.inlineData.size() > 0) {
+        out.addCopy(e.inlineData.slice(s - e.fileOffset, t - e.fileOffset));
+        continue;
       }
-      fetches.add(ctx.fetcher.fetch(e.block, e.blockSize, span.segment, copyReplicas(e))
-                      .then([this, dest, from, to, segStart, done](kj::Own<SharedBytes> bytes) {
-                        auto b = bytes->get();
-                        KJ_REQUIRE(to - segStart <= b.size(), "segment shorter than expected");
-                        memcpy(dest, b.begin() + (from - segStart), to - from);
-                        KJ_IF_MAYBE(key, done) ctx.cache.erase(*key);
-                      }));
-      return true;
-    });
+      forEachSegmentOf(e, s, t, [&](const SegmentSpan& span) {
+        uint64_t segStart = span.segment * kSegmentSize;
+        // A sequential reader that reached the segment's end is done with it (DataContext).
+        kj::Maybe<SegmentKey> done;
+        if (dropBehind && span.to == kj::min(segStart + kSegmentSize, e.blockSize)) {
+          done = SegmentKey{e.block, span.segment};
+        }
+        size_t place = out.addLater(span.to - span.from);
+        uint64_t at = span.from - segStart;
+        fetches.add(ctx.fetcher.fetch(e.block, e.blockSize, span.segment, copyReplicas(e))
+                        .then([this, &out, place, at, done](kj::Own<SharedBytes> bytes) {
+                          out.fill(place, kj::mv(bytes), at);
+                          KJ_IF_MAYBE(key, done) ctx.cache.erase(*key);
+                        }));
+        return true;
+      });
+    }
+    out.addZeros(end - pos);
     if (!ahead.empty()) prefetch(ahead.begin, ahead.end);
+    // The fetches refer to `out`: the result outlives them (they go first).
     return kj::joinPromises(fetches.releaseAsArray())
-        .then([result = kj::mv(result)]() mutable { return kj::mv(result); });
+        .then([result = kj::mv(result)]() mutable { return kj::mv(*result); });
   });
 }
 
@@ -511,14 +518,22 @@ void FileData::forEachSegment(
     uint64_t s = kj::max(begin, e.fileOffset);
     uint64_t t = kj::min(end, e.fileOffset + e.length);
     if (s >= t) continue;
-    uint64_t bStart = e.blockOffset + (s - e.fileOffset);
-    uint64_t bEnd = bStart + (t - s);
-    for (uint64_t seg = bStart / kSegmentSize; seg * kSegmentSize < bEnd; seg++) {
-      uint64_t from = kj::max(bStart, seg * kSegmentSize);
-      uint64_t to = kj::min(bEnd, (seg + 1) * kSegmentSize);
-      if (!visit(e, SegmentSpan{seg, from, to, e.fileOffset + (from - e.blockOffset)})) return;
+    if (!forEachSegmentOf(e, s, t, [&](const SegmentSpan& span) { return visit(e, span); })) {
+      return;
     }
   }
+}
+
+bool FileData::forEachSegmentOf(const CachedExtent& e, uint64_t s, uint64_t t,
+                                kj::FunctionParam<bool(const SegmentSpan&)> visit) {
+  uint64_t bStart = e.blockOffset + (s - e.fileOffset);
+  uint64_t bEnd = bStart + (t - s);
+  for (uint64_t seg = bStart / kSegmentSize; seg * kSegmentSize < bEnd; seg++) {
+    uint64_t from = kj::max(bStart, seg * kSegmentSize);
+    uint64_t to = kj::min(bEnd, (seg + 1) * kSegmentSize);
+    if (!visit(SegmentSpan{seg, from, to, e.fileOffset + (from - e.blockOffset)})) return false;
+  }
+  return true;
 }
 
 }  // namespace dfs

@@ -20,6 +20,7 @@
 #include "client/io/block_upload.h"
 #include "client/io/data_context.h"
 #include "client/io/pending_attrs.h"
+#include "client/io/read_result.h"
 #include "client/io/readahead.h"
 
 namespace dfs {
@@ -39,8 +40,9 @@ public:
   kj::Promise<void> write(uint64_t offset, kj::Array<kj::byte> data, int64_t timeNs);
 
   // Reads up to `size` bytes at `offset` (short at end of file; holes are zeros). Sees
-  // every write made through this object (uncommitted data is committed first).
-  kj::Promise<kj::Array<kj::byte>> read(uint64_t offset, uint64_t size);
+  // every write made through this object (uncommitted data is committed first). The
+  // result holds the cached segments it refers to until it is destroyed.
+  kj::Promise<ReadResult> read(uint64_t offset, uint64_t size);
 
   // Uploads everything buffered and commits it; resolves when the master has it.
   kj::Promise<void> flush();
@@ -158,7 +160,7 @@ private:
   // True if the buffer may go to the master inline instead of as a block.
   bool bufferFitsInline() const;
   kj::Promise<void> ensureWindow(uint64_t offset, uint64_t size);
-  kj::Promise<kj::Array<kj::byte>> readClean(uint64_t offset, uint64_t size);
+  kj::Promise<ReadResult> readClean(uint64_t offset, uint64_t size);
   // Starts background fetches of the segments of [begin, end) (within the extent window).
   void prefetch(uint64_t begin, uint64_t end);
 
@@ -172,6 +174,9 @@ private:
   // ones) that overlaps file range [begin, end), in file order, until visit returns false.
   static void forEachSegment(const Window& w, uint64_t begin, uint64_t end,
                              kj::FunctionParam<bool(const CachedExtent&, const SegmentSpan&)> visit);
+  // The same for file range [s, t) of block extent `e` (within it); false if visit did.
+  static bool forEachSegmentOf(const CachedExtent& e, uint64_t s, uint64_t t,
+                               kj::FunctionParam<bool(const SegmentSpan&)> visit);
   static kj::Array<kj::String> copyReplicas(const CachedExtent& e);
   kj::Maybe<kj::Exception> takeError();
 
