@@ -1,8 +1,10 @@
 // FuseWire: INIT reply amendment and per-request kill flags (see fuse_wire.h).
 #include "client/fuse/fuse_wire.h"
 
+#include <kj/debug.h>
 #include <linux/fuse.h>
 #include <unistd.h>
+#include <cerrno>
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
@@ -18,7 +20,27 @@ ssize_t FuseWire::read(int fd, void* buf, size_t size) {
 ssize_t FuseWire::writev(int fd, struct iovec* iov, int count) {
   noteReply(iov, count);
   amendReply(iov, count);
-  return ::writev(fd, iov, count);
+  ssize_t n = ::writev(fd, iov, count);
+  if (n < 0 && errno == EINVAL) answerRefusedReply(fd, iov, count);
+  return n;
+}
+
+void FuseWire::answerRefusedReply(int fd, const struct iovec* iov, int count) {
+  // The system call refused the reply before the kernel's FUSE code saw it (more pieces
+  // than IOV_MAX, say). FUSE's own refusals end the request with EIO themselves.
+  if (count < 1 || iov[0].iov_len < sizeof(struct fuse_out_header)) return;
+  struct fuse_out_header refused;
+  memcpy(&refused, iov[0].iov_base, sizeof(refused));
+  if (refused.unique == 0 || refused.error != 0) return;  // a notification, or an error
+  int saved = errno;
+  struct fuse_out_header eio;
+  memset(&eio, 0, sizeof(eio));
+  eio.len = sizeof(eio);
+  eio.error = -EIO;
+  eio.unique = refused.unique;
+  if (::write(fd, &eio, sizeof(eio)) == ssize_t(sizeof(eio))) refusedReplies++;
+  KJ_LOG(ERROR, "a reply was refused; answered EIO instead", refused.unique, refused.len, count);
+  errno = saved;
 }
 
 void FuseWire::noteRequest(const void* request, size_t size) {

@@ -31,14 +31,19 @@ class FuseWire {
 public:
   explicit FuseWire(bool handleKillPriv) : wantKillPriv(handleKillPriv) {}
 
-  // The custom io's calls (same contracts as read(2) and writev(2)).
+  // The custom io's calls (same contracts as read(2) and writev(2)). A reply writev(2)
+  // refuses with EINVAL (libfuse frees the request whatever the outcome) is answered
+  // with EIO instead, so its caller does not wait forever.
   ssize_t read(int fd, void* buf, size_t size);
   ssize_t writev(int fd, struct iovec* iov, int count);
+  // Replies refused and answered with EIO instead.
+  uint64_t refused() const { return refusedReplies; }
 
   // What read() and writev() do besides the system call (public for tests).
   void noteRequest(const void* request, size_t size);
   void noteReply(const struct iovec* iov, int count);
   void amendReply(struct iovec* iov, int count);
+  void answerRefusedReply(int fd, const struct iovec* iov, int count);
 
   // Requests read that expect an answer (all but FORGET, BATCH_FORGET and INTERRUPT) and
   // have not had it yet.
@@ -69,6 +74,7 @@ private:
   bool currentKill = false;
   uint64_t waiting = 0;
   uint64_t answers = 0;
+  uint64_t refusedReplies = 0;
   std::array<uint64_t, kOpcodes> counts{};
 };
 

@@ -193,5 +193,36 @@ TEST(FuseWire, ReadsAndWritesThroughADescriptor) {
   close(fds[1]);
 }
 
+// A reply writev(2) refuses (more pieces than IOV_MAX) is answered with EIO instead: the
+// caller gets an error rather than waiting forever. Notifications are not.
+TEST(FuseWire, RefusedReplyIsAnsweredWithEio) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  FuseWire wire(false);
+  struct fuse_out_header out;
+  memset(&out, 0, sizeof(out));
+  out.unique = 77;
+  char byte = 'x';
+  std::vector<struct iovec> iov(2000, iovec{&byte, 1});
+  iov[0] = iovec{&out, sizeof(out)};
+  out.len = sizeof(out) + iov.size() - 1;
+  errno = 0;
+  EXPECT_EQ(wire.writev(fds[1], iov.data(), int(iov.size())), -1);
+  EXPECT_EQ(errno, EINVAL);  // still the caller's to see
+  EXPECT_EQ(wire.refused(), 1u);
+  struct fuse_out_header sent;
+  ASSERT_EQ(::read(fds[0], &sent, sizeof(sent)), ssize_t(sizeof(sent)));
+  EXPECT_EQ(sent.unique, 77u);
+  EXPECT_EQ(sent.error, -EIO);
+  EXPECT_EQ(sent.len, sizeof(sent));
+
+  out.unique = 0;  // a notification: nobody waits for it
+  EXPECT_EQ(wire.writev(fds[1], iov.data(), int(iov.size())), -1);
+  EXPECT_EQ(wire.refused(), 1u);
+  close(fds[1]);
+  EXPECT_EQ(::read(fds[0], &sent, sizeof(sent)), 0);
+  close(fds[0]);
+}
+
 }  // namespace
 }  // namespace dfs
