@@ -6,7 +6,8 @@
 #   scripts/cluster.sh status [--state DIR]
 # Defaults: --state ${XDG_STATE_HOME:-~/.local/state}/dfs, --servers 3, --port-base 9400,
 # --mount STATE/mnt. The master listens on P, chunk servers on P+1..P+N. Data persists across down/up.
-# DFS_BUILD_DIR=DIR builds and uses DIR instead of build-release/.
+# DFS_BUILD_DIR=DIR builds and uses DIR instead of build-release/. DFS_CHUNKSERVER_OPTS: more
+# dfs-chunkserver options (e.g. "--read-cache yes"), split at spaces.
 # shellcheck disable=SC2015  # "A && B || die" is intended: die unless both checks pass
 set -euo pipefail
 
@@ -122,8 +123,10 @@ CFG
   local i
   for ((i = 1; i <= SERVERS; i++)); do
     mkdir -p "$STATE/cs$i"
+    # shellcheck disable=SC2086  # the options are split at spaces on purpose
     start_daemon "cs$i" "$LOGS/cs$i.log" "$CS_BIN" --master "127.0.0.1:$PORT_BASE" \
-        --listen "127.0.0.1:$((PORT_BASE + i))" --data-dir "$STATE/cs$i" --port-file "$RUN/cs$i.port"
+        --listen "127.0.0.1:$((PORT_BASE + i))" --data-dir "$STATE/cs$i" --port-file "$RUN/cs$i.port" \
+        ${DFS_CHUNKSERVER_OPTS:-}
   done
   for ((i = 1; i <= SERVERS; i++)); do
     wait_port_file "$RUN/cs$i.port" "$RUN/cs$i.pid" "$LOGS/cs$i.log"

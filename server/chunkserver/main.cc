@@ -63,6 +63,10 @@ public:
                           "Write blocks over 64 KiB with O_DIRECT, skipping the page cache "
                           "(default yes; file systems without direct I/O fall back by "
                           "themselves).")
+        .addOptionWithArg({"read-cache"}, KJ_BIND_METHOD(*this, setReadCache), "<yes|no>",
+                          "Keep block data read from disk in the page cache (default no: "
+                          "the mounts cache what they read, and blocks are written around "
+                          "the page cache).")
         .addOptionWithArg({"metrics-listen"}, KJ_BIND_METHOD(*this, setMetricsListen),
                           "<host:port>",
                           "Serve /metrics and /healthz over HTTP here (port 0 = any). "
@@ -83,6 +87,7 @@ private:
   uint64_t scrubIntervalS = 86400;
   uint64_t dataSyncMs = 100;
   bool directWrites = true;
+  bool readCache = false;
 
   kj::MainBuilder::Validity setMaster(kj::StringPtr v) {
     kj::String h; unsigned p;
@@ -150,16 +155,20 @@ private:
     return true;
   }
 
-  kj::MainBuilder::Validity setDirectWrites(kj::StringPtr v) {
+  static kj::MainBuilder::Validity yesNo(kj::StringPtr flag, kj::StringPtr v, bool& out) {
     if (v == "yes") {
-      directWrites = true;
+      out = true;
     } else if (v == "no") {
-      directWrites = false;
+      out = false;
     } else {
-      return kj::str("bad --direct-writes (want yes or no): ", v);
+      return kj::str("bad --", flag, " (want yes or no): ", v);
     }
     return true;
   }
+  kj::MainBuilder::Validity setDirectWrites(kj::StringPtr v) {
+    return yesNo("direct-writes", v, directWrites);
+  }
+  kj::MainBuilder::Validity setReadCache(kj::StringPtr v) { return yesNo("read-cache", v, readCache); }
 
   kj::MainBuilder::Validity setDataSync(kj::StringPtr v) {
     if (v == "always") {
@@ -187,6 +196,7 @@ private:
 
     auto disk = newPosixDisk();
     BlockStore store(*disk, dataDir);
+    store.setKeepReadsCached(readCache);
     KJ_LOG(INFO, "block store ready", dataDir, store.blockCount(), store.usedBytes());
 
     auto listener = listenOn(io.provider->getNetwork(), listen, 0).wait(io.waitScope);

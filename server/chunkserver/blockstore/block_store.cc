@@ -319,6 +319,11 @@ bool BlockStore::readChunks(BlockId id, ReadableFile& file, const BlockHeader& h
     quarantine(id, "short block file", true);
     return false;
   }
+  // A read that reaches the block's end lets the page cache go of the whole file (the
+  // reads of a stream, a scrub or a peer copy all end there).
+  if (!keepReadsCached && (lastChunk + 1) * kChecksumChunk >= header.blockSize) {
+    file.dropCached();
+  }
   KJ_IF_MAYBE(bad, firstBadChunk(header, span, firstChunk, lastChunk)) {
     quarantine(id, kj::str("checksum mismatch in chunk ", *bad), true);
     return false;

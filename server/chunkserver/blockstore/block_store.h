@@ -102,6 +102,14 @@ public:
   // Blocks indexed by addPending() and not yet settled.
   uint64_t pendingCount() const { return pending; }
 
+  // Whether block data read from disk (reads and scrubs) stays in the OS page cache.
+  // Default no (a read that reaches a block's end drops the block file's pages): the
+  // mounts cache what they read, and blocks are written around the page
+  // cache too (direct writes), so a copy here would only cost memory. On a virtual
+  // machine that reports free memory to its host it also made every first cold read
+  // slower: each page the cache took anew was a page fault in the host.
+  void setKeepReadsCached(bool keep) { keepReadsCached = keep; }
+
   // Bytes [offset, offset+length) of block `id`, clipped at its end. Every 64 KiB chunk
   // touched is read whole and its CRC32C verified. Throws FAILED "no such block" for an
   // unknown id, "offset beyond end" when offset > size, "checksum mismatch" for corrupt data
@@ -147,6 +155,7 @@ public:
   static uint64_t fileBytes(uint64_t blockSize);
 
 private:
+  bool keepReadsCached = false;
   struct Entry {
     uint64_t size;
     int64_t storedNs;

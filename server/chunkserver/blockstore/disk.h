@@ -17,6 +17,9 @@ public:
   // Throws on I/O errors.
   virtual size_t readAt(uint64_t offset, kj::ArrayPtr<kj::byte> buf) = 0;
   virtual uint64_t size() = 0;
+  // Tells the OS that the page cache need not keep the file (posix_fadvise DONTNEED:
+  // its clean pages go now). The default does nothing.
+  virtual void dropCached() {}
 };
 
 // What stat() reports about one file.

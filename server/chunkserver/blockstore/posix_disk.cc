@@ -39,6 +39,11 @@ public:
     KJ_SYSCALL(::fstat(fd, &st));
     return st.st_size;
   }
+  void dropCached() override {
+    // The whole file (length 0: to its end), as the kernel drops only whole folios (large
+    // ones too) within the range. Advice only: a failure loses nothing.
+    ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+  }
 
 private:
   int fd;

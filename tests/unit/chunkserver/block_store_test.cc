@@ -9,8 +9,12 @@
 #include <gtest/gtest.h>
 #include <kj/exception.h>
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/mman.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 #include <random>
+#include <vector>
 
 namespace dfs {
 namespace {
@@ -113,6 +117,65 @@ TEST_F(BlockStoreTest, ReadIntoFillsTheCallersBuffer) {
     uint64_t expect = kj::min(c.len, size - c.off);
     ASSERT_EQ(asked, expect) << c.off;
     EXPECT_TRUE(same(buffer, data.slice(c.off, c.off + expect))) << c.off;
+  }
+}
+
+// Pages of `path` in [from, to) (rounded inwards to whole pages) the page cache holds.
+static size_t residentPages(kj::StringPtr path, uint64_t from, uint64_t to) {
+  int fd = open(path.cStr(), O_RDONLY);
+  KJ_ASSERT(fd >= 0);
+  struct stat st;
+  KJ_ASSERT(fstat(fd, &st) == 0);
+  void* map = mmap(nullptr, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+  close(fd);
+  KJ_ASSERT(map != MAP_FAILED);
+  long page = sysconf(_SC_PAGESIZE);
+  std::vector<unsigned char> in((st.st_size + page - 1) / page);
+  KJ_ASSERT(mincore(map, st.st_size, in.data()) == 0);
+  munmap(map, st.st_size);
+  size_t n = 0;
+  for (uint64_t p = (from + page - 1) / page; p < to / page; p++) n += in[p] & 1;
+  return n;
+}
+
+// Block data read from disk leaves the page cache once a read reached the block's end
+// (unless the store keeps it): the mounts cache what they read.
+TEST_F(BlockStoreTest, ReadsLeaveThePageCacheUnlessKept) {
+  struct statfs fs;
+  ASSERT_EQ(statfs(dir.path.cStr(), &fs), 0);
+  if (fs.f_type == TMPFS_MAGIC) GTEST_SKIP() << "tmpfs keeps its pages whatever the advice";
+  for (bool keep : {false, true}) {
+    BlockStore store(*posix, dir.path);
+    store.setKeepReadsCached(keep);
+    auto id = BlockId::random();
+    uint64_t size = 16 * kChecksumChunk;
+    auto data = randomBytes(size, keep ? 3 : 4);
+    store.put(id, data);
+    auto path = blockPath(dir.path, id);
+    uint64_t fileSize = KJ_ASSERT_NONNULL(posix->stat(path)).size;
+    uint64_t dataStart = fileSize - size;  // the data ends the file
+    size_t pages = (size - 8192) / 4096;
+    ASSERT_GE(residentPages(path, dataStart, fileSize), pages) << "written, so cached";
+    {
+      int fd = open(path.cStr(), O_RDONLY);  // written back: clean pages can go
+      ASSERT_GE(fd, 0);
+      ASSERT_EQ(fsync(fd), 0);
+      close(fd);
+    }
+    EXPECT_TRUE(same(store.read(id, kChecksumChunk, 2 * kChecksumChunk),
+                     data.slice(kChecksumChunk, 3 * kChecksumChunk)));
+    kj::Array<kj::byte> whole;
+    store.readInto(id, 0, size, [&](size_t n) {
+      whole = kj::heapArray<kj::byte>(n);
+      return whole.asPtr();
+    });
+    EXPECT_TRUE(same(whole, data));
+    size_t left = residentPages(path, dataStart, fileSize);
+    if (keep) {
+      EXPECT_GE(left, pages) << "kept";
+    } else {
+      EXPECT_EQ(left, 0u) << "dropped after the read";
+    }
   }
 }
 
