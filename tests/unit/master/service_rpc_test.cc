@@ -29,6 +29,14 @@ protected:
     EXPECT_EQ(created.getErr(), 0);
     return created;
   }
+  // The whole extent map of `ino`.
+  capnp::Response<wire::Session::GetExtentsResults> allExtents(wire::Session::Client& session,
+                                                              uint64_t ino) {
+    auto get = session.getExtentsRequest();
+    get.setIno(ino);
+    get.setLength(UINT64_MAX);
+    return get.send().wait(waitScope);
+  }
 };
 
 TEST_F(ServiceRpcTest, MountUnknownVolume) {
@@ -86,10 +94,7 @@ TEST_F(ServiceRpcTest, WriteCycleAndStatus) {
   ASSERT_EQ(committed.getErr(), 0);
   EXPECT_EQ(committed.getAttr().getSize(), 1000u);
 
-  auto get = session.getExtentsRequest();
-  get.setIno(ino);
-  get.setLength(UINT64_MAX);
-  auto extents = get.send().wait(waitScope);
+  auto extents = allExtents(session, ino);
   ASSERT_EQ(extents.getErr(), 0);
   ASSERT_EQ(extents.getExtents().size(), 1u);
   auto ext = extents.getExtents()[0];
@@ -332,12 +337,7 @@ TEST_F(ServiceRpcTest, InlineDataIsCommittedReadAndCopied) {
     e.setInlineData(text.asBytes());
     return req.send().wait(waitScope);
   };
-  auto extentsOf = [&](uint64_t file) {
-    auto get = session.getExtentsRequest();
-    get.setIno(file);
-    get.setLength(UINT64_MAX);
-    return get.send().wait(waitScope);
-  };
+  auto extentsOf = [&](uint64_t file) { return allExtents(session, file); };
   auto committed = commitInline(ino, 0, "hello, inline world");
   ASSERT_EQ(committed.getErr(), 0);
   EXPECT_EQ(committed.getAttr().getSize(), 19u);
@@ -477,10 +477,7 @@ TEST_F(ServiceRpcTest, ReplacedSessionChangesNothing) {
   stat.setIno(ino);
   EXPECT_ANY_THROW(stat.send().wait(waitScope));
 
-  auto get = fresh.getExtentsRequest();
-  get.setIno(ino);
-  get.setLength(UINT64_MAX);
-  auto extents = get.send().wait(waitScope);
+  auto extents = allExtents(fresh, ino);
   ASSERT_EQ(extents.getErr(), 0);
   ASSERT_EQ(extents.getExtents().size(), 1u);
   auto bytes = extents.getExtents()[0].getInlineData();
