@@ -13,9 +13,9 @@ FileData::~FileData() noexcept(false) {
 }
 
 kj::Maybe<kj::Exception> FileData::takeError() {
-  KJ_IF_MAYBE(e, uploadError) {
+  KJ_IF_MAYBE(e, refusedCommit) {
     auto out = kj::mv(*e);
-    uploadError = nullptr;
+    refusedCommit = nullptr;
     // The master refused a commit of this file: what is buffered cannot be saved in
     // order any more; drop it all.
     drops++;
@@ -135,7 +135,7 @@ kj::Promise<void> FileData::writeAfter(kj::Promise<void> first, uint64_t offset,
 
 kj::Promise<void> FileData::writeLocked(uint64_t offset, kj::Array<kj::byte> data,
                                         int64_t timeNs) {
-  if (committingInBackground && uploadError != nullptr) {
+  if (committingInBackground && refusedCommit != nullptr) {
     // Dropping the data (takeError) must wait until the commit under way is done with it.
     return writeAfter(afterBackgroundCommit(), offset, kj::mv(data), timeNs);
   }
@@ -221,10 +221,10 @@ kj::Promise<void> FileData::commitFilled() {
     backgroundCommit =
         commitLocked(committingBlocks, true)
             .catch_([this, dropsBefore](kj::Exception&& e) {
-              // A refusal waits in uploadError, and data a writer dropped
+              // A refusal waits in refusedCommit, and data a writer dropped
               // was reported to it; anything else (the master unreachable) fails the next
               // write, and the data waits for the next commit.
-              if (uploadError == nullptr && drops == dropsBefore) backgroundFailure = kj::mv(e);
+              if (refusedCommit == nullptr && drops == dropsBefore) backgroundFailure = kj::mv(e);
             })
             .then([this]() {
               // The fork stays until the next one replaces it: dropping it here would
@@ -269,7 +269,7 @@ kj::Promise<void> FileData::sendKeptAttrs() {
   return flush().catch_([this](kj::Exception&& e) -> kj::Promise<void> {
     // Data the failure dropped (a refused commit) is reported by the
     // writer's own next flush (fsync, close); data kept for a retry is retried there.
-    if (!dirty() && uploadError == nullptr) uploadError = kj::cp(e);
+    if (!dirty() && refusedCommit == nullptr) refusedCommit = kj::cp(e);
     return kj::mv(e);
   });
 }
@@ -321,7 +321,7 @@ kj::Promise<void> FileData::commitLocked(size_t count, bool background) {
       })
       .then([this, count, background, stillThere]() -> kj::Promise<void> {
     if (!stillThere()) return KJ_EXCEPTION(FAILED, "this file's buffered data was dropped");
-    if (background && uploadError != nullptr) {
+    if (background && refusedCommit != nullptr) {
       return KJ_EXCEPTION(FAILED, "a commit of this file was refused");
     }
     KJ_IF_MAYBE(e, takeError()) return kj::mv(*e);
@@ -383,7 +383,7 @@ kj::Promise<void> FileData::commitLocked(size_t count, bool background) {
             attrsFailed(true);
             auto e = KJ_EXCEPTION(FAILED, "commit refused by the master", strerror(r.getErr()));
             // In the background: reported once by the writer's next call (takeError).
-            if (background && uploadError == nullptr) uploadError = kj::cp(e);
+            if (background && refusedCommit == nullptr) refusedCommit = kj::cp(e);
             return kj::mv(e);
           }
           // Only what this commit covered is done; writes made meanwhile stay pending.

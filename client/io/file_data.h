@@ -83,7 +83,7 @@ public:
   // All flush() would do is send attribute changes alone: no data, no call under way, no
   // upload error left to report.
   bool onlyAttrsToSend() const {
-    return !dirty() && attrsWaiting() && uploadError == nullptr && serial.idle();
+    return !dirty() && attrsWaiting() && refusedCommit == nullptr && serial.idle();
   }
   // A flush or write is queued or under way (it uses this object until it is done).
   bool busy() const { return !serial.idle() || committingInBackground; }
@@ -136,7 +136,7 @@ private:
   kj::Promise<void> writeAfter(kj::Promise<void> first, uint64_t offset,
                                kj::Array<kj::byte> data, int64_t timeNs);
   // Commits the first `count` pending blocks (all of them by default). In the background
-  // (commitFilled) a refusal is left in uploadError for the writer's next call to report
+  // (commitFilled) a refusal is left in refusedCommit for the writer's next call to report
   // (takeError), instead of being reported here.
   kj::Promise<void> commitLocked(size_t count = SIZE_MAX, bool background = false);
   // A writer that filled kCommitEveryBlocks blocks (or kMaxPiecesPerCommit pieces) goes on
@@ -192,7 +192,7 @@ private:
   int64_t bufferTimeNs = 0;          // time of the last write into `buffer`
   int64_t lastWriteNs = 0;           // time of the last write accepted (dirty or not)
   kj::Vector<kj::Own<Pending>> pending;
-  kj::Maybe<kj::Exception> uploadError;  // a refused commit, for takeError() to report
+  kj::Maybe<kj::Exception> refusedCommit;  // a refused commit, for takeError() to report
   uint64_t drops = 0;                // times takeError() dropped the unsaved data
   // The background commit (commitFilled) and the pending blocks and pieces it covers; its
   // failure, if the master did not refuse (the data then stays pending), goes to the next
